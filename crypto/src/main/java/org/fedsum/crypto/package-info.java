@@ -1,0 +1,11 @@
+/**
+ * The cryptographic primitives of FedSum behind a small, misuse-resistant API: X25519 key
+ * agreement, HKDF-SHA256, AES-256-GCM, ECDSA P-256 signatures, Shamir secret sharing, the seekable
+ * mask PRG, the discrete Gaussian sampler, the randomized Hadamard rotation and the federation's
+ * X.509 PKI.
+ *
+ * <p>Callers choose named suites, never algorithm strings, modes or nonces. This package must not
+ * depend on Vert.x, DJL or Jackson, and exposes no Bouncy Castle or Conscrypt type: those stay in
+ * {@code org.fedsum.crypto.internal}.
+ */
+package org.fedsum.crypto;
