@@ -1,0 +1,423 @@
+package org.fedsum.protocol;
+
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeSet;
+import org.fedsum.crypto.SecretBytes;
+import org.fedsum.crypto.ShamirSecretSharing;
+import org.fedsum.crypto.ShamirShare;
+import org.fedsum.crypto.X25519KeyPair;
+import org.fedsum.protocol.AggregatorAction.CountMaskedInput;
+import org.fedsum.protocol.AggregatorAction.Send;
+import org.fedsum.protocol.AggregatorEvent.DeadlinePassed;
+import org.fedsum.protocol.AggregatorEvent.Received;
+import org.fedsum.protocol.AggregatorState.Aborted;
+import org.fedsum.protocol.AggregatorState.CollectingKeys;
+import org.fedsum.protocol.AggregatorState.CollectingMaskedInputs;
+import org.fedsum.protocol.AggregatorState.CollectingShares;
+import org.fedsum.protocol.AggregatorState.CollectingSignatures;
+import org.fedsum.protocol.AggregatorState.CollectingUnmaskShares;
+import org.fedsum.protocol.AggregatorState.Finished;
+
+/**
+ * The aggregator's side of a round as a pure transition function (Bonawitz et al., CCS 2017, §4,
+ * server side). No I/O, no clock, no randomness: the shell feeds it events and carries out the
+ * actions it returns.
+ *
+ * <p>A refused event throws {@link ProtocolException} and leaves the state as it was. A stage closes
+ * when every expected silo has answered or its deadline passes; with fewer than {@link
+ * RoundConfig#required()} silos the round aborts, having disclosed nothing about any input.
+ */
+public final class AggregatorProtocol {
+  private AggregatorProtocol() {}
+
+  /** The state of a new round. */
+  public static CollectingKeys start(RoundConfig config) {
+    return new CollectingKeys(config, Map.of());
+  }
+
+  /** Applies one event. */
+  public static AggregatorStep apply(AggregatorState state, AggregatorEvent event)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    if (state.terminal()) {
+      throw new ProtocolException(ErrorCode.ROUND_CLOSED, config.round(), "the round is over");
+    }
+    if (event instanceof DeadlinePassed deadline) {
+      if (deadline.stage() != state.stage()) {
+        throw new ProtocolException(
+            ErrorCode.STAGE_OUT_OF_ORDER,
+            config.round(),
+            "deadline of " + deadline.stage() + " while the round is in " + state.stage());
+      }
+      return closeStage(state);
+    }
+    SiloMessage message = ((Received) event).message();
+    checkSender(state, message);
+    if (state instanceof CollectingKeys keys) {
+      return onAdvertiseKeys(keys, (AdvertiseKeys) message);
+    }
+    if (state instanceof CollectingShares shares) {
+      return onEncryptedShares(shares, (EncryptedShares) message);
+    }
+    if (state instanceof CollectingMaskedInputs inputs) {
+      return onMaskedInput(inputs, (MaskedInput) message);
+    }
+    if (state instanceof CollectingSignatures signatures) {
+      return onConsistencySignature(signatures, (ConsistencySignature) message);
+    }
+    return onUnmaskShares((CollectingUnmaskShares) state, (UnmaskShares) message);
+  }
+
+  /** Round, roster and stage checks common to every message. */
+  private static void checkSender(AggregatorState state, SiloMessage message)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    if (message.round() != config.round()) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_MISMATCH,
+          config.round(),
+          "message for round " + message.round() + " from " + message.siloId());
+    }
+    if (!config.inRoster(message.siloId())) {
+      throw new ProtocolException(
+          ErrorCode.UNKNOWN_SILO, config.round(), "'" + message.siloId() + "' is not in the roster");
+    }
+    if (message.stage() != state.stage()) {
+      throw new ProtocolException(
+          ErrorCode.STAGE_OUT_OF_ORDER,
+          config.round(),
+          message.stage() + " message from " + message.siloId() + " while the round is in "
+              + state.stage());
+    }
+  }
+
+  private static void checkParticipant(
+      RoundConfig config, List<String> participants, String siloId, Map<String, ?> received)
+      throws ProtocolException {
+    if (!participants.contains(siloId)) {
+      throw new ProtocolException(
+          ErrorCode.NOT_A_PARTICIPANT,
+          config.round(),
+          siloId + " is not among the participants of this stage");
+    }
+    if (received.containsKey(siloId)) {
+      throw new ProtocolException(
+          ErrorCode.DUPLICATE_SUBMISSION, config.round(), siloId + " already sent this message");
+    }
+  }
+
+  private static AggregatorStep onAdvertiseKeys(CollectingKeys state, AdvertiseKeys message)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    checkParticipant(config, config.roster(), message.siloId(), state.advertisements());
+    if (message.maskingPublicKey().equals(message.shareEncryptionPublicKey())) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_KEY,
+          config.round(),
+          message.siloId() + " advertised the same key for masking and share encryption");
+    }
+    CollectingKeys next =
+        new CollectingKeys(
+            config, Immutables.with(state.advertisements(), message.siloId(), message));
+    return next.advertisements().size() == config.roster().size()
+        ? closeStage(next)
+        : new AggregatorStep(next, List.of());
+  }
+
+  private static AggregatorStep onEncryptedShares(CollectingShares state, EncryptedShares message)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    List<String> advertised = siloIds(state.keyList());
+    checkParticipant(config, advertised, message.siloId(), state.shares());
+    Set<String> expected = new TreeSet<>(advertised);
+    expected.remove(message.siloId());
+    if (!message.ciphertexts().keySet().equals(expected)) {
+      throw new ProtocolException(
+          ErrorCode.MALFORMED_MESSAGE,
+          config.round(),
+          message.siloId() + " addressed shares to " + message.ciphertexts().keySet()
+              + ", expected exactly " + expected);
+    }
+    CollectingShares next =
+        new CollectingShares(
+            config,
+            state.keyList(),
+            state.sessionId(),
+            Immutables.with(state.shares(), message.siloId(), message));
+    return next.shares().size() == advertised.size()
+        ? closeStage(next)
+        : new AggregatorStep(next, List.of());
+  }
+
+  private static AggregatorStep onMaskedInput(CollectingMaskedInputs state, MaskedInput message)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    checkParticipant(config, state.sharingSilos(), message.siloId(), state.maskedInputDigests());
+    if (message.vector().length() != config.vectorLength()) {
+      throw new ProtocolException(
+          ErrorCode.VECTOR_LENGTH_MISMATCH,
+          config.round(),
+          message.siloId() + " sent " + message.vector().length() + " coordinates, the round has "
+              + config.vectorLength());
+    }
+    CollectingMaskedInputs next =
+        new CollectingMaskedInputs(
+            config,
+            state.keyList(),
+            state.sessionId(),
+            state.sharingSilos(),
+            Immutables.with(
+                state.maskedInputDigests(), message.siloId(), message.vector().sha256()));
+    List<AggregatorAction> actions = new ArrayList<>();
+    actions.add(new CountMaskedInput(message.siloId(), message.vector()));
+    if (next.maskedInputDigests().size() == state.sharingSilos().size()) {
+      AggregatorStep closed = closeStage(next);
+      actions.addAll(closed.actions());
+      return new AggregatorStep(closed.state(), actions);
+    }
+    return new AggregatorStep(next, actions);
+  }
+
+  private static AggregatorStep onConsistencySignature(
+      CollectingSignatures state, ConsistencySignature message) throws ProtocolException {
+    RoundConfig config = state.config();
+    checkParticipant(config, state.survivors(), message.siloId(), state.signatures());
+    CollectingSignatures next =
+        new CollectingSignatures(
+            config,
+            state.keyList(),
+            state.sessionId(),
+            state.sharingSilos(),
+            state.survivors(),
+            Immutables.with(state.signatures(), message.siloId(), message.signature()));
+    return next.signatures().size() == state.survivors().size()
+        ? closeStage(next)
+        : new AggregatorStep(next, List.of());
+  }
+
+  private static AggregatorStep onUnmaskShares(CollectingUnmaskShares state, UnmaskShares message)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    checkParticipant(config, state.signers(), message.siloId(), state.responses());
+    Set<String> survivors = new TreeSet<>(state.survivors());
+    Set<String> dropouts = new TreeSet<>(state.sharingSilos());
+    dropouts.removeAll(survivors);
+    // Bonawitz et al. 2017, Round 4: a silo reveals, per peer, exactly one kind of share.
+    if (!message.selfMaskSeedShares().keySet().equals(survivors)
+        || !message.maskingKeyShares().keySet().equals(dropouts)) {
+      throw new ProtocolException(
+          ErrorCode.MALFORMED_MESSAGE,
+          config.round(),
+          message.siloId() + " revealed self-mask shares for "
+              + message.selfMaskSeedShares().keySet() + " and masking-key shares for "
+              + message.maskingKeyShares().keySet() + ", expected " + survivors + " and "
+              + dropouts);
+    }
+    CollectingUnmaskShares next =
+        new CollectingUnmaskShares(
+            config,
+            state.keyList(),
+            state.sessionId(),
+            state.sharingSilos(),
+            state.survivors(),
+            state.signers(),
+            Immutables.with(state.responses(), message.siloId(), message));
+    return next.responses().size() == state.signers().size()
+        ? closeStage(next)
+        : new AggregatorStep(next, List.of());
+  }
+
+  /** Ends the current stage with whoever answered: advance with enough of them, else abort. */
+  private static AggregatorStep closeStage(AggregatorState state) {
+    RoundConfig config = state.config();
+    if (state instanceof CollectingKeys keys) {
+      if (keys.advertisements().size() < config.required()) {
+      return aborted(state, keys.advertisements().size(), "advertised keys");
+      }
+      KeyList keyList = new KeyList(config.round(), List.copyOf(keys.advertisements().values()));
+      byte[] sessionId = RoundTranscript.sessionId(config, keyList.advertisements());
+      List<AggregatorAction> actions = new ArrayList<>();
+      for (String silo : keys.advertisements().keySet()) {
+        actions.add(new Send(silo, keyList));
+      }
+      return new AggregatorStep(
+          new CollectingShares(config, keyList, sessionId, Map.of()), actions);
+    }
+    if (state instanceof CollectingShares shares) {
+      if (shares.shares().size() < config.required()) {
+      return aborted(state, shares.shares().size(), "shared keys");
+      }
+      List<String> sharingSilos = List.copyOf(shares.shares().keySet());
+      List<AggregatorAction> actions = new ArrayList<>();
+      for (String receiver : sharingSilos) {
+        Map<String, byte[]> addressed = new HashMap<>();
+        for (String sender : sharingSilos) {
+          if (!sender.equals(receiver)) {
+            addressed.put(sender, shares.shares().get(sender).ciphertexts().get(receiver));
+          }
+        }
+        actions.add(
+            new Send(
+                receiver,
+                new ForwardedShares(
+                    config.round(), sharingSilos, Immutables.sortedMap(addressed))));
+      }
+      return new AggregatorStep(
+          new CollectingMaskedInputs(
+              config, shares.keyList(), shares.sessionId(), sharingSilos, Map.of()),
+          actions);
+    }
+    if (state instanceof CollectingMaskedInputs inputs) {
+      if (inputs.maskedInputDigests().size() < config.required()) {
+      return aborted(state, inputs.maskedInputDigests().size(), "sent masked inputs");
+      }
+      List<String> survivors = List.copyOf(inputs.maskedInputDigests().keySet());
+      SurvivorList survivorList = new SurvivorList(config.round(), survivors);
+      List<AggregatorAction> actions = new ArrayList<>();
+      for (String survivor : survivors) {
+        actions.add(new Send(survivor, survivorList));
+      }
+      return new AggregatorStep(
+          new CollectingSignatures(
+              config,
+              inputs.keyList(),
+              inputs.sessionId(),
+              inputs.sharingSilos(),
+              survivors,
+              Map.of()),
+          actions);
+    }
+    if (state instanceof CollectingSignatures signatures) {
+      if (signatures.signatures().size() < config.required()) {
+      return aborted(state, signatures.signatures().size(), "signed the survivor list");
+      }
+      ConsistencyProof proof =
+          new ConsistencyProof(config.round(), signatures.survivors(), signatures.signatures());
+      List<AggregatorAction> actions = new ArrayList<>();
+      for (String signer : signatures.signatures().keySet()) {
+        actions.add(new Send(signer, proof));
+      }
+      return new AggregatorStep(
+          new CollectingUnmaskShares(
+              config,
+              signatures.keyList(),
+              signatures.sessionId(),
+              signatures.sharingSilos(),
+              signatures.survivors(),
+              List.copyOf(signatures.signatures().keySet()),
+              Map.of()),
+          actions);
+    }
+    if (state instanceof CollectingUnmaskShares unmask) {
+      if (unmask.responses().size() < config.required()) {
+      return aborted(state, unmask.responses().size(), "sent unmasking shares");
+      }
+      return new AggregatorStep(finish(unmask), List.of());
+    }
+    throw new IllegalStateException("bug: no stage to close in " + state);
+  }
+
+  private static AggregatorStep aborted(AggregatorState state, int answered, String what) {
+    RoundConfig config = state.config();
+    return new AggregatorStep(
+        new Aborted(
+            config,
+            state.stage(),
+            ErrorCode.THRESHOLD_NOT_MET,
+            "only " + answered + " of " + config.roster().size() + " silos " + what
+                + "; the round needs " + config.required()),
+        List.of());
+  }
+
+  /** Reconstructs the seeds to remove, or aborts if the revealed shares do not reconstruct. */
+  private static AggregatorState finish(CollectingUnmaskShares state) {
+    RoundConfig config = state.config();
+    Map<String, AdvertiseKeys> advertisements = new HashMap<>();
+    for (AdvertiseKeys advertisement : state.keyList().advertisements()) {
+      advertisements.put(advertisement.siloId(), advertisement);
+    }
+    List<UnmaskPlan.Removal> removals = new ArrayList<>();
+    String current = "";
+    try {
+      for (String survivor : state.survivors()) {
+        current = survivor;
+        SecretBytes selfMaskSeed =
+            combine(config, state.responses(), survivor, UnmaskShares::selfMaskSeedShares);
+        removals.add(
+            new UnmaskPlan.Removal(
+                RoundTranscript.selfMaskKey(selfMaskSeed, state.sessionId(), survivor), -1));
+      }
+      for (String dropout : state.sharingSilos()) {
+        if (state.survivors().contains(dropout)) {
+          continue;
+        }
+        current = dropout;
+        SecretBytes maskingPrivateKey =
+            combine(config, state.responses(), dropout, UnmaskShares::maskingKeyShares);
+        X25519KeyPair maskingKeyPair = X25519KeyPair.fromPrivateKey(maskingPrivateKey);
+        if (!maskingKeyPair.publicKey().equals(advertisements.get(dropout).maskingPublicKey())) {
+          return new Aborted(
+              config,
+              Stage.UNMASK,
+              ErrorCode.INVALID_SHARE,
+              "the masking key reconstructed for " + dropout + " does not match its advertised key");
+        }
+        for (String survivor : state.survivors()) {
+          SecretBytes sharedSecret =
+              maskingKeyPair.agree(advertisements.get(survivor).maskingPublicKey());
+          SecretBytes pairSeed =
+              RoundTranscript.pairKey(
+                  sharedSecret, state.sessionId(), RoundTranscript.PURPOSE_MASK, survivor, dropout);
+          // The survivor added pairwiseSign(survivor, dropout) * mask; remove it.
+          removals.add(
+              new UnmaskPlan.Removal(pairSeed, -RoundTranscript.pairwiseSign(survivor, dropout)));
+        }
+      }
+    } catch (GeneralSecurityException e) {
+      return new Aborted(
+          config,
+          Stage.UNMASK,
+          ErrorCode.INVALID_SHARE,
+          "the shares revealed for " + current + " do not reconstruct: " + e.getMessage());
+    }
+    Participation participation =
+        new Participation(
+            siloIds(state.keyList()),
+            state.sharingSilos(),
+            state.survivors(),
+            state.signers(),
+            List.copyOf(state.responses().keySet()));
+    return new Finished(
+        config, participation, new UnmaskPlan(config.bits(), config.vectorLength(), removals));
+  }
+
+  private static SecretBytes combine(
+      RoundConfig config,
+      SortedMap<String, UnmaskShares> responses,
+      String owner,
+      java.util.function.Function<UnmaskShares, SortedMap<String, byte[]>> kind)
+      throws GeneralSecurityException {
+    List<ShamirShare> shares = new ArrayList<>();
+    for (Map.Entry<String, UnmaskShares> response : responses.entrySet()) {
+      ShamirShare share = ShamirShare.decode(kind.apply(response.getValue()).get(owner));
+      // A share must come from the silo it was addressed to: x is fixed by the roster position.
+      if (share.x() != config.shamirX(response.getKey())) {
+        throw new GeneralSecurityException(
+            response.getKey() + " revealed a share with x = " + share.x() + ", expected "
+                + config.shamirX(response.getKey()));
+      }
+      shares.add(share);
+    }
+    return ShamirSecretSharing.combine(shares, config.threshold());
+  }
+
+  static List<String> siloIds(KeyList keyList) {
+    return keyList.advertisements().stream().map(AdvertiseKeys::siloId).toList();
+  }
+}

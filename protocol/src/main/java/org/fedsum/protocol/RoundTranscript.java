@@ -1,0 +1,171 @@
+package org.fedsum.protocol;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import org.fedsum.crypto.Hkdf;
+import org.fedsum.crypto.SecretBytes;
+import org.fedsum.crypto.X25519PublicKey;
+
+/**
+ * Everything that binds keys, seeds and signatures to one round (DESIGN.md §3). Each item is length
+ * prefixed, so no two different transcripts encode to the same bytes, and each starts with a purpose
+ * label, so a signature or key made for one purpose is useless for another.
+ *
+ * <p>A message from another federation, round, stage or pair of silos therefore never verifies and
+ * never decrypts.
+ */
+public final class RoundTranscript {
+  private static final String DOMAIN = "fedsum/v1";
+
+  /** Purpose label of pairwise mask seeds. */
+  public static final String PURPOSE_MASK = "mask";
+
+  /** Purpose label of the AES-GCM keys that encrypt shares between two silos. */
+  public static final String PURPOSE_SHARE_ENCRYPTION = "share-encryption";
+
+  /** Purpose label of the PRG seed derived from a silo's self-mask seed. */
+  public static final String PURPOSE_SELF_MASK = "self-mask";
+
+  private RoundTranscript() {}
+
+  /** The bytes a silo signs in round 0: the round context and both of its public keys. */
+  public static byte[] advertisement(
+      RoundConfig config,
+      String siloId,
+      X25519PublicKey maskingPublicKey,
+      X25519PublicKey shareEncryptionPublicKey) {
+    return new Builder("advertise-keys")
+        .add(config.federationId())
+        .add(config.round())
+        .add(config.protocolVersion())
+        .add(siloId)
+        .add(maskingPublicKey.toBytes())
+        .add(shareEncryptionPublicKey.toBytes())
+        .bytes();
+  }
+
+  /**
+   * The session id: SHA-256 over the federation id, round, protocol version, and every advertised
+   * silo id and public key in U1 (sorted by silo id).
+   */
+  public static byte[] sessionId(RoundConfig config, List<AdvertiseKeys> advertisements) {
+    Builder builder =
+        new Builder("session-id")
+            .add(config.federationId())
+            .add(config.round())
+            .add(config.protocolVersion())
+            .add(advertisements.size());
+    advertisements.stream()
+        .sorted(java.util.Comparator.comparing(AdvertiseKeys::siloId))
+        .forEach(
+            advertisement ->
+                builder
+                    .add(advertisement.siloId())
+                    .add(advertisement.maskingPublicKey().toBytes())
+                    .add(advertisement.shareEncryptionPublicKey().toBytes()));
+    return sha256(builder.bytes());
+  }
+
+  /** The bytes a survivor signs in round 3: the session and the survivor list. */
+  public static byte[] consistency(RoundConfig config, byte[] sessionId, List<String> survivors) {
+    Builder builder =
+        new Builder("consistency-check")
+            .add(config.federationId())
+            .add(config.round())
+            .add(sessionId)
+            .add(survivors.size());
+    for (String survivor : Immutables.sortedList(survivors)) {
+      builder.add(survivor);
+    }
+    return builder.bytes();
+  }
+
+  /**
+   * The associated data of the ciphertext that {@code sender} addresses to {@code receiver}: binds
+   * sender, receiver, round, stage and session.
+   */
+  public static byte[] shareAssociatedData(
+      RoundConfig config, byte[] sessionId, String sender, String receiver) {
+    return new Builder("share-ciphertext")
+        .add(config.federationId())
+        .add(config.round())
+        .add(Stage.SHARE_KEYS.name())
+        .add(sessionId)
+        .add(sender)
+        .add(receiver)
+        .bytes();
+  }
+
+  /**
+   * A 32-byte key for {@code purpose} between two silos, from their X25519 shared secret: HKDF-SHA256
+   * (RFC 5869) with the session id as salt and the purpose and both silo ids (sorted) as info.
+   */
+  public static SecretBytes pairKey(
+      SecretBytes sharedSecret, byte[] sessionId, String purpose, String siloA, String siloB) {
+    String first = siloA.compareTo(siloB) < 0 ? siloA : siloB;
+    String second = first.equals(siloA) ? siloB : siloA;
+    byte[] info = new Builder(purpose).add(first).add(second).bytes();
+    return Hkdf.deriveSha256(sharedSecret, sessionId, info, 32);
+  }
+
+  /** The PRG seed of a silo's self mask, bound to the session and the silo. */
+  public static SecretBytes selfMaskKey(SecretBytes selfMaskSeed, byte[] sessionId, String siloId) {
+    byte[] info = new Builder(PURPOSE_SELF_MASK).add(siloId).bytes();
+    return Hkdf.deriveSha256(selfMaskSeed, sessionId, info, 32);
+  }
+
+  /**
+   * The sign of the pairwise mask that {@code siloId} adds for {@code peer}: {@code +1} towards
+   * peers that sort after it, {@code -1} towards those before, so each pair's masks cancel in the
+   * sum.
+   */
+  public static int pairwiseSign(String siloId, String peer) {
+    int order = siloId.compareTo(peer);
+    if (order == 0) {
+      throw new IllegalArgumentException("a silo has no pairwise mask with itself: " + siloId);
+    }
+    return order < 0 ? 1 : -1;
+  }
+
+  static byte[] sha256(byte[] bytes) {
+    MessageDigest sha256 = WordVector.newSha256();
+    return sha256.digest(bytes);
+  }
+
+  /** Length-prefixed encoding of a labelled sequence of items. */
+  static final class Builder {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    Builder(String purpose) {
+      add(DOMAIN);
+      add(purpose);
+    }
+
+    Builder add(String value) {
+      return add(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Builder add(long value) {
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        out.write((int) (value >>> shift));
+      }
+      return this;
+    }
+
+    Builder add(byte[] value) {
+      int length = value.length;
+      out.write(length >>> 24);
+      out.write(length >>> 16);
+      out.write(length >>> 8);
+      out.write(length);
+      out.writeBytes(value);
+      return this;
+    }
+
+    byte[] bytes() {
+      return out.toByteArray();
+    }
+  }
+}

@@ -1,0 +1,489 @@
+package org.fedsum.protocol;
+
+import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.fedsum.crypto.AeadSuite;
+import org.fedsum.crypto.EcdsaP256VerifyingKey;
+import org.fedsum.crypto.MaskPrg;
+import org.fedsum.crypto.SecretBytes;
+import org.fedsum.crypto.ShamirSecretSharing;
+import org.fedsum.crypto.ShamirShare;
+import org.fedsum.crypto.SiteIdentity;
+import org.fedsum.crypto.SiteRole;
+import org.fedsum.crypto.X25519KeyPair;
+import org.fedsum.crypto.X25519PublicKey;
+import org.fedsum.protocol.SiloState.AdvertisedKeys;
+import org.fedsum.protocol.SiloState.Aborted;
+import org.fedsum.protocol.SiloState.Finished;
+import org.fedsum.protocol.SiloState.PeerShares;
+import org.fedsum.protocol.SiloState.SentMaskedInput;
+import org.fedsum.protocol.SiloState.SharedKeys;
+import org.fedsum.protocol.SiloState.SignedSurvivors;
+
+/**
+ * A silo's side of a round as a pure transition function (Bonawitz et al., CCS 2017, §4, client
+ * side, with the active-adversary checks of §6). No I/O and no clock: the time a message arrived is
+ * handed in, and randomness comes from the {@link SiloContext}.
+ *
+ * <p>A message that does not fit the current stage or round is refused with a {@link
+ * ProtocolException} and leaves the state unchanged. A message that fails a security check (a bad
+ * signature or certificate, a substituted or repeated key, a survivor list that differs from the one
+ * signed, too few participants) ends the silo's part in the round: the next state is {@link
+ * Aborted} with the reason, and nothing more is revealed.
+ */
+public final class SiloProtocol {
+  private SiloProtocol() {}
+
+  /**
+   * Round 0: draws two fresh X25519 key pairs and signs their public keys with the round context.
+   *
+   * @param input the silo's encoded update in {@code Z_{2^bits}}; ownership passes to the session
+   */
+  public static SiloStep start(SiloContext context, RoundConfig config, WordVector input)
+      throws ProtocolException {
+    Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(input, "input");
+    if (!config.inRoster(context.siloId())) {
+      throw new ProtocolException(
+          ErrorCode.UNKNOWN_SILO,
+          config.round(),
+          "this silo (" + context.siloId() + ") is not in the round's roster");
+    }
+    if (input.length() != config.vectorLength()) {
+      throw new ProtocolException(
+          ErrorCode.VECTOR_LENGTH_MISMATCH,
+          config.round(),
+          "input has " + input.length() + " coordinates, the round has " + config.vectorLength());
+    }
+    if (config.bits() < 32) {
+      int[] words = input.words();
+      for (int i = 0; i < words.length; i++) {
+        if ((words[i] >>> config.bits()) != 0) {
+          throw new ProtocolException(
+              ErrorCode.MALFORMED_MESSAGE,
+              config.round(),
+              "input coordinate " + i + " is outside Z_2^" + config.bits());
+        }
+      }
+    }
+    X25519KeyPair maskingKeyPair = X25519KeyPair.generate(context.random());
+    X25519KeyPair shareEncryptionKeyPair = X25519KeyPair.generate(context.random());
+    byte[] signature =
+        context
+            .signingKey()
+            .sign(
+                RoundTranscript.advertisement(
+                    config,
+                    context.siloId(),
+                    maskingKeyPair.publicKey(),
+                    shareEncryptionKeyPair.publicKey()));
+    AdvertiseKeys advertisement =
+        new AdvertiseKeys(
+            context.siloId(),
+            config.round(),
+            maskingKeyPair.publicKey(),
+            shareEncryptionKeyPair.publicKey(),
+            context.certificate(),
+            signature);
+    return new SiloStep(
+        new AdvertisedKeys(config, input, maskingKeyPair, shareEncryptionKeyPair, advertisement),
+        List.of(advertisement));
+  }
+
+  /** Applies one message from the aggregator, received at {@code receivedAt}. */
+  public static SiloStep apply(
+      SiloContext context, SiloState state, AggregatorMessage message, Instant receivedAt)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    if (state.terminal()) {
+      throw new ProtocolException(ErrorCode.ROUND_CLOSED, config.round(), "the round is over");
+    }
+    if (message.round() != config.round()) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_MISMATCH,
+          config.round(),
+          message.stage() + " message for round " + message.round());
+    }
+    if (message.stage() != state.stage()) {
+      throw new ProtocolException(
+          ErrorCode.STAGE_OUT_OF_ORDER,
+          config.round(),
+          message.stage() + " message while waiting for " + state.stage());
+    }
+    try {
+      if (state instanceof AdvertisedKeys advertised) {
+        return onKeyList(context, advertised, (KeyList) message, receivedAt);
+      }
+      if (state instanceof SharedKeys shared) {
+        return onForwardedShares(context, shared, (ForwardedShares) message);
+      }
+      if (state instanceof SentMaskedInput sent) {
+        return onSurvivorList(context, sent, (SurvivorList) message);
+      }
+      return onConsistencyProof(context, (SignedSurvivors) state, (ConsistencyProof) message);
+    } catch (Refusal refusal) {
+      return new SiloStep(
+          new Aborted(config, state.stage(), refusal.code, refusal.getMessage()), List.of());
+    }
+  }
+
+  /** Round 1: verify U1, then share the self-mask seed and masking key with every peer. */
+  private static SiloStep onKeyList(
+      SiloContext context, AdvertisedKeys state, KeyList keyList, Instant receivedAt)
+      throws Refusal {
+    RoundConfig config = state.config();
+    String me = context.siloId();
+    List<AdvertiseKeys> advertisements = keyList.advertisements();
+    if (advertisements.size() < config.required()) {
+      throw new Refusal(
+          ErrorCode.THRESHOLD_NOT_MET,
+          "the key list has " + advertisements.size() + " silos; the round needs "
+              + config.required());
+    }
+    Set<String> silos = new HashSet<>();
+    Set<X25519PublicKey> keys = new HashSet<>();
+    boolean mineIntact = false;
+    for (AdvertiseKeys advertisement : advertisements) {
+      String silo = advertisement.siloId();
+      if (!config.inRoster(silo)) {
+        throw new Refusal(ErrorCode.UNKNOWN_SILO, "the key list names '" + silo + "'");
+      }
+      if (!silos.add(silo)) {
+        throw new Refusal(ErrorCode.INVALID_KEY, "the key list names " + silo + " twice");
+      }
+      if (advertisement.round() != config.round()) {
+        throw new Refusal(
+            ErrorCode.ROUND_MISMATCH,
+            "the key list holds " + silo + "'s keys of round " + advertisement.round());
+      }
+      if (!keys.add(advertisement.maskingPublicKey())
+          || !keys.add(advertisement.shareEncryptionPublicKey())) {
+        throw new Refusal(
+            ErrorCode.INVALID_KEY, "the key list repeats a public key (at " + silo + ")");
+      }
+      if (silo.equals(me)) {
+        mineIntact =
+            advertisement.maskingPublicKey().equals(state.advertisement().maskingPublicKey())
+                && advertisement
+                    .shareEncryptionPublicKey()
+                    .equals(state.advertisement().shareEncryptionPublicKey());
+      } else {
+        verifyAdvertisement(context, config, advertisement, receivedAt);
+      }
+    }
+    if (!mineIntact) {
+      throw new Refusal(
+          ErrorCode.INVALID_KEY, "the key list leaves out or alters this silo's own keys");
+    }
+
+    byte[] sessionId = RoundTranscript.sessionId(config, advertisements);
+    Map<String, SecretBytes> shareEncryptionKeys = new TreeMap<>();
+    Map<String, SecretBytes> pairwiseMaskSeeds = new TreeMap<>();
+    for (AdvertiseKeys peer : advertisements) {
+      if (peer.siloId().equals(me)) {
+        continue;
+      }
+      try {
+        shareEncryptionKeys.put(
+            peer.siloId(),
+            RoundTranscript.pairKey(
+                state.shareEncryptionKeyPair().agree(peer.shareEncryptionPublicKey()),
+                sessionId,
+                RoundTranscript.PURPOSE_SHARE_ENCRYPTION,
+                me,
+                peer.siloId()));
+        pairwiseMaskSeeds.put(
+            peer.siloId(),
+            RoundTranscript.pairKey(
+                state.maskingKeyPair().agree(peer.maskingPublicKey()),
+                sessionId,
+                RoundTranscript.PURPOSE_MASK,
+                me,
+                peer.siloId()));
+      } catch (GeneralSecurityException e) {
+        throw new Refusal(
+            ErrorCode.INVALID_KEY, peer.siloId() + " advertised an unusable key: " + e.getMessage());
+      }
+    }
+
+    SecretBytes selfMaskSeed = SecretBytes.random(32, context.random());
+    int rosterSize = config.roster().size();
+    List<ShamirShare> maskingKeyShares =
+        ShamirSecretSharing.split(
+            state.maskingKeyPair().privateKey(), config.threshold(), rosterSize, context.random());
+    List<ShamirShare> selfMaskSeedShares =
+        ShamirSecretSharing.split(selfMaskSeed, config.threshold(), rosterSize, context.random());
+    Map<String, byte[]> ciphertexts = new HashMap<>();
+    for (String peer : shareEncryptionKeys.keySet()) {
+      int index = config.shamirX(peer) - 1;
+      byte[] plaintext =
+          new SharePlaintext(
+                  me, peer, maskingKeyShares.get(index), selfMaskSeedShares.get(index))
+              .encode();
+      ciphertexts.put(
+          peer,
+          AeadSuite.AES256_GCM
+              .create(shareEncryptionKeys.get(peer), context.random())
+              .encrypt(
+                  plaintext, RoundTranscript.shareAssociatedData(config, sessionId, me, peer)));
+      java.util.Arrays.fill(plaintext, (byte) 0);
+    }
+    SharedKeys next =
+        new SharedKeys(
+            config,
+            state.input(),
+            keyList,
+            sessionId,
+            selfMaskSeed,
+            selfMaskSeedShares.get(config.shamirX(me) - 1),
+            shareEncryptionKeys,
+            pairwiseMaskSeeds);
+    return new SiloStep(next, List.of(EncryptedShares.of(me, config.round(), ciphertexts)));
+  }
+
+  /** Checks a peer's certificate against the federation and its signature over its keys. */
+  private static void verifyAdvertisement(
+      SiloContext context, RoundConfig config, AdvertiseKeys advertisement, Instant receivedAt)
+      throws Refusal {
+    String silo = advertisement.siloId();
+    try {
+      X509Certificate certificate = parseCertificate(advertisement.certificate());
+      SiteIdentity identity = context.trust().verify(certificate, SiteRole.SILO, receivedAt);
+      if (!identity.siteId().equals(silo)) {
+        throw new Refusal(
+            ErrorCode.INVALID_SIGNATURE,
+            "keys advertised for " + silo + " carry the certificate of " + identity.siteId());
+      }
+      EcdsaP256VerifyingKey.fromCertificate(certificate)
+          .verify(
+              advertisement.signature(),
+              RoundTranscript.advertisement(
+                  config,
+                  silo,
+                  advertisement.maskingPublicKey(),
+                  advertisement.shareEncryptionPublicKey()));
+    } catch (GeneralSecurityException e) {
+      throw new Refusal(
+          ErrorCode.INVALID_SIGNATURE,
+          "the keys advertised for " + silo + " do not verify: " + e.getMessage());
+    }
+  }
+
+  /** Round 2: decrypt the peers' shares, then send {@code x + PRG(b_u) + Σ ±PRG(s_uv)}. */
+  private static SiloStep onForwardedShares(
+      SiloContext context, SharedKeys state, ForwardedShares message) throws Refusal {
+    RoundConfig config = state.config();
+    String me = context.siloId();
+    List<String> sharingSilos = message.sharingSilos();
+    List<String> advertised = AggregatorProtocol.siloIds(state.keyList());
+    if (!advertised.containsAll(sharingSilos) || !sharingSilos.contains(me)) {
+      throw new Refusal(
+          ErrorCode.INCONSISTENT_SURVIVORS,
+          "U2 " + sharingSilos + " must contain this silo and lie within U1 " + advertised);
+    }
+    if (sharingSilos.size() < config.required()) {
+      throw new Refusal(
+          ErrorCode.THRESHOLD_NOT_MET,
+          "only " + sharingSilos.size() + " silos shared keys; the round needs "
+              + config.required());
+    }
+    Set<String> expectedSenders = new TreeSet<>(sharingSilos);
+    expectedSenders.remove(me);
+    if (!message.ciphertexts().keySet().equals(expectedSenders)) {
+      throw new Refusal(
+          ErrorCode.MALFORMED_MESSAGE,
+          "shares arrived from " + message.ciphertexts().keySet() + ", expected " + expectedSenders);
+    }
+    Map<String, PeerShares> peerShares = new TreeMap<>();
+    int myX = config.shamirX(me);
+    for (String sender : expectedSenders) {
+      try {
+        byte[] plaintext =
+            AeadSuite.AES256_GCM
+                .create(state.shareEncryptionKeys().get(sender))
+                .decrypt(
+                    message.ciphertexts().get(sender),
+                    RoundTranscript.shareAssociatedData(config, state.sessionId(), sender, me));
+        SharePlaintext shares = SharePlaintext.decode(plaintext);
+        java.util.Arrays.fill(plaintext, (byte) 0);
+        if (!shares.sender().equals(sender)
+            || !shares.receiver().equals(me)
+            || shares.maskingKeyShare().x() != myX
+            || shares.selfMaskSeedShare().x() != myX
+            || shares.maskingKeyShare().threshold() != config.threshold()
+            || shares.selfMaskSeedShare().threshold() != config.threshold()) {
+          throw new Refusal(
+              ErrorCode.INVALID_SHARE, "the shares from " + sender + " are not addressed to us");
+        }
+        peerShares.put(
+            sender, new PeerShares(shares.maskingKeyShare(), shares.selfMaskSeedShare()));
+      } catch (GeneralSecurityException e) {
+        throw new Refusal(
+            ErrorCode.INVALID_SHARE, "the shares from " + sender + " do not decrypt: " + e.getMessage());
+      }
+    }
+
+    int[] masked = state.input().words().clone();
+    int length = masked.length;
+    MaskPrg.create(RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), config.bits())
+        .addTo(masked, 0, length, 0);
+    for (String peer : expectedSenders) {
+      MaskPrg pairwise = MaskPrg.create(state.pairwiseMaskSeeds().get(peer), config.bits());
+      if (RoundTranscript.pairwiseSign(me, peer) > 0) {
+        pairwise.addTo(masked, 0, length, 0);
+      } else {
+        pairwise.subtractFrom(masked, 0, length, 0);
+      }
+    }
+    UnmaskPlan.reduce(masked, 0, length, config.bits());
+    SentMaskedInput next =
+        new SentMaskedInput(
+            config,
+            state.keyList(),
+            state.sessionId(),
+            sharingSilos,
+            state.ownSelfMaskSeedShare(),
+            peerShares);
+    return new SiloStep(
+        next, List.of(new MaskedInput(me, config.round(), WordVector.wrap(masked))));
+  }
+
+  /** Round 3: sign U3 if it is a plausible survivor list that respects this silo's floor. */
+  private static SiloStep onSurvivorList(
+      SiloContext context, SentMaskedInput state, SurvivorList message) throws Refusal {
+    RoundConfig config = state.config();
+    List<String> survivors = message.survivors();
+    if (!state.sharingSilos().containsAll(survivors) || !survivors.contains(context.siloId())) {
+      throw new Refusal(
+          ErrorCode.INCONSISTENT_SURVIVORS,
+          "U3 " + survivors + " must contain this silo and lie within U2 " + state.sharingSilos());
+    }
+    checkSurvivorCount(context, config, survivors.size());
+    byte[] signature =
+        context
+            .signingKey()
+            .sign(RoundTranscript.consistency(config, state.sessionId(), survivors));
+    SignedSurvivors next =
+        new SignedSurvivors(
+            config,
+            state.keyList(),
+            state.sessionId(),
+            state.sharingSilos(),
+            state.ownSelfMaskSeedShare(),
+            state.peerShares(),
+            survivors);
+    return new SiloStep(
+        next, List.of(new ConsistencySignature(context.siloId(), config.round(), signature)));
+  }
+
+  private static void checkSurvivorCount(SiloContext context, RoundConfig config, int survivors)
+      throws Refusal {
+    if (survivors < config.required()) {
+      throw new Refusal(
+          ErrorCode.THRESHOLD_NOT_MET,
+          survivors + " survivors; the round needs " + config.required());
+    }
+    if (survivors < context.minSurvivors()) {
+      throw new Refusal(
+          ErrorCode.BELOW_PRIVACY_FLOOR,
+          survivors + " survivors; this silo reveals nothing for a sum of fewer than "
+              + context.minSurvivors());
+    }
+  }
+
+  /**
+   * Round 4: verify the others' signatures over the same U3, then reveal self-mask shares for the
+   * survivors and masking-key shares for the dropouts — never both for one silo.
+   */
+  private static SiloStep onConsistencyProof(
+      SiloContext context, SignedSurvivors state, ConsistencyProof proof) throws Refusal {
+    RoundConfig config = state.config();
+    String me = context.siloId();
+    if (!proof.survivors().equals(state.survivors())) {
+      throw new Refusal(
+          ErrorCode.INCONSISTENT_SURVIVORS,
+          "the proof is for U3 " + proof.survivors() + " but this silo signed " + state.survivors());
+    }
+    Set<String> signers = proof.signatures().keySet();
+    if (!state.survivors().containsAll(signers)) {
+      throw new Refusal(
+          ErrorCode.INCONSISTENT_SURVIVORS,
+          "signatures from " + signers + " outside U3 " + state.survivors());
+    }
+    if (signers.size() < config.required() || !signers.contains(me)) {
+      throw new Refusal(
+          ErrorCode.THRESHOLD_NOT_MET,
+          signers.size() + " signatures (this silo's included: " + signers.contains(me)
+              + "); the round needs " + config.required());
+    }
+    byte[] signed = RoundTranscript.consistency(config, state.sessionId(), state.survivors());
+    Map<String, AdvertiseKeys> advertisements = new HashMap<>();
+    for (AdvertiseKeys advertisement : state.keyList().advertisements()) {
+      advertisements.put(advertisement.siloId(), advertisement);
+    }
+    for (Map.Entry<String, byte[]> signature : proof.signatures().entrySet()) {
+      try {
+        EcdsaP256VerifyingKey.fromCertificate(
+                parseCertificate(advertisements.get(signature.getKey()).certificate()))
+            .verify(signature.getValue(), signed);
+      } catch (GeneralSecurityException e) {
+        throw new Refusal(
+            ErrorCode.INVALID_SIGNATURE,
+            signature.getKey() + "'s signature over U3 does not verify: " + e.getMessage());
+      }
+    }
+    // Bonawitz et al. 2017, Round 4: for each v, reveal b_v's share if v survived, else s_v^SK's.
+    Map<String, byte[]> selfMaskSeedShares = new TreeMap<>();
+    Map<String, byte[]> maskingKeyShares = new TreeMap<>();
+    for (String silo : state.sharingSilos()) {
+      if (state.survivors().contains(silo)) {
+        ShamirShare share =
+            silo.equals(me)
+                ? state.ownSelfMaskSeedShare()
+                : state.peerShares().get(silo).selfMaskSeedShare();
+        selfMaskSeedShares.put(silo, share.encode(org.fedsum.crypto.SecretAccess.GRANTED));
+      } else {
+        maskingKeyShares.put(
+            silo,
+            state.peerShares().get(silo).maskingKeyShare().encode(org.fedsum.crypto.SecretAccess.GRANTED));
+      }
+    }
+    Finished next =
+        new Finished(
+            config,
+            state.survivors(),
+            new ArrayList<>(selfMaskSeedShares.keySet()),
+            new ArrayList<>(maskingKeyShares.keySet()));
+    return new SiloStep(
+        next, List.of(UnmaskShares.of(me, config.round(), selfMaskSeedShares, maskingKeyShares)));
+  }
+
+  private static X509Certificate parseCertificate(byte[] der) throws GeneralSecurityException {
+    CertificateFactory factory = CertificateFactory.getInstance("X.509");
+    return (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der));
+  }
+
+  /** A failed security check: the silo aborts its part in the round. */
+  private static final class Refusal extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final ErrorCode code;
+
+    Refusal(ErrorCode code, String message) {
+      super(message);
+      this.code = code;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package org.fedsum.protocol;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.IntStream;
+import org.fedsum.crypto.MaskPrg;
+import org.fedsum.crypto.SecretBytes;
+
+/**
+ * The masks to remove from the running sum of the survivors' masked vectors: every survivor's self
+ * mask, and each survivor's pairwise mask towards each silo that dropped after sharing its keys
+ * (Bonawitz et al. 2017, Round 4, server side).
+ *
+ * <p>Holds reconstructed seeds: secret material that never leaves the aggregator's memory. Because
+ * the mask PRG is seekable, any range of coordinates can be unmasked on its own, so the work is
+ * split into chunks that run in parallel and that separate shards could run.
+ */
+public final class UnmaskPlan {
+  /** One mask to take out: {@code sign} times the PRG stream of {@code seed}. */
+  record Removal(SecretBytes seed, int sign) {
+    Removal {
+      Objects.requireNonNull(seed, "seed");
+      if (sign != 1 && sign != -1) {
+        throw new IllegalArgumentException("sign must be +1 or -1, not " + sign);
+      }
+    }
+  }
+
+  private static final int CHUNK_WORDS = 1 << 16;
+
+  private final int bits;
+  private final int vectorLength;
+  private final List<Removal> removals;
+
+  UnmaskPlan(int bits, int vectorLength, List<Removal> removals) {
+    this.bits = bits;
+    this.vectorLength = vectorLength;
+    this.removals = List.copyOf(removals);
+  }
+
+  /** How many PRG streams unmasking expands: survivors plus survivor–dropout pairs. */
+  public int maskCount() {
+    return removals.size();
+  }
+
+  public int vectorLength() {
+    return vectorLength;
+  }
+
+  /**
+   * Removes the masks from coordinates {@code [firstCoordinate, firstCoordinate + length)} of the
+   * sum, held in {@code sum[offset, offset + length)}, and reduces them mod {@code 2^bits}.
+   */
+  public void applyTo(int[] sum, int offset, int length, long firstCoordinate) {
+    Objects.checkFromIndexSize(offset, length, sum.length);
+    if (firstCoordinate < 0 || firstCoordinate + length > vectorLength) {
+      throw new IllegalArgumentException(
+          "coordinates [" + firstCoordinate + ", " + (firstCoordinate + length)
+              + ") are outside the vector of length " + vectorLength);
+    }
+    for (Removal removal : removals) {
+      MaskPrg prg = MaskPrg.create(removal.seed(), bits);
+      // The silo added sign * mask, so removing it applies the opposite sign.
+      if (removal.sign() > 0) {
+        prg.addTo(sum, offset, length, firstCoordinate);
+      } else {
+        prg.subtractFrom(sum, offset, length, firstCoordinate);
+      }
+    }
+    reduce(sum, offset, length, bits);
+  }
+
+  /** Unmasks a whole sum, chunk by chunk, on the common fork-join pool. */
+  public void applyInParallel(int[] sum) {
+    if (sum.length != vectorLength) {
+      throw new IllegalArgumentException(
+          "sum has " + sum.length + " coordinates, the round has " + vectorLength);
+    }
+    int chunks = (vectorLength + CHUNK_WORDS - 1) / CHUNK_WORDS;
+    IntStream.range(0, chunks)
+        .parallel()
+        .forEach(
+            chunk -> {
+              int start = chunk * CHUNK_WORDS;
+              int length = Math.min(CHUNK_WORDS, vectorLength - start);
+              applyTo(sum, start, length, start);
+            });
+  }
+
+  /** Reduces words mod {@code 2^bits}; sums are kept mod 2^32, and 2^bits divides 2^32. */
+  static void reduce(int[] words, int offset, int length, int bits) {
+    if (bits == 32) {
+      return;
+    }
+    int mask = (1 << bits) - 1;
+    for (int i = offset; i < offset + length; i++) {
+      words[i] &= mask;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "UnmaskPlan[" + removals.size() + " masks, " + vectorLength + " coordinates]";
+  }
+}
