@@ -53,11 +53,19 @@ public final class RoundSimulation {
   }
 
   /** What came out of a round. */
+  /**
+   * @param siloNanos time each silo spent in its transitions, in total
+   * @param siloStageNanos per silo, time spent producing each stage's message
+   * @param aggregatorNanos time the aggregator spent in transitions and summing
+   * @param unmaskNanos time to reconstruct seeds and remove the masks from the sum (included in
+   *     aggregatorNanos)
+   */
   public record Outcome(
       AggregatorState aggregatorState,
       Map<String, SiloState> siloStates,
       int[] sum,
       Map<String, Long> siloNanos,
+      Map<String, Map<Stage, Long>> siloStageNanos,
       long aggregatorNanos,
       long unmaskNanos) {}
 
@@ -65,9 +73,11 @@ public final class RoundSimulation {
   public Outcome run(Map<String, int[]> inputs) throws ProtocolException {
     Map<String, SiloState> siloStates = new TreeMap<>();
     Map<String, Long> siloNanos = new TreeMap<>();
+    Map<String, Map<Stage, Long>> siloStageNanos = new TreeMap<>();
     long[] aggregatorNanos = {0};
     int[] sum = new int[config.vectorLength()];
     AggregatorState aggregator = AggregatorProtocol.start(config);
+    long reconstructNanos = 0;
 
     List<SiloMessage> toAggregator = new ArrayList<>();
     for (Map.Entry<String, SiloContext> silo : contexts.entrySet()) {
@@ -75,7 +85,11 @@ public final class RoundSimulation {
       long started = System.nanoTime();
       SiloStep step =
           SiloProtocol.start(silo.getValue(), config, WordVector.wrap(inputs.get(siloId).clone()));
-      siloNanos.merge(siloId, System.nanoTime() - started, Long::sum);
+      long elapsed = System.nanoTime() - started;
+      siloNanos.merge(siloId, elapsed, Long::sum);
+      siloStageNanos
+          .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
+          .merge(Stage.ADVERTISE_KEYS, elapsed, Long::sum);
       siloStates.put(siloId, step.state());
       if (answers(siloId, Stage.ADVERTISE_KEYS)) {
         toAggregator.addAll(step.outbound());
@@ -89,14 +103,25 @@ public final class RoundSimulation {
         long started = System.nanoTime();
         AggregatorStep step =
             AggregatorProtocol.apply(aggregator, new AggregatorEvent.Received(message));
-        aggregatorNanos[0] += System.nanoTime() - started;
+        long elapsed = System.nanoTime() - started;
+        aggregatorNanos[0] += elapsed;
+        if (step.state() instanceof AggregatorState.Finished) {
+          // The transition that closes UNMASK reconstructs every seed: part of unmasking.
+          reconstructNanos = elapsed;
+        }
         aggregator = step.state();
         collect(step, toSilos, sum, aggregatorNanos);
       }
       toAggregator.clear();
       if (!aggregator.terminal() && aggregator.stage() == stage) {
+        long started = System.nanoTime();
         AggregatorStep step =
             AggregatorProtocol.apply(aggregator, new AggregatorEvent.DeadlinePassed(stage));
+        long elapsed = System.nanoTime() - started;
+        aggregatorNanos[0] += elapsed;
+        if (step.state() instanceof AggregatorState.Finished) {
+          reconstructNanos = elapsed;
+        }
         aggregator = step.state();
         collect(step, toSilos, sum, aggregatorNanos);
       }
@@ -108,21 +133,28 @@ public final class RoundSimulation {
             continue;
           }
           long started = System.nanoTime();
-          SiloStep step = SiloProtocol.apply(contexts.get(siloId), siloStates.get(siloId), message, now);
-          siloNanos.merge(siloId, System.nanoTime() - started, Long::sum);
+          SiloStep step =
+              SiloProtocol.apply(contexts.get(siloId), siloStates.get(siloId), message, now);
+          long elapsed = System.nanoTime() - started;
+          siloNanos.merge(siloId, elapsed, Long::sum);
+          siloStageNanos
+              .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
+              .merge(message.stage(), elapsed, Long::sum);
           siloStates.put(siloId, step.state());
           toAggregator.addAll(step.outbound());
         }
       }
     }
 
-    long unmaskNanos = 0;
+    long unmaskNanos = reconstructNanos;
     if (aggregator instanceof AggregatorState.Finished finished) {
       long started = System.nanoTime();
       finished.unmaskPlan().applyInParallel(sum);
-      unmaskNanos = System.nanoTime() - started;
+      unmaskNanos += System.nanoTime() - started;
+      aggregatorNanos[0] += System.nanoTime() - started;
     }
-    return new Outcome(aggregator, siloStates, sum, siloNanos, aggregatorNanos[0], unmaskNanos);
+    return new Outcome(
+        aggregator, siloStates, sum, siloNanos, siloStageNanos, aggregatorNanos[0], unmaskNanos);
   }
 
   private boolean answers(String siloId, Stage stage) {
