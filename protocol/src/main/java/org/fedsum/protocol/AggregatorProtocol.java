@@ -116,6 +116,13 @@ public final class AggregatorProtocol {
       throws ProtocolException {
     RoundConfig config = state.config();
     checkParticipant(config, config.roster(), message.siloId(), state.advertisements());
+    if (!RoundTranscript.isCanonical(message.maskingPublicKey())
+        || !RoundTranscript.isCanonical(message.shareEncryptionPublicKey())) {
+      throw new ProtocolException(
+          ErrorCode.INVALID_KEY,
+          config.round(),
+          message.siloId() + " advertised a non-canonical X25519 public key");
+    }
     if (message.maskingPublicKey().equals(message.shareEncryptionPublicKey())) {
       throw new ProtocolException(
           ErrorCode.INVALID_KEY,

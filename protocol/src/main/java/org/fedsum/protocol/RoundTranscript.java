@@ -129,6 +129,29 @@ public final class RoundTranscript {
     return order < 0 ? 1 : -1;
   }
 
+  /**
+   * Whether an X25519 public key is in canonical form: a little-endian integer below {@code 2^255 −
+   * 19} (RFC 7748 §5). X25519 ignores the top bit and reduces mod p, so two different encodings can
+   * name the same key; an honest silo only ever produces the canonical one, and refusing the others
+   * keeps the duplicate-key check sound.
+   */
+  public static boolean isCanonical(X25519PublicKey key) {
+    byte[] bytes = key.toBytes();
+    if ((bytes[31] & 0x80) != 0) {
+      return false;
+    }
+    // Values from p = 2^255 - 19 up to 2^255 - 1 are 0x7f ff .. ff followed by a low byte >= 0xed.
+    if ((bytes[31] & 0xff) != 0x7f) {
+      return true;
+    }
+    for (int i = 30; i >= 1; i--) {
+      if ((bytes[i] & 0xff) != 0xff) {
+        return true;
+      }
+    }
+    return (bytes[0] & 0xff) < 0xed;
+  }
+
   static byte[] sha256(byte[] bytes) {
     MessageDigest sha256 = WordVector.newSha256();
     return sha256.digest(bytes);

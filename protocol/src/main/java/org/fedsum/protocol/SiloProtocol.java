@@ -169,6 +169,11 @@ public final class SiloProtocol {
             ErrorCode.ROUND_MISMATCH,
             "the key list holds " + silo + "'s keys of round " + advertisement.round());
       }
+      if (!RoundTranscript.isCanonical(advertisement.maskingPublicKey())
+          || !RoundTranscript.isCanonical(advertisement.shareEncryptionPublicKey())) {
+        throw new Refusal(
+            ErrorCode.INVALID_KEY, silo + " advertised a non-canonical X25519 public key");
+      }
       if (!keys.add(advertisement.maskingPublicKey())
           || !keys.add(advertisement.shareEncryptionPublicKey())) {
         throw new Refusal(

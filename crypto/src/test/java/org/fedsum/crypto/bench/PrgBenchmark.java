@@ -1,0 +1,387 @@
+package org.fedsum.crypto.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import org.fedsum.crypto.MaskPrg;
+import org.fedsum.crypto.MaskPrgImplementations;
+import org.fedsum.crypto.SecretBytes;
+import org.fedsum.crypto.internal.AesCtrKeystream;
+import org.fedsum.crypto.internal.AesCtrKeystream.Implementation;
+
+/**
+ * Single-thread throughput of {@link MaskPrg} against {@code openssl speed -evp aes-256-ctr} in the
+ * same run (DESIGN.md §3 goal: the PRG at least half of OpenSSL's single-core AES-256-CTR rate).
+ * Not a test: run it by hand, see BENCHMARKS.md for the command.
+ *
+ * <p>Each measurement produces masks for a 1 MiB {@code int[]} (262,144 words of 32 bits) over and
+ * over, at consecutive coordinates, for about {@code --sample-seconds}; its figure is bytes of mask
+ * per wall-clock second. After a warm-up (long enough for C2 to compile the JDK's AES intrinsics),
+ * the PRG samples and the OpenSSL runs alternate, {@code --repetitions} times, so that a change in
+ * machine load affects both. OpenSSL is timed by wall clock too ({@code -elapsed}), one process,
+ * one thread.
+ *
+ * <p>Options: {@code --repetitions N} (default 5), {@code --sample-seconds S} (default 1.0), {@code
+ * --warmup-seconds S} (default 3.0), {@code --openssl-seconds S} (default 3), {@code
+ * --implementations conscrypt-aes-ctr,jdk-aes-ecb-counter} (default: every one that works here; the
+ * headline figures use the preferred one, so keep it in the list).
+ */
+public final class PrgBenchmark {
+  private static final int BUFFER_WORDS = (1 << 20) / Integer.BYTES;
+  private static final long BUFFER_BYTES = (long) BUFFER_WORDS * Integer.BYTES;
+
+  private int repetitions = 5;
+  private double sampleSeconds = 1.0;
+  private double warmupSeconds = 3.0;
+  private int opensslSeconds = 3;
+  // Labels of the implementations to measure; empty means every one that works here.
+  private List<String> only = List.of();
+
+  private PrgBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    PrgBenchmark benchmark = new PrgBenchmark();
+    benchmark.parse(args);
+    benchmark.run();
+  }
+
+  private void parse(String[] args) {
+    for (int i = 0; i < args.length; i += 2) {
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("option " + args[i] + " needs a value");
+      }
+      String value = args[i + 1];
+      switch (args[i]) {
+        case "--repetitions" -> repetitions = Integer.parseInt(value);
+        case "--sample-seconds" -> sampleSeconds = Double.parseDouble(value);
+        case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(value);
+        case "--openssl-seconds" -> opensslSeconds = Integer.parseInt(value);
+        case "--implementations" -> only = List.of(value.split(","));
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+  }
+
+  /** One kind of measurement: an implementation and an operation. */
+  private record Case(Implementation implementation, String operation) {
+    String name() {
+      return implementation.label() + " " + operation;
+    }
+  }
+
+  private void run() throws Exception {
+    SecureRandom random = new SecureRandom();
+    SecretBytes seed = SecretBytes.random(MaskPrg.SEED_BYTES, random);
+    List<Implementation> implementations = new ArrayList<>();
+    if (AesCtrKeystream.conscryptAvailable()) {
+      implementations.add(Implementation.CONSCRYPT_AES_CTR);
+    }
+    implementations.add(Implementation.JDK_AES_ECB_COUNTER);
+    if (!only.isEmpty()) {
+      implementations.removeIf(implementation -> !only.contains(implementation.label()));
+    }
+
+    System.out.println("# mask PRG benchmark: 1 MiB int[] buffers, b = 32, one thread");
+    System.out.println("cpu_model=" + cpuModel());
+    System.out.println("cpus=" + Runtime.getRuntime().availableProcessors());
+    System.out.println(
+        "jdk="
+            + System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.runtime.version"));
+    System.out.println("openssl_version=" + opensslVersion());
+    // Other processes on the machine lower every figure; the load average says how busy it was.
+    System.out.println("loadavg_at_start=" + loadAverage());
+    System.out.println(
+        "preferred_implementation=" + AesCtrKeystream.preferredImplementation().label());
+
+    // Before any warm-up: how fast is a fresh JVM? The JDK's AES intrinsics engage only once C2
+    // has compiled the cipher's call path, so its first hundreds of MiB are slower. Measured JDK
+    // first, so that it also pays for compiling MaskPrg's own loops.
+    List<Implementation> coldOrder = new ArrayList<>(implementations);
+    Collections.reverse(coldOrder);
+    for (Implementation implementation : coldOrder) {
+      coldStart(MaskPrgImplementations.create(seed, 32, implementation));
+    }
+
+    int[] buffer = new int[BUFFER_WORDS];
+    Map<Case, LongConsumer> operations = new LinkedHashMap<>();
+    for (Implementation implementation : implementations) {
+      MaskPrg filling = MaskPrgImplementations.create(seed, 32, implementation);
+      operations.put(
+          new Case(implementation, "fill"),
+          coordinate -> filling.fill(buffer, 0, buffer.length, coordinate));
+      MaskPrg adding = MaskPrgImplementations.create(seed, 32, implementation);
+      operations.put(
+          new Case(implementation, "addTo"),
+          coordinate -> adding.addTo(buffer, 0, buffer.length, coordinate));
+      // The ceiling for this implementation: the keystream alone, in the same 64 KiB slices that
+      // MaskPrg asks for, without turning bytes into words.
+      byte[] key = new byte[32];
+      random.nextBytes(key);
+      AesCtrKeystream keystream = AesCtrKeystream.create(key, implementation);
+      byte[] slice = new byte[64 * 1024];
+      int blocksPerSlice = slice.length / AesCtrKeystream.BLOCK_BYTES;
+      operations.put(
+          new Case(implementation, "keystream only"),
+          coordinate -> {
+            long firstBlock = coordinate / 4;
+            for (int i = 0; i < BUFFER_BYTES / slice.length; i++) {
+              keystream.generate(firstBlock + (long) i * blocksPerSlice, slice, blocksPerSlice);
+            }
+            blackhole ^= slice[0];
+          });
+    }
+    long[] nextCoordinate = new long[1];
+
+    for (Map.Entry<Case, LongConsumer> entry : operations.entrySet()) {
+      double warm = sample(entry.getValue(), buffer, nextCoordinate, warmupSeconds);
+      System.out.printf(Locale.ROOT, "warmup %-36s %s%n", entry.getKey().name(), gigabytes(warm));
+    }
+    crossCheck(seed, implementations);
+
+    Map<Case, List<Double>> prgSamples = new LinkedHashMap<>();
+    List<Double> opensslSamples = new ArrayList<>();
+    for (int repetition = 1; repetition <= repetitions; repetition++) {
+      for (Map.Entry<Case, LongConsumer> entry : operations.entrySet()) {
+        double rate = sample(entry.getValue(), buffer, nextCoordinate, sampleSeconds);
+        prgSamples.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(rate);
+        System.out.printf(
+            Locale.ROOT, "rep %d %-36s %s%n", repetition, entry.getKey().name(), gigabytes(rate));
+      }
+      double openssl = opensslRate();
+      opensslSamples.add(openssl);
+      System.out.printf(
+          Locale.ROOT, "rep %d %-36s %s%n", repetition, "openssl aes-256-ctr", gigabytes(openssl));
+    }
+
+    System.out.println();
+    System.out.println("# medians over " + repetitions + " repetitions, [min, max]");
+    for (Map.Entry<Case, List<Double>> entry : prgSamples.entrySet()) {
+      System.out.printf(
+          Locale.ROOT, "%-36s %s%n", entry.getKey().name(), summary(entry.getValue()));
+    }
+    System.out.printf(Locale.ROOT, "%-36s %s%n", "openssl aes-256-ctr", summary(opensslSamples));
+    System.out.printf(Locale.ROOT, "%-36s %.2f us median%n", "MaskPrg.create", createMicros(seed));
+
+    // The headline figures are those of the implementation MaskPrg.create picks here.
+    Implementation preferred =
+        implementations.contains(AesCtrKeystream.preferredImplementation())
+            ? AesCtrKeystream.preferredImplementation()
+            : implementations.get(0);
+    double prg = median(prgSamples.get(new Case(preferred, "fill")));
+    double prgAdd = median(prgSamples.get(new Case(preferred, "addTo")));
+    double openssl = median(opensslSamples);
+    System.out.println();
+    System.out.printf(Locale.ROOT, "implementation=%s%n", preferred.label());
+    System.out.printf(Locale.ROOT, "prg_bytes_per_s=%.0f%n", prg);
+    System.out.printf(Locale.ROOT, "prg_add_bytes_per_s=%.0f%n", prgAdd);
+    System.out.printf(Locale.ROOT, "openssl_bytes_per_s=%.0f%n", openssl);
+    System.out.printf(Locale.ROOT, "ratio=%.3f%n", prg / openssl);
+    System.out.printf(Locale.ROOT, "add_ratio=%.3f%n", prgAdd / openssl);
+    for (Implementation implementation : implementations) {
+      if (implementation != preferred) {
+        System.out.printf(
+            Locale.ROOT,
+            "ratio_%s=%.3f%n",
+            implementation.label(),
+            median(prgSamples.get(new Case(implementation, "fill"))) / openssl);
+      }
+    }
+    System.out.println("goal_met=" + (prg / openssl >= 0.5));
+    System.out.println("loadavg_at_end=" + loadAverage());
+  }
+
+  /** Bytes of mask per second over about {@code seconds} of repeated 1 MiB operations. */
+  private static double sample(
+      LongConsumer operation, int[] buffer, long[] nextCoordinate, double seconds) {
+    long budget = (long) (seconds * 1e9);
+    long operations = 0;
+    long start = System.nanoTime();
+    long elapsed;
+    do {
+      long coordinate = nextCoordinate[0];
+      operation.accept(coordinate);
+      // Consecutive ranges, as when a silo masks a long vector chunk by chunk; wrap far below 2^60.
+      nextCoordinate[0] = (coordinate + buffer.length) & ((1L << 50) - 1);
+      operations++;
+      elapsed = System.nanoTime() - start;
+    } while (elapsed < budget);
+    blackhole ^= buffer[(int) (operations % buffer.length)];
+    return operations * BUFFER_BYTES / (elapsed / 1e9);
+  }
+
+  /** Throughput of consecutive 1 MiB fills of a fresh JVM, in widening windows of MiB. */
+  private static void coldStart(MaskPrg prg) {
+    int[] buffer = new int[BUFFER_WORDS];
+    int[] windowEnds = {1, 16, 128, 512, 2048};
+    StringBuilder line = new StringBuilder("cold " + prg.implementation() + ":");
+    int done = 0;
+    for (int end : windowEnds) {
+      long start = System.nanoTime();
+      for (int i = done; i < end; i++) {
+        prg.fill(buffer, 0, buffer.length, (long) i * buffer.length);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      line.append(
+          String.format(
+              Locale.ROOT,
+              " MiB %d-%d %s;",
+              done + 1,
+              end,
+              gigabytes((end - done) * BUFFER_BYTES / seconds)));
+      done = end;
+    }
+    blackhole ^= buffer[0];
+    System.out.println(line);
+  }
+
+  @SuppressWarnings("unused") // Keeps the JIT from discarding the buffers' contents.
+  private static volatile int blackhole;
+
+  /** Both implementations give the same words, also once the JIT has compiled the hot paths. */
+  private static void crossCheck(SecretBytes seed, List<Implementation> implementations) {
+    long[] starts = {0, 3, 1L << 34, (1L << 60) - BUFFER_WORDS};
+    int[] expected = new int[BUFFER_WORDS];
+    int[] actual = new int[BUFFER_WORDS];
+    for (long start : starts) {
+      MaskPrgImplementations.create(seed, 32, implementations.get(0))
+          .fill(expected, 0, expected.length, start);
+      for (Implementation other : implementations) {
+        MaskPrgImplementations.create(seed, 32, other).fill(actual, 0, actual.length, start);
+        if (!Arrays.equals(expected, actual)) {
+          throw new AssertionError(
+              other.label() + " differs from " + implementations.get(0).label() + " at " + start);
+        }
+      }
+    }
+    System.out.println(
+        "cross_check=identical words from " + implementations.size() + " implementations");
+  }
+
+  private static double createMicros(SecretBytes seed) {
+    int rounds = 20_000;
+    double[] micros = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      long start = System.nanoTime();
+      MaskPrg prg = MaskPrg.create(seed, 32);
+      micros[i] = (System.nanoTime() - start) / 1e3;
+      blackhole ^= prg.bits();
+    }
+    Arrays.sort(micros);
+    return micros[rounds / 2];
+  }
+
+  private double opensslRate() throws IOException, InterruptedException {
+    List<String> command =
+        List.of(
+            "openssl",
+            "speed",
+            "-elapsed",
+            "-evp",
+            "aes-256-ctr",
+            "-bytes",
+            Long.toString(BUFFER_BYTES),
+            "-seconds",
+            Integer.toString(opensslSeconds),
+            "-mr");
+    String output = runCommand(command, opensslSeconds + 60);
+    return parseOpensslRate(output);
+  }
+
+  /**
+   * Bytes per second from {@code openssl speed -mr}: the {@code +F:n:NAME:rate...} line (one rate
+   * per buffer size, here one size); falls back to {@code +R:count:NAME:seconds} times the size.
+   */
+  static double parseOpensslRate(String output) {
+    for (String line : output.lines().toList()) {
+      String[] fields = line.trim().split(":", -1);
+      if (fields.length >= 4 && fields[0].equals("+F")) {
+        return Double.parseDouble(fields[fields.length - 1]);
+      }
+    }
+    for (String line : output.lines().toList()) {
+      String[] fields = line.trim().split(":", -1);
+      if (fields.length >= 4 && fields[0].equals("+R")) {
+        return Long.parseLong(fields[1]) * (double) BUFFER_BYTES / Double.parseDouble(fields[3]);
+      }
+    }
+    throw new IllegalStateException("no +F or +R line in openssl speed output:\n" + output);
+  }
+
+  private static String opensslVersion() {
+    try {
+      return runCommand(List.of("openssl", "version"), 30).trim();
+    } catch (IOException | InterruptedException e) {
+      return "unavailable (" + e.getMessage() + ")";
+    }
+  }
+
+  private static String runCommand(List<String> command, long timeoutSeconds)
+      throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output;
+    try (InputStream in = process.getInputStream()) {
+      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IOException(String.join(" ", command) + " did not finish in time");
+    }
+    if (process.exitValue() != 0) {
+      throw new IOException(
+          String.join(" ", command) + " exited with " + process.exitValue() + ":\n" + output);
+    }
+    return output;
+  }
+
+  private static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+    return "unknown";
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  private static double median(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  private static String summary(List<Double> values) {
+    double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    return String.format(
+        Locale.ROOT, "%s [%.2f, %.2f]", gigabytes(median(values)), min / 1e9, max / 1e9);
+  }
+
+  private static String gigabytes(double bytesPerSecond) {
+    return String.format(Locale.ROOT, "%.2f GB/s", bytesPerSecond / 1e9);
+  }
+}

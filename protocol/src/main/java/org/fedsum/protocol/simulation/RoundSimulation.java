@@ -1,0 +1,202 @@
+package org.fedsum.protocol.simulation;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.fedsum.protocol.AggregatorAction;
+import org.fedsum.protocol.AggregatorEvent;
+import org.fedsum.protocol.AggregatorProtocol;
+import org.fedsum.protocol.AggregatorState;
+import org.fedsum.protocol.AggregatorStep;
+import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.RoundConfig;
+import org.fedsum.protocol.SiloContext;
+import org.fedsum.protocol.SiloMessage;
+import org.fedsum.protocol.SiloProtocol;
+import org.fedsum.protocol.SiloState;
+import org.fedsum.protocol.SiloStep;
+import org.fedsum.protocol.Stage;
+import org.fedsum.protocol.WordVector;
+
+/**
+ * One round of secure aggregation with every party in this process. Silos that "drop out" at a stage
+ * simply stop answering from that stage on; the simulation then lets the stage's deadline pass.
+ *
+ * <p>The aggregator keeps only a running sum, as the real service does, so the result shows what
+ * the protocol alone produces. Time spent in each party's transitions is measured for benchmarks.
+ */
+public final class RoundSimulation {
+  private final RoundConfig config;
+  private final Map<String, SiloContext> contexts;
+  private final Map<String, Stage> dropoutStages;
+  private final Instant now;
+
+  /**
+   * @param contexts every silo that starts the round, by id
+   * @param dropoutStages for silos that drop out, the first stage whose message they do not send
+   * @param now the time handed to silos for certificate checks
+   */
+  public RoundSimulation(
+      RoundConfig config,
+      Map<String, SiloContext> contexts,
+      Map<String, Stage> dropoutStages,
+      Instant now) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.contexts = new TreeMap<>(contexts);
+    this.dropoutStages = new HashMap<>(dropoutStages);
+    this.now = Objects.requireNonNull(now, "now");
+  }
+
+  /** What came out of a round. */
+  /**
+   * @param siloNanos time each silo spent in its transitions, in total
+   * @param siloStageNanos per silo, time spent producing each stage's message
+   * @param aggregatorNanos time the aggregator spent in transitions and summing
+   * @param unmaskNanos time to reconstruct seeds and remove the masks from the sum (included in
+   *     aggregatorNanos)
+   */
+  public record Outcome(
+      AggregatorState aggregatorState,
+      Map<String, SiloState> siloStates,
+      int[] sum,
+      Map<String, Long> siloNanos,
+      Map<String, Map<Stage, Long>> siloStageNanos,
+      long aggregatorNanos,
+      long unmaskNanos) {}
+
+  /** Runs the round with these inputs (words in {@code Z_{2^bits}}, one array per starting silo). */
+  public Outcome run(Map<String, int[]> inputs) throws ProtocolException {
+    Map<String, SiloState> siloStates = new TreeMap<>();
+    Map<String, Long> siloNanos = new TreeMap<>();
+    Map<String, Map<Stage, Long>> siloStageNanos = new TreeMap<>();
+    long[] aggregatorNanos = {0};
+    int[] sum = new int[config.vectorLength()];
+    AggregatorState aggregator = AggregatorProtocol.start(config);
+    long reconstructNanos = 0;
+
+    List<SiloMessage> toAggregator = new ArrayList<>();
+    for (Map.Entry<String, SiloContext> silo : contexts.entrySet()) {
+      String siloId = silo.getKey();
+      long started = System.nanoTime();
+      SiloStep step =
+          SiloProtocol.start(silo.getValue(), config, WordVector.wrap(inputs.get(siloId).clone()));
+      long elapsed = System.nanoTime() - started;
+      siloNanos.merge(siloId, elapsed, Long::sum);
+      siloStageNanos
+          .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
+          .merge(Stage.ADVERTISE_KEYS, elapsed, Long::sum);
+      siloStates.put(siloId, step.state());
+      if (answers(siloId, Stage.ADVERTISE_KEYS)) {
+        toAggregator.addAll(step.outbound());
+      }
+    }
+
+    while (!aggregator.terminal()) {
+      Stage stage = aggregator.stage();
+      Map<String, List<org.fedsum.protocol.AggregatorMessage>> toSilos = new LinkedHashMap<>();
+      for (SiloMessage message : toAggregator) {
+        long started = System.nanoTime();
+        AggregatorStep step =
+            AggregatorProtocol.apply(aggregator, new AggregatorEvent.Received(message));
+        long elapsed = System.nanoTime() - started;
+        aggregatorNanos[0] += elapsed;
+        if (step.state() instanceof AggregatorState.Finished) {
+          // The transition that closes UNMASK reconstructs every seed: part of unmasking.
+          reconstructNanos = elapsed;
+        }
+        aggregator = step.state();
+        collect(step, toSilos, sum, aggregatorNanos);
+      }
+      toAggregator.clear();
+      if (!aggregator.terminal() && aggregator.stage() == stage) {
+        long started = System.nanoTime();
+        AggregatorStep step =
+            AggregatorProtocol.apply(aggregator, new AggregatorEvent.DeadlinePassed(stage));
+        long elapsed = System.nanoTime() - started;
+        aggregatorNanos[0] += elapsed;
+        if (step.state() instanceof AggregatorState.Finished) {
+          reconstructNanos = elapsed;
+        }
+        aggregator = step.state();
+        collect(step, toSilos, sum, aggregatorNanos);
+      }
+      for (Map.Entry<String, List<org.fedsum.protocol.AggregatorMessage>> delivery :
+          toSilos.entrySet()) {
+        String siloId = delivery.getKey();
+        for (org.fedsum.protocol.AggregatorMessage message : delivery.getValue()) {
+          if (!answers(siloId, message.stage())) {
+            continue;
+          }
+          long started = System.nanoTime();
+          SiloStep step =
+              SiloProtocol.apply(contexts.get(siloId), siloStates.get(siloId), message, now);
+          long elapsed = System.nanoTime() - started;
+          siloNanos.merge(siloId, elapsed, Long::sum);
+          siloStageNanos
+              .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
+              .merge(message.stage(), elapsed, Long::sum);
+          siloStates.put(siloId, step.state());
+          toAggregator.addAll(step.outbound());
+        }
+      }
+    }
+
+    long unmaskNanos = reconstructNanos;
+    if (aggregator instanceof AggregatorState.Finished finished) {
+      long started = System.nanoTime();
+      finished.unmaskPlan().applyInParallel(sum);
+      unmaskNanos += System.nanoTime() - started;
+      aggregatorNanos[0] += System.nanoTime() - started;
+    }
+    return new Outcome(
+        aggregator, siloStates, sum, siloNanos, siloStageNanos, aggregatorNanos[0], unmaskNanos);
+  }
+
+  private boolean answers(String siloId, Stage stage) {
+    Stage dropout = dropoutStages.get(siloId);
+    return dropout == null || stage.compareTo(dropout) < 0;
+  }
+
+  private static void collect(
+      AggregatorStep step,
+      Map<String, List<org.fedsum.protocol.AggregatorMessage>> toSilos,
+      int[] sum,
+      long[] aggregatorNanos) {
+    for (AggregatorAction action : step.actions()) {
+      if (action instanceof AggregatorAction.Send send) {
+        toSilos.computeIfAbsent(send.siloId(), id -> new ArrayList<>()).add(send.message());
+      } else if (action instanceof AggregatorAction.CountMaskedInput count) {
+        long started = System.nanoTime();
+        int[] words = ((WordVector) count.vector()).words();
+        for (int i = 0; i < words.length; i++) {
+          sum[i] += words[i];
+        }
+        aggregatorNanos[0] += System.nanoTime() - started;
+      }
+    }
+  }
+
+  /** The exact sum mod {@code 2^bits} of the given silos' inputs: what a finished round must yield. */
+  public static int[] expectedSum(Map<String, int[]> inputs, List<String> survivors, int bits) {
+    int length = inputs.values().iterator().next().length;
+    int[] sum = new int[length];
+    for (String survivor : survivors) {
+      int[] input = inputs.get(survivor);
+      for (int i = 0; i < length; i++) {
+        sum[i] += input[i];
+      }
+    }
+    if (bits < 32) {
+      int mask = (1 << bits) - 1;
+      for (int i = 0; i < length; i++) {
+        sum[i] &= mask;
+      }
+    }
+    return sum;
+  }
+}
