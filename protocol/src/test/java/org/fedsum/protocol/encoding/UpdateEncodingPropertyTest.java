@@ -66,7 +66,8 @@ class UpdateEncodingPropertyTest {
       }
       encodings.add(encoded);
     }
-    DecodedUpdate decoded = UpdateDecoder.create(parameters).decode(sumModulo(encodings, bits), silos);
+    DecodedUpdate decoded =
+        UpdateDecoder.create(parameters).decode(sumModulo(encodings, bits), silos);
     assertThat(decoded.totalWeight()).isEqualTo(weighted ? totalWeight : silos);
     double[] error = subtract(decoded.sum(), trueSum);
     double gamma = parameters.gamma() * (1 + FLOATING_POINT_ROOM);
