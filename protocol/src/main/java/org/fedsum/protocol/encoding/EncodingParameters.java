@@ -65,7 +65,7 @@ public final class EncodingParameters {
    * The failure probability {@code β} of one conditional-rounding attempt in Kairouz et al. 2021,
    * Theorem 1; {@code e^(-1/2)} as in their experiments, which makes {@code √(2·ln(1/β)) = 1}.
    */
-  static final double ROUNDING_BETA = Math.exp(-0.5);
+  public static final double CONDITIONAL_ROUNDING_BETA = Math.exp(-0.5);
 
   private final int dimension;
   private final double clipNorm;
@@ -248,7 +248,8 @@ public final class EncodingParameters {
         Math.sqrt(
             scaledNorm * scaledNorm
                 + length / 4.0
-                + Math.sqrt(2 * Math.log(1 / ROUNDING_BETA)) * (scaledNorm + sqrtLength / 2));
+                + Math.sqrt(2 * Math.log(1 / CONDITIONAL_ROUNDING_BETA))
+                    * (scaledNorm + sqrtLength / 2));
     return Math.min(deterministic, concentration);
   }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.fedsum.protocol.privacy.PrivacyAccountant;
 import org.junit.jupiter.api.Test;
 
 class EncodingParametersTest {
@@ -255,6 +256,22 @@ class EncodingParametersTest {
     assertThat(parameters.roundedNormBound()).isCloseTo(Math.sqrt(10372), within(1e-9));
     // With β = e^(-1/2) the concentration branch is the smaller one even for c = 0, d' = 1.
     assertThat(EncodingParameters.roundedNormBound(0, 1)).isCloseTo(Math.sqrt(0.75), within(1e-12));
+  }
+
+  @Test
+  void roundedNormBound_agreesWithThePrivacyAccountant() {
+    // The accountant must be given c = C/γ, d = signalLength() (the padded length) and this β.
+    for (EncodingParameters parameters :
+        List.of(
+            private_().setBits(16).buildChoosingGamma(),
+            private_().setRotationSeed(SEED).setBits(24).buildChoosingGamma())) {
+      double accountant =
+          PrivacyAccountant.roundedL2Sensitivity(
+              parameters.clipNorm() / parameters.gamma(),
+              parameters.signalLength(),
+              EncodingParameters.CONDITIONAL_ROUNDING_BETA);
+      assertThat(parameters.roundedNormBound()).isEqualTo(accountant);
+    }
   }
 
   @Test
