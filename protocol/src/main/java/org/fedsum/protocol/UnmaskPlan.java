@@ -55,8 +55,12 @@ public final class UnmaskPlan {
     Objects.checkFromIndexSize(offset, length, sum.length);
     if (firstCoordinate < 0 || firstCoordinate + length > vectorLength) {
       throw new IllegalArgumentException(
-          "coordinates [" + firstCoordinate + ", " + (firstCoordinate + length)
-              + ") are outside the vector of length " + vectorLength);
+          "coordinates ["
+              + firstCoordinate
+              + ", "
+              + (firstCoordinate + length)
+              + ") are outside the vector of length "
+              + vectorLength);
     }
     for (Removal removal : removals) {
       MaskPrg prg = MaskPrg.create(removal.seed(), bits);
