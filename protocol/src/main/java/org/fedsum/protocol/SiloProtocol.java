@@ -16,7 +16,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.fedsum.crypto.AeadSuite;
 import org.fedsum.crypto.EcdsaP256VerifyingKey;
-import org.fedsum.crypto.MaskPrg;
 import org.fedsum.crypto.SecretBytes;
 import org.fedsum.crypto.ShamirSecretSharing;
 import org.fedsum.crypto.ShamirShare;
@@ -349,20 +348,18 @@ public final class SiloProtocol {
       }
     }
 
-    int[] masked = state.input().words().clone();
-    int length = masked.length;
-    MaskPrg.create(
-            RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), config.bits())
-        .addTo(masked, 0, length, 0);
+    // y = x + PRG(b_u) + Σ_v sign(u, v) · PRG(s_uv) mod 2^b (Bonawitz et al. 2017, Round 2).
+    List<UnmaskPlan.Removal> masks = new ArrayList<>();
+    masks.add(
+        new UnmaskPlan.Removal(
+            RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
     for (String peer : expectedSenders) {
-      MaskPrg pairwise = MaskPrg.create(state.pairwiseMaskSeeds().get(peer), config.bits());
-      if (RoundTranscript.pairwiseSign(me, peer) > 0) {
-        pairwise.addTo(masked, 0, length, 0);
-      } else {
-        pairwise.subtractFrom(masked, 0, length, 0);
-      }
+      masks.add(
+          new UnmaskPlan.Removal(
+              state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
     }
-    UnmaskPlan.reduce(masked, 0, length, config.bits());
+    int[] masked = state.input().words().clone();
+    UnmaskPlan.applyMasks(masks, config.bits(), masked, 0, masked.length, 0);
     SentMaskedInput next =
         new SentMaskedInput(
             config,
