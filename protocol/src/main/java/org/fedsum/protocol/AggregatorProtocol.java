@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.TreeSet;
 import org.fedsum.crypto.SecretBytes;
 import org.fedsum.crypto.ShamirSecretSharing;
@@ -29,8 +28,8 @@ import org.fedsum.protocol.AggregatorState.Finished;
  * server side). No I/O, no clock, no randomness: the shell feeds it events and carries out the
  * actions it returns.
  *
- * <p>A refused event throws {@link ProtocolException} and leaves the state as it was. A stage closes
- * when every expected silo has answered or its deadline passes; with fewer than {@link
+ * <p>A refused event throws {@link ProtocolException} and leaves the state as it was. A stage
+ * closes when every expected silo has answered or its deadline passes; with fewer than {@link
  * RoundConfig#required()} silos the round aborts, having disclosed nothing about any input.
  */
 public final class AggregatorProtocol {
@@ -86,13 +85,18 @@ public final class AggregatorProtocol {
     }
     if (!config.inRoster(message.siloId())) {
       throw new ProtocolException(
-          ErrorCode.UNKNOWN_SILO, config.round(), "'" + message.siloId() + "' is not in the roster");
+          ErrorCode.UNKNOWN_SILO,
+          config.round(),
+          "'" + message.siloId() + "' is not in the roster");
     }
     if (message.stage() != state.stage()) {
       throw new ProtocolException(
           ErrorCode.STAGE_OUT_OF_ORDER,
           config.round(),
-          message.stage() + " message from " + message.siloId() + " while the round is in "
+          message.stage()
+              + " message from "
+              + message.siloId()
+              + " while the round is in "
               + state.stage());
     }
   }
@@ -148,8 +152,11 @@ public final class AggregatorProtocol {
       throw new ProtocolException(
           ErrorCode.MALFORMED_MESSAGE,
           config.round(),
-          message.siloId() + " addressed shares to " + message.ciphertexts().keySet()
-              + ", expected exactly " + expected);
+          message.siloId()
+              + " addressed shares to "
+              + message.ciphertexts().keySet()
+              + ", expected exactly "
+              + expected);
     }
     CollectingShares next =
         new CollectingShares(
@@ -170,7 +177,10 @@ public final class AggregatorProtocol {
       throw new ProtocolException(
           ErrorCode.VECTOR_LENGTH_MISMATCH,
           config.round(),
-          message.siloId() + " sent " + message.vector().length() + " coordinates, the round has "
+          message.siloId()
+              + " sent "
+              + message.vector().length()
+              + " coordinates, the round has "
               + config.vectorLength());
     }
     CollectingMaskedInputs next =
@@ -221,9 +231,14 @@ public final class AggregatorProtocol {
       throw new ProtocolException(
           ErrorCode.MALFORMED_MESSAGE,
           config.round(),
-          message.siloId() + " revealed self-mask shares for "
-              + message.selfMaskSeedShares().keySet() + " and masking-key shares for "
-              + message.maskingKeyShares().keySet() + ", expected " + survivors + " and "
+          message.siloId()
+              + " revealed self-mask shares for "
+              + message.selfMaskSeedShares().keySet()
+              + " and masking-key shares for "
+              + message.maskingKeyShares().keySet()
+              + ", expected "
+              + survivors
+              + " and "
               + dropouts);
     }
     CollectingUnmaskShares next =
@@ -245,7 +260,7 @@ public final class AggregatorProtocol {
     RoundConfig config = state.config();
     if (state instanceof CollectingKeys keys) {
       if (keys.advertisements().size() < config.required()) {
-      return aborted(state, keys.advertisements().size(), "advertised keys");
+        return aborted(state, keys.advertisements().size(), "advertised keys");
       }
       KeyList keyList = new KeyList(config.round(), List.copyOf(keys.advertisements().values()));
       byte[] sessionId = RoundTranscript.sessionId(config, keyList.advertisements());
@@ -258,7 +273,7 @@ public final class AggregatorProtocol {
     }
     if (state instanceof CollectingShares shares) {
       if (shares.shares().size() < config.required()) {
-      return aborted(state, shares.shares().size(), "shared keys");
+        return aborted(state, shares.shares().size(), "shared keys");
       }
       List<String> sharingSilos = List.copyOf(shares.shares().keySet());
       List<AggregatorAction> actions = new ArrayList<>();
@@ -282,7 +297,7 @@ public final class AggregatorProtocol {
     }
     if (state instanceof CollectingMaskedInputs inputs) {
       if (inputs.maskedInputDigests().size() < config.required()) {
-      return aborted(state, inputs.maskedInputDigests().size(), "sent masked inputs");
+        return aborted(state, inputs.maskedInputDigests().size(), "sent masked inputs");
       }
       List<String> survivors = List.copyOf(inputs.maskedInputDigests().keySet());
       SurvivorList survivorList = new SurvivorList(config.round(), survivors);
@@ -302,10 +317,13 @@ public final class AggregatorProtocol {
     }
     if (state instanceof CollectingSignatures signatures) {
       if (signatures.signatures().size() < config.required()) {
-      return aborted(state, signatures.signatures().size(), "signed the survivor list");
+        return aborted(state, signatures.signatures().size(), "signed the survivor list");
       }
       ConsistencyProof proof =
-          new ConsistencyProof(config.round(), signatures.survivors(), signatures.signatures());
+          new ConsistencyProof(
+              config.round(),
+              signatures.survivors(),
+              Immutables.sortedMap(signatures.signatures()));
       List<AggregatorAction> actions = new ArrayList<>();
       for (String signer : signatures.signatures().keySet()) {
         actions.add(new Send(signer, proof));
@@ -323,7 +341,7 @@ public final class AggregatorProtocol {
     }
     if (state instanceof CollectingUnmaskShares unmask) {
       if (unmask.responses().size() < config.required()) {
-      return aborted(state, unmask.responses().size(), "sent unmasking shares");
+        return aborted(state, unmask.responses().size(), "sent unmasking shares");
       }
       return new AggregatorStep(finish(unmask), List.of());
     }
@@ -337,8 +355,14 @@ public final class AggregatorProtocol {
             config,
             state.stage(),
             ErrorCode.THRESHOLD_NOT_MET,
-            "only " + answered + " of " + config.roster().size() + " silos " + what
-                + "; the round needs " + config.required()),
+            "only "
+                + answered
+                + " of "
+                + config.roster().size()
+                + " silos "
+                + what
+                + "; the round needs "
+                + config.required()),
         List.of());
   }
 
@@ -373,7 +397,9 @@ public final class AggregatorProtocol {
               config,
               Stage.UNMASK,
               ErrorCode.INVALID_SHARE,
-              "the masking key reconstructed for " + dropout + " does not match its advertised key");
+              "the masking key reconstructed for "
+                  + dropout
+                  + " does not match its advertised key");
         }
         for (String survivor : state.survivors()) {
           SecretBytes sharedSecret =
@@ -406,9 +432,9 @@ public final class AggregatorProtocol {
 
   private static SecretBytes combine(
       RoundConfig config,
-      SortedMap<String, UnmaskShares> responses,
+      Map<String, UnmaskShares> responses,
       String owner,
-      java.util.function.Function<UnmaskShares, SortedMap<String, byte[]>> kind)
+      java.util.function.Function<UnmaskShares, ? extends Map<String, byte[]>> kind)
       throws GeneralSecurityException {
     List<ShamirShare> shares = new ArrayList<>();
     for (Map.Entry<String, UnmaskShares> response : responses.entrySet()) {
@@ -416,7 +442,10 @@ public final class AggregatorProtocol {
       // A share must come from the silo it was addressed to: x is fixed by the roster position.
       if (share.x() != config.shamirX(response.getKey())) {
         throw new GeneralSecurityException(
-            response.getKey() + " revealed a share with x = " + share.x() + ", expected "
+            response.getKey()
+                + " revealed a share with x = "
+                + share.x()
+                + ", expected "
                 + config.shamirX(response.getKey()));
       }
       shares.add(share);

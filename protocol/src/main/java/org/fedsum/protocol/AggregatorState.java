@@ -1,8 +1,8 @@
 package org.fedsum.protocol;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.SortedMap;
 
 /**
  * The aggregator's state in one round: one immutable record per stage, holding only what is valid
@@ -20,7 +20,7 @@ public sealed interface AggregatorState {
   }
 
   /** Round 0: advertisements received so far, by silo id. */
-  record CollectingKeys(RoundConfig config, SortedMap<String, AdvertiseKeys> advertisements)
+  record CollectingKeys(RoundConfig config, Map<String, AdvertiseKeys> advertisements)
       implements AggregatorState {
     public CollectingKeys {
       Objects.requireNonNull(config, "config");
@@ -35,10 +35,7 @@ public sealed interface AggregatorState {
 
   /** Round 1: U1 is fixed; encrypted shares received so far, by sender. */
   record CollectingShares(
-      RoundConfig config,
-      KeyList keyList,
-      byte[] sessionId,
-      SortedMap<String, EncryptedShares> shares)
+      RoundConfig config, KeyList keyList, byte[] sessionId, Map<String, EncryptedShares> shares)
       implements AggregatorState {
     public CollectingShares {
       Objects.requireNonNull(config, "config");
@@ -59,7 +56,7 @@ public sealed interface AggregatorState {
       KeyList keyList,
       byte[] sessionId,
       List<String> sharingSilos,
-      SortedMap<String, byte[]> maskedInputDigests)
+      Map<String, byte[]> maskedInputDigests)
       implements AggregatorState {
     public CollectingMaskedInputs {
       Objects.requireNonNull(config, "config");
@@ -82,7 +79,7 @@ public sealed interface AggregatorState {
       byte[] sessionId,
       List<String> sharingSilos,
       List<String> survivors,
-      SortedMap<String, byte[]> signatures)
+      Map<String, byte[]> signatures)
       implements AggregatorState {
     public CollectingSignatures {
       Objects.requireNonNull(config, "config");
@@ -107,7 +104,7 @@ public sealed interface AggregatorState {
       List<String> sharingSilos,
       List<String> survivors,
       List<String> signers,
-      SortedMap<String, UnmaskShares> responses)
+      Map<String, UnmaskShares> responses)
       implements AggregatorState {
     public CollectingUnmaskShares {
       Objects.requireNonNull(config, "config");

@@ -1,9 +1,9 @@
 package org.fedsum.protocol;
 
 /**
- * Stable error codes of the protocol. They appear on the wire and in journals; never rename one. The
- * transport maps each to an HTTP status in one place; {@link #retryable()} says whether sending the
- * same request again later can succeed.
+ * Stable error codes of the protocol. They appear on the wire and in journals; never rename one.
+ * The transport maps each to an HTTP status in one place; {@link #retryable()} says whether sending
+ * the same request again later can succeed.
  */
 public enum ErrorCode {
   /** The message belongs to another stage than the one the round is in. */

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.SortedMap;
 
 /**
- * After round 1: U2, and the ciphertexts addressed to this silo by each other member of U2, keyed by
- * sender.
+ * After round 1: U2, and the ciphertexts addressed to this silo by each other member of U2, keyed
+ * by sender.
  */
 public record ForwardedShares(
     long round, List<String> sharingSilos, SortedMap<String, byte[]> ciphertexts)

@@ -18,7 +18,7 @@ final class Immutables {
     return Collections.unmodifiableSortedMap(new TreeMap<>(map));
   }
 
-  static <V> SortedMap<String, V> with(SortedMap<String, V> map, String key, V value) {
+  static <V> SortedMap<String, V> with(Map<String, V> map, String key, V value) {
     TreeMap<String, V> copy = new TreeMap<>(map);
     copy.put(key, value);
     return Collections.unmodifiableSortedMap(copy);

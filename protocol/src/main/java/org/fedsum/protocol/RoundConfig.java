@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * @param round the round number, bound likewise
  * @param protocolVersion {@link #PROTOCOL_VERSION}
  * @param roster every silo that may take part, sorted by id (the order fixes Shamir x-coordinates)
- * @param threshold the Shamir threshold {@code t}: any {@code t} silos can unmask, fewer learn nothing
+ * @param threshold the Shamir threshold {@code t}: any {@code t} silos can unmask, fewer learn
+ *     nothing
  * @param minSurvivors no sum of fewer silos is ever unmasked (at least 3, DESIGN.md §1)
  * @param bits the masked vectors live in {@code Z_{2^bits}}, 1 to 32
  * @param vectorLength the number of coordinates of every masked vector
@@ -77,8 +78,12 @@ public record RoundConfig(
     roster = List.copyOf(sorted);
     if (minSurvivors < MINIMUM_SURVIVORS_FLOOR || minSurvivors > n) {
       throw new IllegalArgumentException(
-          "minSurvivors must be between " + MINIMUM_SURVIVORS_FLOOR + " and the roster size " + n
-              + ", not " + minSurvivors);
+          "minSurvivors must be between "
+              + MINIMUM_SURVIVORS_FLOOR
+              + " and the roster size "
+              + n
+              + ", not "
+              + minSurvivors);
     }
     if (threshold < 2 || threshold > n) {
       throw new IllegalArgumentException(
@@ -92,15 +97,23 @@ public record RoundConfig(
       case HONEST_BUT_CURIOUS -> {
         if (threshold <= assumedColluders) {
           throw new IllegalArgumentException(
-              "threshold " + threshold + " must exceed assumedColluders " + assumedColluders
+              "threshold "
+                  + threshold
+                  + " must exceed assumedColluders "
+                  + assumedColluders
                   + " against an honest-but-curious aggregator");
         }
       }
       case ACTIVE_AGGREGATOR -> {
         if (2 * threshold <= n + assumedColluders) {
           throw new IllegalArgumentException(
-              "threshold " + threshold + " must exceed (n + assumedColluders) / 2 = ("
-                  + n + " + " + assumedColluders + ") / 2 against an active aggregator");
+              "threshold "
+                  + threshold
+                  + " must exceed (n + assumedColluders) / 2 = ("
+                  + n
+                  + " + "
+                  + assumedColluders
+                  + ") / 2 against an active aggregator");
         }
       }
     }
@@ -125,7 +138,10 @@ public record RoundConfig(
     return Collections.binarySearch(roster, siloId) >= 0;
   }
 
-  /** The Shamir x-coordinate of {@code siloId}'s shares: its position in the sorted roster, plus one. */
+  /**
+   * The Shamir x-coordinate of {@code siloId}'s shares: its position in the sorted roster, plus
+   * one.
+   */
   public int shamirX(String siloId) {
     int index = Collections.binarySearch(roster, siloId);
     if (index < 0) {

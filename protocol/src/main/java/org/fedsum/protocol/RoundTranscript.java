@@ -10,8 +10,8 @@ import org.fedsum.crypto.X25519PublicKey;
 
 /**
  * Everything that binds keys, seeds and signatures to one round (DESIGN.md §3). Each item is length
- * prefixed, so no two different transcripts encode to the same bytes, and each starts with a purpose
- * label, so a signature or key made for one purpose is useless for another.
+ * prefixed, so no two different transcripts encode to the same bytes, and each starts with a
+ * purpose label, so a signature or key made for one purpose is useless for another.
  *
  * <p>A message from another federation, round, stage or pair of silos therefore never verifies and
  * never decrypts.
@@ -99,8 +99,9 @@ public final class RoundTranscript {
   }
 
   /**
-   * A 32-byte key for {@code purpose} between two silos, from their X25519 shared secret: HKDF-SHA256
-   * (RFC 5869) with the session id as salt and the purpose and both silo ids (sorted) as info.
+   * A 32-byte key for {@code purpose} between two silos, from their X25519 shared secret:
+   * HKDF-SHA256 (RFC 5869) with the session id as salt and the purpose and both silo ids (sorted)
+   * as info.
    */
   public static SecretBytes pairKey(
       SecretBytes sharedSecret, byte[] sessionId, String purpose, String siloA, String siloB) {

@@ -29,7 +29,9 @@ public record SiloContext(
     Objects.requireNonNull(random, "random");
     if (minSurvivors < RoundConfig.MINIMUM_SURVIVORS_FLOOR) {
       throw new IllegalArgumentException(
-          "minSurvivors must be at least " + RoundConfig.MINIMUM_SURVIVORS_FLOOR + ", not "
+          "minSurvivors must be at least "
+              + RoundConfig.MINIMUM_SURVIVORS_FLOOR
+              + ", not "
               + minSurvivors);
     }
   }

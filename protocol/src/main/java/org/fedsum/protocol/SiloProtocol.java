@@ -16,7 +16,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.fedsum.crypto.AeadSuite;
 import org.fedsum.crypto.EcdsaP256VerifyingKey;
-import org.fedsum.crypto.MaskPrg;
 import org.fedsum.crypto.SecretBytes;
 import org.fedsum.crypto.ShamirSecretSharing;
 import org.fedsum.crypto.ShamirShare;
@@ -24,8 +23,8 @@ import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.crypto.X25519KeyPair;
 import org.fedsum.crypto.X25519PublicKey;
-import org.fedsum.protocol.SiloState.AdvertisedKeys;
 import org.fedsum.protocol.SiloState.Aborted;
+import org.fedsum.protocol.SiloState.AdvertisedKeys;
 import org.fedsum.protocol.SiloState.Finished;
 import org.fedsum.protocol.SiloState.PeerShares;
 import org.fedsum.protocol.SiloState.SentMaskedInput;
@@ -39,8 +38,8 @@ import org.fedsum.protocol.SiloState.SignedSurvivors;
  *
  * <p>A message that does not fit the current stage or round is refused with a {@link
  * ProtocolException} and leaves the state unchanged. A message that fails a security check (a bad
- * signature or certificate, a substituted or repeated key, a survivor list that differs from the one
- * signed, too few participants) ends the silo's part in the round: the next state is {@link
+ * signature or certificate, a substituted or repeated key, a survivor list that differs from the
+ * one signed, too few participants) ends the silo's part in the round: the next state is {@link
  * Aborted} with the reason, and nothing more is revealed.
  */
 public final class SiloProtocol {
@@ -150,7 +149,9 @@ public final class SiloProtocol {
     if (advertisements.size() < config.required()) {
       throw new Refusal(
           ErrorCode.THRESHOLD_NOT_MET,
-          "the key list has " + advertisements.size() + " silos; the round needs "
+          "the key list has "
+              + advertisements.size()
+              + " silos; the round needs "
               + config.required());
     }
     Set<String> silos = new HashSet<>();
@@ -220,7 +221,8 @@ public final class SiloProtocol {
                 peer.siloId()));
       } catch (GeneralSecurityException e) {
         throw new Refusal(
-            ErrorCode.INVALID_KEY, peer.siloId() + " advertised an unusable key: " + e.getMessage());
+            ErrorCode.INVALID_KEY,
+            peer.siloId() + " advertised an unusable key: " + e.getMessage());
       }
     }
 
@@ -235,8 +237,7 @@ public final class SiloProtocol {
     for (String peer : shareEncryptionKeys.keySet()) {
       int index = config.shamirX(peer) - 1;
       byte[] plaintext =
-          new SharePlaintext(
-                  me, peer, maskingKeyShares.get(index), selfMaskSeedShares.get(index))
+          new SharePlaintext(me, peer, maskingKeyShares.get(index), selfMaskSeedShares.get(index))
               .encode();
       ciphertexts.put(
           peer,
@@ -302,7 +303,9 @@ public final class SiloProtocol {
     if (sharingSilos.size() < config.required()) {
       throw new Refusal(
           ErrorCode.THRESHOLD_NOT_MET,
-          "only " + sharingSilos.size() + " silos shared keys; the round needs "
+          "only "
+              + sharingSilos.size()
+              + " silos shared keys; the round needs "
               + config.required());
     }
     Set<String> expectedSenders = new TreeSet<>(sharingSilos);
@@ -310,7 +313,10 @@ public final class SiloProtocol {
     if (!message.ciphertexts().keySet().equals(expectedSenders)) {
       throw new Refusal(
           ErrorCode.MALFORMED_MESSAGE,
-          "shares arrived from " + message.ciphertexts().keySet() + ", expected " + expectedSenders);
+          "shares arrived from "
+              + message.ciphertexts().keySet()
+              + ", expected "
+              + expectedSenders);
     }
     Map<String, PeerShares> peerShares = new TreeMap<>();
     int myX = config.shamirX(me);
@@ -337,23 +343,23 @@ public final class SiloProtocol {
             sender, new PeerShares(shares.maskingKeyShare(), shares.selfMaskSeedShare()));
       } catch (GeneralSecurityException e) {
         throw new Refusal(
-            ErrorCode.INVALID_SHARE, "the shares from " + sender + " do not decrypt: " + e.getMessage());
+            ErrorCode.INVALID_SHARE,
+            "the shares from " + sender + " do not decrypt: " + e.getMessage());
       }
     }
 
-    int[] masked = state.input().words().clone();
-    int length = masked.length;
-    MaskPrg.create(RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), config.bits())
-        .addTo(masked, 0, length, 0);
+    // y = x + PRG(b_u) + Σ_v sign(u, v) · PRG(s_uv) mod 2^b (Bonawitz et al. 2017, Round 2).
+    List<UnmaskPlan.Removal> masks = new ArrayList<>();
+    masks.add(
+        new UnmaskPlan.Removal(
+            RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
     for (String peer : expectedSenders) {
-      MaskPrg pairwise = MaskPrg.create(state.pairwiseMaskSeeds().get(peer), config.bits());
-      if (RoundTranscript.pairwiseSign(me, peer) > 0) {
-        pairwise.addTo(masked, 0, length, 0);
-      } else {
-        pairwise.subtractFrom(masked, 0, length, 0);
-      }
+      masks.add(
+          new UnmaskPlan.Removal(
+              state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
     }
-    UnmaskPlan.reduce(masked, 0, length, config.bits());
+    int[] masked = state.input().words().clone();
+    UnmaskPlan.applyMasks(masks, config.bits(), masked, 0, masked.length, 0);
     SentMaskedInput next =
         new SentMaskedInput(
             config,
@@ -404,7 +410,8 @@ public final class SiloProtocol {
     if (survivors < context.minSurvivors()) {
       throw new Refusal(
           ErrorCode.BELOW_PRIVACY_FLOOR,
-          survivors + " survivors; this silo reveals nothing for a sum of fewer than "
+          survivors
+              + " survivors; this silo reveals nothing for a sum of fewer than "
               + context.minSurvivors());
     }
   }
@@ -420,7 +427,10 @@ public final class SiloProtocol {
     if (!proof.survivors().equals(state.survivors())) {
       throw new Refusal(
           ErrorCode.INCONSISTENT_SURVIVORS,
-          "the proof is for U3 " + proof.survivors() + " but this silo signed " + state.survivors());
+          "the proof is for U3 "
+              + proof.survivors()
+              + " but this silo signed "
+              + state.survivors());
     }
     Set<String> signers = proof.signatures().keySet();
     if (!state.survivors().containsAll(signers)) {
@@ -431,8 +441,11 @@ public final class SiloProtocol {
     if (signers.size() < config.required() || !signers.contains(me)) {
       throw new Refusal(
           ErrorCode.THRESHOLD_NOT_MET,
-          signers.size() + " signatures (this silo's included: " + signers.contains(me)
-              + "); the round needs " + config.required());
+          signers.size()
+              + " signatures (this silo's included: "
+              + signers.contains(me)
+              + "); the round needs "
+              + config.required());
     }
     byte[] signed = RoundTranscript.consistency(config, state.sessionId(), state.survivors());
     Map<String, AdvertiseKeys> advertisements = new HashMap<>();
@@ -463,7 +476,11 @@ public final class SiloProtocol {
       } else {
         maskingKeyShares.put(
             silo,
-            state.peerShares().get(silo).maskingKeyShare().encode(org.fedsum.crypto.SecretAccess.GRANTED));
+            state
+                .peerShares()
+                .get(silo)
+                .maskingKeyShare()
+                .encode(org.fedsum.crypto.SecretAccess.GRANTED));
       }
     }
     Finished next =

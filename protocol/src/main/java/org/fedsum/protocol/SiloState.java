@@ -1,8 +1,8 @@
 package org.fedsum.protocol;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.SortedMap;
 import org.fedsum.crypto.SecretBytes;
 import org.fedsum.crypto.ShamirShare;
 import org.fedsum.crypto.X25519KeyPair;
@@ -63,8 +63,8 @@ public sealed interface SiloState {
       byte[] sessionId,
       SecretBytes selfMaskSeed,
       ShamirShare ownSelfMaskSeedShare,
-      SortedMap<String, SecretBytes> shareEncryptionKeys,
-      SortedMap<String, SecretBytes> pairwiseMaskSeeds)
+      Map<String, SecretBytes> shareEncryptionKeys,
+      Map<String, SecretBytes> pairwiseMaskSeeds)
       implements SiloState {
     public SharedKeys {
       Objects.requireNonNull(config, "config");
@@ -84,7 +84,10 @@ public sealed interface SiloState {
 
     @Override
     public String toString() {
-      return "SiloState.SharedKeys[round=" + config.round() + ", U1=" + keyList.advertisements().size()
+      return "SiloState.SharedKeys[round="
+          + config.round()
+          + ", U1="
+          + keyList.advertisements().size()
           + "]";
     }
   }
@@ -100,7 +103,7 @@ public sealed interface SiloState {
       byte[] sessionId,
       List<String> sharingSilos,
       ShamirShare ownSelfMaskSeedShare,
-      SortedMap<String, PeerShares> peerShares)
+      Map<String, PeerShares> peerShares)
       implements SiloState {
     public SentMaskedInput {
       Objects.requireNonNull(config, "config");
@@ -129,7 +132,7 @@ public sealed interface SiloState {
       byte[] sessionId,
       List<String> sharingSilos,
       ShamirShare ownSelfMaskSeedShare,
-      SortedMap<String, PeerShares> peerShares,
+      Map<String, PeerShares> peerShares,
       List<String> survivors)
       implements SiloState {
     public SignedSurvivors {
@@ -153,9 +156,7 @@ public sealed interface SiloState {
     }
   }
 
-  /**
-   * Round 4 sent. Records for whom each kind of share was revealed; the two lists are disjoint.
-   */
+  /** Round 4 sent. Records for whom each kind of share was revealed; the two lists are disjoint. */
   record Finished(
       RoundConfig config,
       List<String> survivors,
@@ -198,5 +199,4 @@ public sealed interface SiloState {
       return "PeerShares[secret]";
     }
   }
-
 }

@@ -16,7 +16,7 @@ import org.fedsum.crypto.SecretBytes;
  * split into chunks that run in parallel and that separate shards could run.
  */
 public final class UnmaskPlan {
-  /** One mask to take out: {@code sign} times the PRG stream of {@code seed}. */
+  /** One mask to apply: {@code sign} times the PRG stream of {@code seed}. */
   record Removal(SecretBytes seed, int sign) {
     Removal {
       Objects.requireNonNull(seed, "seed");
@@ -27,6 +27,13 @@ public final class UnmaskPlan {
   }
 
   private static final int CHUNK_WORDS = 1 << 16;
+
+  /**
+   * Words per pass when several masks are applied to one range: small enough that the range stays
+   * in the core's cache while every mask is added to it, so memory is read once rather than once
+   * per mask.
+   */
+  private static final int CACHE_CHUNK_WORDS = 1 << 14;
 
   private final int bits;
   private final int vectorLength;
@@ -55,19 +62,37 @@ public final class UnmaskPlan {
     Objects.checkFromIndexSize(offset, length, sum.length);
     if (firstCoordinate < 0 || firstCoordinate + length > vectorLength) {
       throw new IllegalArgumentException(
-          "coordinates [" + firstCoordinate + ", " + (firstCoordinate + length)
-              + ") are outside the vector of length " + vectorLength);
+          "coordinates ["
+              + firstCoordinate
+              + ", "
+              + (firstCoordinate + length)
+              + ") are outside the vector of length "
+              + vectorLength);
     }
-    for (Removal removal : removals) {
-      MaskPrg prg = MaskPrg.create(removal.seed(), bits);
-      // The silo added sign * mask, so removing it applies the opposite sign.
-      if (removal.sign() > 0) {
-        prg.addTo(sum, offset, length, firstCoordinate);
-      } else {
-        prg.subtractFrom(sum, offset, length, firstCoordinate);
+    // Each removal carries the sign that undoes what the silo added.
+    applyMasks(removals, bits, sum, offset, length, firstCoordinate);
+  }
+
+  /**
+   * Adds {@code sign · PRG(seed)} for every mask to {@code vector[offset, offset + length)}, which
+   * holds coordinates from {@code firstCoordinate} on, and reduces the words mod {@code 2^bits}.
+   * Single-threaded; works in cache-sized chunks.
+   */
+  static void applyMasks(
+      List<Removal> masks, int bits, int[] vector, int offset, int length, long firstCoordinate) {
+    List<MaskPrg> generators =
+        masks.stream().map(mask -> MaskPrg.create(mask.seed(), bits)).toList();
+    for (int done = 0; done < length; done += CACHE_CHUNK_WORDS) {
+      int chunk = Math.min(CACHE_CHUNK_WORDS, length - done);
+      for (int i = 0; i < generators.size(); i++) {
+        if (masks.get(i).sign() > 0) {
+          generators.get(i).addTo(vector, offset + done, chunk, firstCoordinate + done);
+        } else {
+          generators.get(i).subtractFrom(vector, offset + done, chunk, firstCoordinate + done);
+        }
       }
     }
-    reduce(sum, offset, length, bits);
+    reduce(vector, offset, length, bits);
   }
 
   /** Unmasks a whole sum, chunk by chunk, on the common fork-join pool. */

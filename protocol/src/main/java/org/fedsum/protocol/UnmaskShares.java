@@ -6,9 +6,9 @@ import java.util.SortedMap;
 
 /**
  * Round 4: the shares a silo reveals so the aggregator can remove the masks. For each survivor v in
- * U3 its share of v's self-mask seed; for each dropout v in U2 \ U3 its share of v's masking private
- * key; never both for one v (Bonawitz et al. 2017, Round 4). Values are encoded Shamir shares: secret
- * material that must never be logged or journaled.
+ * U3 its share of v's self-mask seed; for each dropout v in U2 \ U3 its share of v's masking
+ * private key; never both for one v (Bonawitz et al. 2017, Round 4). Values are encoded Shamir
+ * shares: secret material that must never be logged or journaled.
  */
 public record UnmaskShares(
     String siloId,
@@ -42,7 +42,14 @@ public record UnmaskShares(
 
   @Override
   public String toString() {
-    return "UnmaskShares[siloId=" + siloId + ", round=" + round + ", selfMaskSeedSharesFor="
-        + selfMaskSeedShares.keySet() + ", maskingKeySharesFor=" + maskingKeyShares.keySet() + "]";
+    return "UnmaskShares[siloId="
+        + siloId
+        + ", round="
+        + round
+        + ", selfMaskSeedSharesFor="
+        + selfMaskSeedShares.keySet()
+        + ", maskingKeySharesFor="
+        + maskingKeyShares.keySet()
+        + "]";
   }
 }

@@ -7,8 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
- * A vector of 32-bit words held in memory. It takes ownership of the array it wraps (no copy: models
- * have up to 10^8 coordinates); the creator must not modify the array afterwards.
+ * A vector of 32-bit words held in memory. It takes ownership of the array it wraps (no copy:
+ * models have up to 10^8 coordinates); the creator must not modify the array afterwards.
  */
 public final class WordVector implements MaskedVector {
   private static final int HASH_CHUNK_WORDS = 1 << 14;

@@ -17,14 +17,19 @@ final class HonestRun {
   final RoundConfig config;
   final Map<String, SiloContext> contexts;
   final Map<String, int[]> inputs;
+
   /** The aggregator's state as each stage opens, then the finished state. */
   final List<AggregatorState> aggregatorStates = new ArrayList<>();
+
   /** Silo {@link #observed}'s state as it waits for each aggregator message, then finished. */
   final List<SiloState> siloStates = new ArrayList<>();
+
   /** A genuine message of each stage sent by {@link #observed}. */
   final Map<Stage, SiloMessage> siloMessages = new EnumMap<>(Stage.class);
+
   /** A genuine message of each stage sent to {@link #observed}. */
   final Map<Stage, AggregatorMessage> aggregatorMessages = new EnumMap<>(Stage.class);
+
   /** Every silo's final state. */
   final Map<String, SiloState> finalSiloStates = new TreeMap<>();
 
@@ -80,7 +85,8 @@ final class HonestRun {
             aggregatorMessages.put(message.stage(), message);
           }
           SiloStep step =
-              SiloProtocol.apply(contexts.get(siloId), silos.get(siloId), message, federationNow(federation));
+              SiloProtocol.apply(
+                  contexts.get(siloId), silos.get(siloId), message, federationNow(federation));
           silos.put(siloId, step.state());
           toAggregator.addAll(step.outbound());
           if (siloId.equals(observed)) {

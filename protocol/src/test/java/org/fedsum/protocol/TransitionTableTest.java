@@ -10,9 +10,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every (stage × message kind) pair for both roles: the pair that belongs advances as specified; every
- * other pair is refused with a typed error and leaves the state exactly as it was; terminal states
- * refuse everything with {@link ErrorCode#ROUND_CLOSED}.
+ * Every (stage × message kind) pair for both roles: the pair that belongs advances as specified;
+ * every other pair is refused with a typed error and leaves the state exactly as it was; terminal
+ * states refuse everything with {@link ErrorCode#ROUND_CLOSED}.
  */
 class TransitionTableTest {
   private static TestFederation federation;
@@ -89,13 +89,16 @@ class TransitionTableTest {
           if (!(next instanceof AggregatorState.Aborted aborted)
               || aborted.reason() != ErrorCode.THRESHOLD_NOT_MET
               || aborted.stage() != deadline) {
-            failures.add(deadline + " deadline in " + state.stage() + ": expected abort, got " + next);
+            failures.add(
+                deadline + " deadline in " + state.stage() + ": expected abort, got " + next);
           }
         } else {
           ProtocolException refusal =
               catchThrowableOfType(
                   ProtocolException.class,
-                  () -> AggregatorProtocol.apply(state, new AggregatorEvent.DeadlinePassed(deadline)));
+                  () ->
+                      AggregatorProtocol.apply(
+                          state, new AggregatorEvent.DeadlinePassed(deadline)));
           if (refusal == null || refusal.code() != ErrorCode.STAGE_OUT_OF_ORDER) {
             failures.add(deadline + " deadline in " + state.stage() + ": got " + refusal);
           }
@@ -121,11 +124,13 @@ class TransitionTableTest {
                     AggregatorProtocol.apply(
                         terminal, new AggregatorEvent.Received(run.siloMessages.get(kind))))
             .isInstanceOfSatisfying(
-                ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED));
+                ProtocolException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED));
         assertThatThrownBy(
                 () -> AggregatorProtocol.apply(terminal, new AggregatorEvent.DeadlinePassed(kind)))
             .isInstanceOfSatisfying(
-                ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED));
+                ProtocolException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED));
       }
     }
   }
@@ -141,9 +146,9 @@ class TransitionTableTest {
         String before = state.toString();
         if (message.stage() == state.stage()) {
           try {
-            SiloState next =
-                SiloProtocol.apply(context, state, message, federation.now()).state();
-            if (next instanceof SiloState.Aborted || next.stage() == state.stage() && !next.terminal()) {
+            SiloState next = SiloProtocol.apply(context, state, message, federation.now()).state();
+            if (next instanceof SiloState.Aborted
+                || next.stage() == state.stage() && !next.terminal()) {
               failures.add(state.stage() + " x " + message.stage() + ": did not advance: " + next);
             }
           } catch (ProtocolException e) {
@@ -156,7 +161,10 @@ class TransitionTableTest {
                   () -> SiloProtocol.apply(context, state, message, federation.now()));
           if (refusal == null || refusal.code() != ErrorCode.STAGE_OUT_OF_ORDER) {
             failures.add(
-                state.stage() + " x " + message.stage() + ": expected STAGE_OUT_OF_ORDER, got "
+                state.stage()
+                    + " x "
+                    + message.stage()
+                    + ": expected STAGE_OUT_OF_ORDER, got "
                     + refusal);
           }
         }
@@ -196,7 +204,8 @@ class TransitionTableTest {
                   AggregatorProtocol.apply(
                       state, new AggregatorEvent.Received(other.siloMessages.get(stage))))
           .isInstanceOfSatisfying(
-              ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_MISMATCH));
+              ProtocolException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_MISMATCH));
     }
     SiloContext context = run.contexts.get(run.observed);
     for (int s = 0; s < 4; s++) {
@@ -204,7 +213,8 @@ class TransitionTableTest {
       AggregatorMessage replay = other.aggregatorMessages.get(state.stage());
       assertThatThrownBy(() -> SiloProtocol.apply(context, state, replay, federation.now()))
           .isInstanceOfSatisfying(
-              ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_MISMATCH));
+              ProtocolException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_MISMATCH));
     }
   }
 }

@@ -249,8 +249,10 @@ public final class JsonMessageCodec {
     JsonNode node;
     try {
       node = JSON.readTree(json);
-    } catch (IOException e) {
+    } catch (JsonProcessingException e) {
       throw malformed("not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw malformed("not valid JSON");
     }
     if (node == null || !node.isObject()) {
       throw malformed("a message must be a JSON object");

@@ -70,7 +70,8 @@ public final class VectorFrame {
       byte[] header, long expectedRound, int expectedBits, int expectedLength)
       throws ProtocolException {
     if (header.length != HEADER_BYTES) {
-      throw malformed(expectedRound, "frame header must be " + HEADER_BYTES + " bytes, not " + header.length);
+      throw malformed(
+          expectedRound, "frame header must be " + HEADER_BYTES + " bytes, not " + header.length);
     }
     ByteBuffer buffer = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
     byte[] magic = new byte[4];
@@ -129,7 +130,10 @@ public final class VectorFrame {
     if (frame.length != header.frameBytes()) {
       throw malformed(
           expectedRound,
-          "vector frame has " + frame.length + " bytes, its header promises " + header.frameBytes());
+          "vector frame has "
+              + frame.length
+              + " bytes, its header promises "
+              + header.frameBytes());
     }
     int[] words = new int[header.length()];
     ByteBuffer.wrap(frame, HEADER_BYTES, 4 * words.length)

@@ -24,8 +24,9 @@ import org.fedsum.protocol.Stage;
 import org.fedsum.protocol.WordVector;
 
 /**
- * One round of secure aggregation with every party in this process. Silos that "drop out" at a stage
- * simply stop answering from that stage on; the simulation then lets the stage's deadline pass.
+ * One round of secure aggregation with every party in this process. Silos that "drop out" at a
+ * stage simply stop answering from that stage on; the simulation then lets the stage's deadline
+ * pass.
  *
  * <p>The aggregator keeps only a running sum, as the real service does, so the result shows what
  * the protocol alone produces. Time spent in each party's transitions is measured for benchmarks.
@@ -69,7 +70,9 @@ public final class RoundSimulation {
       long aggregatorNanos,
       long unmaskNanos) {}
 
-  /** Runs the round with these inputs (words in {@code Z_{2^bits}}, one array per starting silo). */
+  /**
+   * Runs the round with these inputs (words in {@code Z_{2^bits}}, one array per starting silo).
+   */
   public Outcome run(Map<String, int[]> inputs) throws ProtocolException {
     Map<String, SiloState> siloStates = new TreeMap<>();
     Map<String, Long> siloNanos = new TreeMap<>();
@@ -181,7 +184,9 @@ public final class RoundSimulation {
     }
   }
 
-  /** The exact sum mod {@code 2^bits} of the given silos' inputs: what a finished round must yield. */
+  /**
+   * The exact sum mod {@code 2^bits} of the given silos' inputs: what a finished round must yield.
+   */
   public static int[] expectedSum(Map<String, int[]> inputs, List<String> survivors, int bits) {
     int length = inputs.values().iterator().next().length;
     int[] sum = new int[length];

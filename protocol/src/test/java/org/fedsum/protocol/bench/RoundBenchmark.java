@@ -22,14 +22,14 @@ import org.fedsum.protocol.TestFederation;
 import org.fedsum.protocol.simulation.RoundSimulation;
 
 /**
- * Whole rounds in memory (every silo and the aggregator in this JVM, no network), measuring what the
- * protocol itself costs. Prints a table; not a test.
+ * Whole rounds in memory (every silo and the aggregator in this JVM, no network), measuring what
+ * the protocol itself costs. Prints a table; not a test.
  *
  * <p>Scenarios (issue "protocol core"): n = 10, m = 10^6, b = 32 with no dropouts and with 2 silos
- * dropping at MASKED_INPUT (they shared keys but never sent a vector, so the aggregator must rebuild
- * their masking keys and remove 2·8 pairwise masks); per-silo masking time against the AES-CTR floor
- * (n − 1)·4m bytes at the PRG rate measured in the same run; then n = 500, m = 10^5 with 10% dropouts,
- * the setting of Bonawitz et al. 2017 (0.85 s per client, 62 s at the server).
+ * dropping at MASKED_INPUT (they shared keys but never sent a vector, so the aggregator must
+ * rebuild their masking keys and remove 2·8 pairwise masks); per-silo masking time against the
+ * AES-CTR floor (n − 1)·4m bytes at the PRG rate measured in the same run; then n = 500, m = 10^5
+ * with 10% dropouts, the setting of Bonawitz et al. 2017 (0.85 s per client, 62 s at the server).
  *
  * <p>Arguments: {@code [repetitions] [--skip-paper]}.
  */
@@ -53,7 +53,10 @@ public final class RoundBenchmark {
     int m = 1_000_000;
     TestFederation federation = TestFederation.create(paper ? 500 : n);
     double prgBytesPerSecond = prgRate(m);
-    System.out.printf(Locale.ROOT, "PRG addTo rate: %.3f GB/s (%s)%n", prgBytesPerSecond / 1e9,
+    System.out.printf(
+        Locale.ROOT,
+        "PRG addTo rate: %.3f GB/s (%s)%n",
+        prgBytesPerSecond / 1e9,
         MaskPrg.create(SecretBytes.random(32, new SecureRandom()), 32).implementation());
 
     List<Double> maskNoDrop = new ArrayList<>();
@@ -81,12 +84,26 @@ public final class RoundBenchmark {
       }
     }
     double floor = (n - 1) * 4.0 * m / prgBytesPerSecond;
-    System.out.printf(Locale.ROOT, "%nn=%d m=%d b=32, %d repetitions (median [min, max])%n", n, m, repetitions);
-    System.out.printf(Locale.ROOT, "AES-CTR floor per silo ((n-1)*4m bytes at PRG rate): %.1f ms%n", floor * 1e3);
-    System.out.printf(Locale.ROOT, "per-silo masking, 0 dropouts: %s  ratio to floor %.2f%n", stats(maskNoDrop), median(maskNoDrop) / floor);
-    System.out.printf(Locale.ROOT, "per-silo masking, 2 dropouts: %s  ratio to floor %.2f%n", stats(maskDrop), median(maskDrop) / floor);
+    System.out.printf(
+        Locale.ROOT, "%nn=%d m=%d b=32, %d repetitions (median [min, max])%n", n, m, repetitions);
+    System.out.printf(
+        Locale.ROOT, "AES-CTR floor per silo ((n-1)*4m bytes at PRG rate): %.1f ms%n", floor * 1e3);
+    System.out.printf(
+        Locale.ROOT,
+        "per-silo masking, 0 dropouts: %s  ratio to floor %.2f%n",
+        stats(maskNoDrop),
+        median(maskNoDrop) / floor);
+    System.out.printf(
+        Locale.ROOT,
+        "per-silo masking, 2 dropouts: %s  ratio to floor %.2f%n",
+        stats(maskDrop),
+        median(maskDrop) / floor);
     System.out.printf(Locale.ROOT, "server unmask,    0 dropouts: %s%n", stats(unmaskNoDrop));
-    System.out.printf(Locale.ROOT, "server unmask,    2 dropouts: %s  ratio to 0 dropouts %.2f%n", stats(unmaskDrop), median(unmaskDrop) / median(unmaskNoDrop));
+    System.out.printf(
+        Locale.ROOT,
+        "server unmask,    2 dropouts: %s  ratio to 0 dropouts %.2f%n",
+        stats(unmaskDrop),
+        median(unmaskDrop) / median(unmaskNoDrop));
 
     if (paper) {
       int clients = 500;
@@ -96,20 +113,40 @@ public final class RoundBenchmark {
         dropouts.put(TestFederation.siloId(i * 10 + 1), Stage.MASKED_INPUT);
       }
       Result result = run(federation, clients, clients / 2 + 2, dim, dropouts, 1);
-      System.out.printf(Locale.ROOT, "%npaper setting n=%d m=%d b=32, 10%% dropouts at MASKED_INPUT, one run%n", clients, dim);
-      System.out.printf(Locale.ROOT, "per-client time (median over clients, all stages): %.3f s  vs paper %.2f s  speed-up %.1fx%n",
-          result.clientSecondsMedian, PAPER_CLIENT_SECONDS, PAPER_CLIENT_SECONDS / result.clientSecondsMedian);
-      System.out.printf(Locale.ROOT, "server time (all transitions, summing, unmasking): %.3f s  vs paper %.0f s  speed-up %.1fx%n",
-          result.serverSeconds, PAPER_SERVER_SECONDS_10, PAPER_SERVER_SECONDS_10 / result.serverSeconds);
+      System.out.printf(
+          Locale.ROOT,
+          "%npaper setting n=%d m=%d b=32, 10%% dropouts at MASKED_INPUT, one run%n",
+          clients,
+          dim);
+      System.out.printf(
+          Locale.ROOT,
+          "per-client time (median over clients, all stages): %.3f s  vs paper %.2f s  speed-up %.1fx%n",
+          result.clientSecondsMedian,
+          PAPER_CLIENT_SECONDS,
+          PAPER_CLIENT_SECONDS / result.clientSecondsMedian);
+      System.out.printf(
+          Locale.ROOT,
+          "server time (all transitions, summing, unmasking): %.3f s  vs paper %.0f s  speed-up %.1fx%n",
+          result.serverSeconds,
+          PAPER_SERVER_SECONDS_10,
+          PAPER_SERVER_SECONDS_10 / result.serverSeconds);
       System.out.printf(Locale.ROOT, "  of which unmasking: %.3f s%n", result.unmaskSeconds);
     }
   }
 
   private record Result(
-      double maskingSecondsPerSilo, double unmaskSeconds, double clientSecondsMedian, double serverSeconds) {}
+      double maskingSecondsPerSilo,
+      double unmaskSeconds,
+      double clientSecondsMedian,
+      double serverSeconds) {}
 
   private static Result run(
-      TestFederation federation, int n, int threshold, int m, Map<String, Stage> dropouts, long round)
+      TestFederation federation,
+      int n,
+      int threshold,
+      int m,
+      Map<String, Stage> dropouts,
+      long round)
       throws ProtocolException {
     RoundConfig config =
         new RoundConfig(
@@ -124,7 +161,8 @@ public final class RoundBenchmark {
             SecurityModel.HONEST_BUT_CURIOUS,
             1);
     Map<String, SiloContext> contexts = federation.contexts(config.roster(), new SecureRandom());
-    Map<String, int[]> inputs = TestFederation.randomInputs(config.roster(), 32, m, new Random(round));
+    Map<String, int[]> inputs =
+        TestFederation.randomInputs(config.roster(), 32, m, new Random(round));
     RoundSimulation.Outcome outcome =
         new RoundSimulation(config, contexts, dropouts, federation.now()).run(inputs);
     if (!(outcome.aggregatorState() instanceof AggregatorState.Finished finished)) {
@@ -141,7 +179,10 @@ public final class RoundBenchmark {
       clientTotal.add(outcome.siloNanos().get(survivor) / 1e9);
     }
     return new Result(
-        median(masking), outcome.unmaskNanos() / 1e9, median(clientTotal), outcome.aggregatorNanos() / 1e9);
+        median(masking),
+        outcome.unmaskNanos() / 1e9,
+        median(clientTotal),
+        outcome.aggregatorNanos() / 1e9);
   }
 
   private static double prgRate(int m) {

@@ -69,7 +69,8 @@ class JsonMessageCodecTest {
     AdvertiseKeys original = (AdvertiseKeys) run.siloMessage(Stage.ADVERTISE_KEYS);
     AdvertiseKeys decoded =
         (AdvertiseKeys)
-            JsonMessageCodec.decodeSiloMessage(JsonMessageCodec.encode(original), original.siloId());
+            JsonMessageCodec.decodeSiloMessage(
+                JsonMessageCodec.encode(original), original.siloId());
     assertThat(decoded.maskingPublicKey()).isEqualTo(original.maskingPublicKey());
     assertThat(decoded.shareEncryptionPublicKey()).isEqualTo(original.shareEncryptionPublicKey());
     assertThat(decoded.certificate()).isEqualTo(original.certificate());
@@ -96,15 +97,21 @@ class JsonMessageCodecTest {
     assertRefused(bytes(valid.replace("\"round\"", "\"rnd\"")), sender, "missing field 'round'");
     assertRefused(bytes(valid + "{}"), sender, "not valid JSON");
     assertRefused(
-        bytes(valid.replace("\"consistency-signature\"", "\"nope\"")), sender, "unknown silo message type");
+        bytes(valid.replace("\"consistency-signature\"", "\"nope\"")),
+        sender,
+        "unknown silo message type");
     assertRefused(
         bytes(valid.replaceFirst("\"signature\":\"[^\"]*\"", "\"signature\":\"***\"")),
         sender,
         "not base64");
     assertRefused(
-        bytes(valid.replaceFirst("\"round\":\\d+", "\"round\":-3")), sender, "non-negative integer");
+        bytes(valid.replaceFirst("\"round\":\\d+", "\"round\":-3")),
+        sender,
+        "non-negative integer");
     assertRefused(
-        bytes(valid.replaceFirst("\"round\":\\d+", "\"round\":\"5\"")), sender, "non-negative integer");
+        bytes(valid.replaceFirst("\"round\":\\d+", "\"round\":\"5\"")),
+        sender,
+        "non-negative integer");
     assertRefused(
         bytes(valid.replace("\"type\"", "\"type\":\"x\",\"type\"")), sender, "not valid JSON");
     assertRefused(new byte[JsonMessageCodec.MAX_MESSAGE_BYTES + 1], sender, "exceeds the limit");
@@ -127,8 +134,7 @@ class JsonMessageCodecTest {
     String badId = survivors.replaceFirst("\\[\"[^\"]+\"", "[\"../etc/passwd\"");
     assertThatThrownBy(() -> JsonMessageCodec.decodeAggregatorMessage(bytes(badId)))
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.getMessage()).contains("silo ids"));
+            ProtocolException.class, e -> assertThat(e.getMessage()).contains("silo ids"));
   }
 
   @Test

@@ -38,7 +38,8 @@ class VectorFrameTest {
 
   @Test
   void frame_isLittleEndian() throws ProtocolException {
-    byte[] frame = VectorFrame.encode(ROUND, BITS, WordVector.wrap(new int[] {0x01020304 & 0xfffff}));
+    byte[] frame =
+        VectorFrame.encode(ROUND, BITS, WordVector.wrap(new int[] {0x01020304 & 0xfffff}));
     ByteBuffer body =
         ByteBuffer.wrap(frame, VectorFrame.HEADER_BYTES, 4).order(ByteOrder.LITTLE_ENDIAN);
     assertThat(body.getInt()).isEqualTo(0x01020304 & 0xfffff);
@@ -48,7 +49,8 @@ class VectorFrameTest {
   @Test
   void declaredLengthOtherThanTheRounds_isRefusedFromTheHeaderAlone() throws ProtocolException {
     byte[] header =
-        VectorFrame.encodeHeader(new VectorFrame.Header(BITS, ROUND, Integer.MAX_VALUE, new byte[32]));
+        VectorFrame.encodeHeader(
+            new VectorFrame.Header(BITS, ROUND, Integer.MAX_VALUE, new byte[32]));
     assertThatThrownBy(() -> VectorFrame.decodeHeader(header, ROUND, BITS, 1000))
         .isInstanceOfSatisfying(
             ProtocolException.class,
@@ -60,7 +62,11 @@ class VectorFrameTest {
     byte[] good = VectorFrame.encode(ROUND, BITS, randomVector(64));
 
     assertRefused(java.util.Arrays.copyOf(good, 10), 64, ErrorCode.MALFORMED_MESSAGE, "truncated");
-    assertRefused(java.util.Arrays.copyOf(good, good.length - 1), 64, ErrorCode.MALFORMED_MESSAGE, "promises");
+    assertRefused(
+        java.util.Arrays.copyOf(good, good.length - 1),
+        64,
+        ErrorCode.MALFORMED_MESSAGE,
+        "promises");
     byte[] badMagic = good.clone();
     badMagic[0] = 'X';
     assertRefused(badMagic, 64, ErrorCode.MALFORMED_MESSAGE, "magic");
