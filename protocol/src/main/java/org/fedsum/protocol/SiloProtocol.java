@@ -186,9 +186,18 @@ public final class SiloProtocol {
                 && advertisement
                     .shareEncryptionPublicKey()
                     .equals(state.advertisement().shareEncryptionPublicKey());
-      } else {
-        verifyAdvertisement(context, config, advertisement, receivedAt);
       }
+    }
+    // Signature checks dominate this stage at scale (one certificate and one signature per peer):
+    // run them on all cores, then report the first failure in roster order.
+    List<Refusal> failures =
+        advertisements.parallelStream()
+            .filter(advertisement -> !advertisement.siloId().equals(me))
+            .map(advertisement -> verifyAdvertisement(context, config, advertisement, receivedAt))
+            .filter(Objects::nonNull)
+            .toList();
+    if (!failures.isEmpty()) {
+      throw failures.get(0);
     }
     if (!mineIntact) {
       throw new Refusal(
@@ -260,16 +269,19 @@ public final class SiloProtocol {
     return new SiloStep(next, List.of(EncryptedShares.of(me, config.round(), ciphertexts)));
   }
 
-  /** Checks a peer's certificate against the federation and its signature over its keys. */
-  private static void verifyAdvertisement(
-      SiloContext context, RoundConfig config, AdvertiseKeys advertisement, Instant receivedAt)
-      throws Refusal {
+  /**
+   * Checks a peer's certificate against the federation and its signature over its keys.
+   *
+   * @return the refusal, or {@code null} if the advertisement verifies
+   */
+  private static Refusal verifyAdvertisement(
+      SiloContext context, RoundConfig config, AdvertiseKeys advertisement, Instant receivedAt) {
     String silo = advertisement.siloId();
     try {
       X509Certificate certificate = parseCertificate(advertisement.certificate());
       SiteIdentity identity = context.trust().verify(certificate, SiteRole.SILO, receivedAt);
       if (!identity.siteId().equals(silo)) {
-        throw new Refusal(
+        return new Refusal(
             ErrorCode.INVALID_SIGNATURE,
             "keys advertised for " + silo + " carry the certificate of " + identity.siteId());
       }
@@ -281,8 +293,9 @@ public final class SiloProtocol {
                   silo,
                   advertisement.maskingPublicKey(),
                   advertisement.shareEncryptionPublicKey()));
+      return null;
     } catch (GeneralSecurityException e) {
-      throw new Refusal(
+      return new Refusal(
           ErrorCode.INVALID_SIGNATURE,
           "the keys advertised for " + silo + " do not verify: " + e.getMessage());
     }
@@ -452,16 +465,31 @@ public final class SiloProtocol {
     for (AdvertiseKeys advertisement : state.keyList().advertisements()) {
       advertisements.put(advertisement.siloId(), advertisement);
     }
-    for (Map.Entry<String, byte[]> signature : proof.signatures().entrySet()) {
-      try {
-        EcdsaP256VerifyingKey.fromCertificate(
-                parseCertificate(advertisements.get(signature.getKey()).certificate()))
-            .verify(signature.getValue(), signed);
-      } catch (GeneralSecurityException e) {
-        throw new Refusal(
-            ErrorCode.INVALID_SIGNATURE,
-            signature.getKey() + "'s signature over U3 does not verify: " + e.getMessage());
-      }
+    // t valid signatures over this exact U3 are what rules out a split view (Bonawitz et al. 2017,
+    // §6): verify this silo's own and then peers' in order until that many verify; any signature
+    // that fails on the way still aborts, since only a misbehaving aggregator presents one.
+    List<String> toVerify = new ArrayList<>();
+    toVerify.add(me);
+    signers.stream().filter(signer -> !signer.equals(me)).forEach(toVerify::add);
+    List<Refusal> failures =
+        toVerify.subList(0, config.required()).parallelStream()
+            .map(
+                signer -> {
+                  try {
+                    EcdsaP256VerifyingKey.fromCertificate(
+                            parseCertificate(advertisements.get(signer).certificate()))
+                        .verify(proof.signatures().get(signer), signed);
+                    return null;
+                  } catch (GeneralSecurityException e) {
+                    return new Refusal(
+                        ErrorCode.INVALID_SIGNATURE,
+                        signer + "'s signature over U3 does not verify: " + e.getMessage());
+                  }
+                })
+            .filter(Objects::nonNull)
+            .toList();
+    if (!failures.isEmpty()) {
+      throw failures.get(0);
     }
     // Bonawitz et al. 2017, Round 4: for each v, reveal b_v's share if v survived, else s_v^SK's.
     Map<String, byte[]> selfMaskSeedShares = new TreeMap<>();
