@@ -102,27 +102,21 @@ public final class RoundSimulation {
     while (!aggregator.terminal()) {
       Stage stage = aggregator.stage();
       Map<String, List<org.fedsum.protocol.AggregatorMessage>> toSilos = new LinkedHashMap<>();
-      for (SiloMessage message : toAggregator) {
+      List<AggregatorEvent> events = new ArrayList<>();
+      toAggregator.forEach(message -> events.add(new AggregatorEvent.Received(message)));
+      toAggregator.clear();
+      for (int i = 0;
+          i < events.size() || !aggregator.terminal() && aggregator.stage() == stage;
+          i++) {
+        // Once every message is in, a stage still open waits for its deadline.
+        AggregatorEvent event =
+            i < events.size() ? events.get(i) : new AggregatorEvent.DeadlinePassed(stage);
         long started = System.nanoTime();
-        AggregatorStep step =
-            AggregatorProtocol.apply(aggregator, new AggregatorEvent.Received(message));
+        AggregatorStep step = AggregatorProtocol.apply(aggregator, event);
         long elapsed = System.nanoTime() - started;
         aggregatorNanos[0] += elapsed;
         if (step.state() instanceof AggregatorState.Finished) {
           // The transition that closes UNMASK reconstructs every seed: part of unmasking.
-          reconstructNanos = elapsed;
-        }
-        aggregator = step.state();
-        collect(step, toSilos, sum, aggregatorNanos);
-      }
-      toAggregator.clear();
-      if (!aggregator.terminal() && aggregator.stage() == stage) {
-        long started = System.nanoTime();
-        AggregatorStep step =
-            AggregatorProtocol.apply(aggregator, new AggregatorEvent.DeadlinePassed(stage));
-        long elapsed = System.nanoTime() - started;
-        aggregatorNanos[0] += elapsed;
-        if (step.state() instanceof AggregatorState.Finished) {
           reconstructNanos = elapsed;
         }
         aggregator = step.state();
