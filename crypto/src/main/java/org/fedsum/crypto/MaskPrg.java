@@ -210,25 +210,32 @@ public final class MaskPrg {
     final int wordsPerBlock = AesCtrKeystream.BLOCK_BYTES / Integer.BYTES;
     long position = firstCoordinate;
     int done = 0;
+    int skipped = (int) (position % wordsPerBlock);
+    if (skipped != 0 && length > 0) {
+      // A request that starts inside a counter block: take the tail of that block here, so that
+      // every slice below starts on a block boundary and its loop reads from byte 0.
+      byte[] bytes = keystream(position / wordsPerBlock, 1);
+      done = Math.min(length, wordsPerBlock - skipped);
+      for (int k = 0; k < done; k++) {
+        int word = (int) INT_LITTLE_ENDIAN.get(bytes, Integer.BYTES * (skipped + k)) & wordMask;
+        vector[offset + k] = combine(operation, vector[offset + k], word);
+      }
+      position += done;
+    }
     while (done < length) {
-      // A request may start in the middle of a counter block: produce the whole block, skip the
-      // words before the request.
-      long firstBlock = position / wordsPerBlock;
-      int skipped = (int) (position % wordsPerBlock);
-      int words = Math.min(length - done, CHUNK_BYTES / Integer.BYTES - skipped);
-      int blocks = (skipped + words + wordsPerBlock - 1) / wordsPerBlock;
-      byte[] bytes = keystream(firstBlock, blocks);
-      int from = skipped * Integer.BYTES;
+      int words = Math.min(length - done, CHUNK_BYTES / Integer.BYTES);
+      byte[] bytes =
+          keystream(position / wordsPerBlock, (words + wordsPerBlock - 1) / wordsPerBlock);
       int to = offset + done;
       switch (operation) {
         case FILL:
-          fillInts(bytes, from, vector, to, words, wordMask);
+          fillInts(bytes, vector, to, words, wordMask);
           break;
         case ADD:
-          addInts(bytes, from, vector, to, words, wordMask);
+          addInts(bytes, vector, to, words, wordMask);
           break;
         case SUBTRACT:
-          subtractInts(bytes, from, vector, to, words, wordMask);
+          subtractInts(bytes, vector, to, words, wordMask);
           break;
       }
       done += words;
@@ -247,28 +254,57 @@ public final class MaskPrg {
     final int wordsPerBlock = AesCtrKeystream.BLOCK_BYTES / Long.BYTES;
     long position = firstCoordinate;
     int done = 0;
+    if (position % wordsPerBlock != 0 && length > 0) {
+      // Starts at the second word of a counter block; as above.
+      byte[] bytes = keystream(position / wordsPerBlock, 1);
+      long word = (long) LONG_LITTLE_ENDIAN.get(bytes, Long.BYTES);
+      vector[offset] = combine(operation, vector[offset], word);
+      done = 1;
+      position += 1;
+    }
     while (done < length) {
-      long firstBlock = position / wordsPerBlock;
-      int skipped = (int) (position % wordsPerBlock);
-      int words = Math.min(length - done, CHUNK_BYTES / Long.BYTES - skipped);
-      int blocks = (skipped + words + wordsPerBlock - 1) / wordsPerBlock;
-      byte[] bytes = keystream(firstBlock, blocks);
-      int from = skipped * Long.BYTES;
+      int words = Math.min(length - done, CHUNK_BYTES / Long.BYTES);
+      byte[] bytes =
+          keystream(position / wordsPerBlock, (words + wordsPerBlock - 1) / wordsPerBlock);
       int to = offset + done;
       switch (operation) {
         case FILL:
-          fillLongs(bytes, from, vector, to, words);
+          fillLongs(bytes, vector, to, words);
           break;
         case ADD:
-          addLongs(bytes, from, vector, to, words);
+          addLongs(bytes, vector, to, words);
           break;
         case SUBTRACT:
-          subtractLongs(bytes, from, vector, to, words);
+          subtractLongs(bytes, vector, to, words);
           break;
       }
       done += words;
       position += words;
     }
+  }
+
+  private static int combine(Operation operation, int current, int word) {
+    switch (operation) {
+      case FILL:
+        return word;
+      case ADD:
+        return current + word;
+      case SUBTRACT:
+        return current - word;
+    }
+    throw new AssertionError(operation);
+  }
+
+  private static long combine(Operation operation, long current, long word) {
+    switch (operation) {
+      case FILL:
+        return word;
+      case ADD:
+        return current + word;
+      case SUBTRACT:
+        return current - word;
+    }
+    throw new AssertionError(operation);
   }
 
   private static void checkRange(int arrayLength, int offset, int length, long firstCoordinate) {
@@ -294,43 +330,43 @@ public final class MaskPrg {
     return keystreamBytes;
   }
 
-  // The loops below are kept trivial so that C2 vectorises them (little-endian VarHandle reads of a
-  // byte[] compile to plain vector loads on x86 and aarch64).
+  // The loops below are kept trivial, and read the keystream from byte 0, so that C2 vectorises
+  // them: little-endian VarHandle reads of a byte[] compile to plain vector loads on x86 and
+  // aarch64.
 
-  private static void fillInts(byte[] bytes, int from, int[] out, int to, int words, int mask) {
+  private static void fillInts(byte[] bytes, int[] out, int to, int words, int mask) {
     for (int k = 0; k < words; k++) {
-      out[to + k] = (int) INT_LITTLE_ENDIAN.get(bytes, from + Integer.BYTES * k) & mask;
+      out[to + k] = (int) INT_LITTLE_ENDIAN.get(bytes, Integer.BYTES * k) & mask;
     }
   }
 
-  private static void addInts(byte[] bytes, int from, int[] vector, int to, int words, int mask) {
+  private static void addInts(byte[] bytes, int[] vector, int to, int words, int mask) {
     for (int k = 0; k < words; k++) {
-      vector[to + k] += (int) INT_LITTLE_ENDIAN.get(bytes, from + Integer.BYTES * k) & mask;
+      vector[to + k] += (int) INT_LITTLE_ENDIAN.get(bytes, Integer.BYTES * k) & mask;
     }
   }
 
-  private static void subtractInts(
-      byte[] bytes, int from, int[] vector, int to, int words, int mask) {
+  private static void subtractInts(byte[] bytes, int[] vector, int to, int words, int mask) {
     for (int k = 0; k < words; k++) {
-      vector[to + k] -= (int) INT_LITTLE_ENDIAN.get(bytes, from + Integer.BYTES * k) & mask;
+      vector[to + k] -= (int) INT_LITTLE_ENDIAN.get(bytes, Integer.BYTES * k) & mask;
     }
   }
 
-  private static void fillLongs(byte[] bytes, int from, long[] out, int to, int words) {
+  private static void fillLongs(byte[] bytes, long[] out, int to, int words) {
     for (int k = 0; k < words; k++) {
-      out[to + k] = (long) LONG_LITTLE_ENDIAN.get(bytes, from + Long.BYTES * k);
+      out[to + k] = (long) LONG_LITTLE_ENDIAN.get(bytes, Long.BYTES * k);
     }
   }
 
-  private static void addLongs(byte[] bytes, int from, long[] vector, int to, int words) {
+  private static void addLongs(byte[] bytes, long[] vector, int to, int words) {
     for (int k = 0; k < words; k++) {
-      vector[to + k] += (long) LONG_LITTLE_ENDIAN.get(bytes, from + Long.BYTES * k);
+      vector[to + k] += (long) LONG_LITTLE_ENDIAN.get(bytes, Long.BYTES * k);
     }
   }
 
-  private static void subtractLongs(byte[] bytes, int from, long[] vector, int to, int words) {
+  private static void subtractLongs(byte[] bytes, long[] vector, int to, int words) {
     for (int k = 0; k < words; k++) {
-      vector[to + k] -= (long) LONG_LITTLE_ENDIAN.get(bytes, from + Long.BYTES * k);
+      vector[to + k] -= (long) LONG_LITTLE_ENDIAN.get(bytes, Long.BYTES * k);
     }
   }
 }

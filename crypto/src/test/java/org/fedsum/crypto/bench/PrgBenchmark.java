@@ -2,6 +2,8 @@ package org.fedsum.crypto.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
+import java.util.function.ToDoubleFunction;
+import javax.crypto.Cipher;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.fedsum.crypto.MaskPrg;
 import org.fedsum.crypto.MaskPrgImplementations;
 import org.fedsum.crypto.SecretBytes;
@@ -27,11 +34,19 @@ import org.fedsum.crypto.internal.AesCtrKeystream.Implementation;
  * Not a test: run it by hand, see BENCHMARKS.md for the command.
  *
  * <p>Each measurement produces masks for a 1 MiB {@code int[]} (262,144 words of 32 bits) over and
- * over, at consecutive coordinates, for about {@code --sample-seconds}; its figure is bytes of mask
- * per wall-clock second. After a warm-up (long enough for C2 to compile the JDK's AES intrinsics),
- * the PRG samples and the OpenSSL runs alternate, {@code --repetitions} times, so that a change in
- * machine load affects both. OpenSSL is timed by wall clock too ({@code -elapsed}), one process,
- * one thread.
+ * over, at consecutive coordinates, for about {@code --sample-seconds}; its figures are bytes of
+ * mask per wall-clock second and per second of the thread's CPU time. After a warm-up (long enough
+ * for C2 to compile the JDK's AES intrinsics), the PRG samples and the OpenSSL runs alternate,
+ * {@code --repetitions} times, so that a change in machine load affects both. OpenSSL runs as one
+ * process, one thread; its {@code +R} line gives the number of buffers encrypted during the
+ * wall-clock interval {@code -seconds} and the user CPU time they took, so both rates come from the
+ * same run. On a machine shared with other work the CPU-time figures are the steadier ones: being
+ * descheduled lowers a wall-clock rate but not a CPU-time rate.
+ *
+ * <p>Rows: {@code fill} and {@code addTo} are the public API; {@code keystream only} is the
+ * implementation's AES-CTR keystream in MaskPrg's 64 KiB slices without turning bytes into words
+ * (the ceiling for that implementation); the JDK's own {@code AES/CTR/NoPadding} is there for
+ * reference only. A cold-start line shows how a fresh JVM ramps up before any warm-up.
  *
  * <p>Options: {@code --repetitions N} (default 5), {@code --sample-seconds S} (default 1.0), {@code
  * --warmup-seconds S} (default 3.0), {@code --openssl-seconds S} (default 3), {@code
@@ -41,6 +56,7 @@ import org.fedsum.crypto.internal.AesCtrKeystream.Implementation;
 public final class PrgBenchmark {
   private static final int BUFFER_WORDS = (1 << 20) / Integer.BYTES;
   private static final long BUFFER_BYTES = (long) BUFFER_WORDS * Integer.BYTES;
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private int repetitions = 5;
   private double sampleSeconds = 1.0;
@@ -74,10 +90,22 @@ public final class PrgBenchmark {
     }
   }
 
+  /** Bytes per second by the wall clock and by the CPU time of the thread or process. */
+  private record Rate(double wall, double cpu) {
+    @Override
+    public String toString() {
+      return String.format(Locale.ROOT, "wall %s  cpu %s", gigabytes(wall), gigabytes(cpu));
+    }
+  }
+
   /** One kind of measurement: an implementation and an operation. */
-  private record Case(Implementation implementation, String operation) {
+  private record Case(String implementation, String operation) {
+    Case(Implementation implementation, String operation) {
+      this(implementation.label(), operation);
+    }
+
     String name() {
-      return implementation.label() + " " + operation;
+      return implementation + " " + operation;
     }
   }
 
@@ -144,71 +172,112 @@ public final class PrgBenchmark {
             blackhole ^= slice[0];
           });
     }
+    // Not used by MaskPrg: the JDK's own AES/CTR/NoPadding, in the same 64 KiB slices, for
+    // comparison with DESIGN.md §3's figure for it.
+    Cipher jdkCounterMode = Cipher.getInstance("AES/CTR/NoPadding");
+    byte[] referenceKey = new byte[32];
+    random.nextBytes(referenceKey);
+    jdkCounterMode.init(
+        Cipher.ENCRYPT_MODE,
+        new SecretKeySpec(referenceKey, "AES"),
+        new IvParameterSpec(new byte[AesCtrKeystream.BLOCK_BYTES]));
+    byte[] zeros = new byte[64 * 1024];
+    byte[] referenceOut = new byte[zeros.length];
+    operations.put(
+        new Case("jdk-aes-ctr (reference)", "keystream only"),
+        coordinate -> {
+          try {
+            for (int i = 0; i < BUFFER_BYTES / zeros.length; i++) {
+              jdkCounterMode.update(zeros, 0, zeros.length, referenceOut, 0);
+            }
+          } catch (ShortBufferException e) {
+            throw new IllegalStateException(e);
+          }
+          blackhole ^= referenceOut[0];
+        });
     long[] nextCoordinate = new long[1];
 
     for (Map.Entry<Case, LongConsumer> entry : operations.entrySet()) {
-      double warm = sample(entry.getValue(), buffer, nextCoordinate, warmupSeconds);
-      System.out.printf(Locale.ROOT, "warmup %-36s %s%n", entry.getKey().name(), gigabytes(warm));
+      Rate warm = sample(entry.getValue(), buffer, nextCoordinate, warmupSeconds);
+      System.out.printf(Locale.ROOT, "warmup %-40s %s%n", entry.getKey().name(), warm);
     }
     crossCheck(seed, implementations);
 
-    Map<Case, List<Double>> prgSamples = new LinkedHashMap<>();
-    List<Double> opensslSamples = new ArrayList<>();
+    Map<Case, List<Rate>> prgSamples = new LinkedHashMap<>();
+    List<Rate> opensslSamples = new ArrayList<>();
     for (int repetition = 1; repetition <= repetitions; repetition++) {
       for (Map.Entry<Case, LongConsumer> entry : operations.entrySet()) {
-        double rate = sample(entry.getValue(), buffer, nextCoordinate, sampleSeconds);
+        Rate rate = sample(entry.getValue(), buffer, nextCoordinate, sampleSeconds);
         prgSamples.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(rate);
         System.out.printf(
-            Locale.ROOT, "rep %d %-36s %s%n", repetition, entry.getKey().name(), gigabytes(rate));
+            Locale.ROOT, "rep %d %-40s %s%n", repetition, entry.getKey().name(), rate);
       }
-      double openssl = opensslRate();
+      Rate openssl = opensslRate();
       opensslSamples.add(openssl);
       System.out.printf(
-          Locale.ROOT, "rep %d %-36s %s%n", repetition, "openssl aes-256-ctr", gigabytes(openssl));
+          Locale.ROOT, "rep %d %-40s %s%n", repetition, "openssl aes-256-ctr", openssl);
     }
 
     System.out.println();
-    System.out.println("# medians over " + repetitions + " repetitions, [min, max]");
-    for (Map.Entry<Case, List<Double>> entry : prgSamples.entrySet()) {
+    System.out.println("# GB/s, median [min, max] over " + repetitions + " repetitions");
+    System.out.printf(Locale.ROOT, "%-40s %-22s %s%n", "", "wall clock", "CPU time");
+    for (Map.Entry<Case, List<Rate>> entry : prgSamples.entrySet()) {
       System.out.printf(
-          Locale.ROOT, "%-36s %s%n", entry.getKey().name(), summary(entry.getValue()));
+          Locale.ROOT, "%-40s %s%n", entry.getKey().name(), summary(entry.getValue()));
     }
-    System.out.printf(Locale.ROOT, "%-36s %s%n", "openssl aes-256-ctr", summary(opensslSamples));
-    System.out.printf(Locale.ROOT, "%-36s %.2f us median%n", "MaskPrg.create", createMicros(seed));
+    System.out.printf(Locale.ROOT, "%-40s %s%n", "openssl aes-256-ctr", summary(opensslSamples));
+    System.out.printf(Locale.ROOT, "%-40s %.2f us median%n", "MaskPrg.create", createMicros(seed));
 
     // The headline figures are those of the implementation MaskPrg.create picks here.
     Implementation preferred =
         implementations.contains(AesCtrKeystream.preferredImplementation())
             ? AesCtrKeystream.preferredImplementation()
             : implementations.get(0);
-    double prg = median(prgSamples.get(new Case(preferred, "fill")));
-    double prgAdd = median(prgSamples.get(new Case(preferred, "addTo")));
-    double openssl = median(opensslSamples);
+    List<Rate> fill = prgSamples.get(new Case(preferred, "fill"));
+    List<Rate> add = prgSamples.get(new Case(preferred, "addTo"));
     System.out.println();
     System.out.printf(Locale.ROOT, "implementation=%s%n", preferred.label());
-    System.out.printf(Locale.ROOT, "prg_bytes_per_s=%.0f%n", prg);
-    System.out.printf(Locale.ROOT, "prg_add_bytes_per_s=%.0f%n", prgAdd);
-    System.out.printf(Locale.ROOT, "openssl_bytes_per_s=%.0f%n", openssl);
-    System.out.printf(Locale.ROOT, "ratio=%.3f%n", prg / openssl);
-    System.out.printf(Locale.ROOT, "add_ratio=%.3f%n", prgAdd / openssl);
+    System.out.printf(Locale.ROOT, "prg_bytes_per_s=%.0f%n", median(fill, Rate::wall));
+    System.out.printf(Locale.ROOT, "prg_add_bytes_per_s=%.0f%n", median(add, Rate::wall));
+    System.out.printf(
+        Locale.ROOT, "openssl_bytes_per_s=%.0f%n", median(opensslSamples, Rate::wall));
+    double ratio = median(fill, Rate::wall) / median(opensslSamples, Rate::wall);
+    double cpuRatio = median(fill, Rate::cpu) / median(opensslSamples, Rate::cpu);
+    System.out.printf(Locale.ROOT, "ratio=%.3f%n", ratio);
+    System.out.printf(
+        Locale.ROOT,
+        "add_ratio=%.3f%n",
+        median(add, Rate::wall) / median(opensslSamples, Rate::wall));
+    System.out.printf(Locale.ROOT, "cpu_prg_bytes_per_s=%.0f%n", median(fill, Rate::cpu));
+    System.out.printf(
+        Locale.ROOT, "cpu_openssl_bytes_per_s=%.0f%n", median(opensslSamples, Rate::cpu));
+    System.out.printf(Locale.ROOT, "cpu_ratio=%.3f%n", cpuRatio);
+    System.out.printf(
+        Locale.ROOT,
+        "cpu_add_ratio=%.3f%n",
+        median(add, Rate::cpu) / median(opensslSamples, Rate::cpu));
     for (Implementation implementation : implementations) {
       if (implementation != preferred) {
+        List<Rate> other = prgSamples.get(new Case(implementation, "fill"));
         System.out.printf(
             Locale.ROOT,
-            "ratio_%s=%.3f%n",
+            "ratio_%s=%.3f cpu_ratio_%s=%.3f%n",
             implementation.label(),
-            median(prgSamples.get(new Case(implementation, "fill"))) / openssl);
+            median(other, Rate::wall) / median(opensslSamples, Rate::wall),
+            implementation.label(),
+            median(other, Rate::cpu) / median(opensslSamples, Rate::cpu));
       }
     }
-    System.out.println("goal_met=" + (prg / openssl >= 0.5));
+    System.out.println("goal_met=" + (ratio >= 0.5 && cpuRatio >= 0.5));
     System.out.println("loadavg_at_end=" + loadAverage());
   }
 
   /** Bytes of mask per second over about {@code seconds} of repeated 1 MiB operations. */
-  private static double sample(
+  private static Rate sample(
       LongConsumer operation, int[] buffer, long[] nextCoordinate, double seconds) {
     long budget = (long) (seconds * 1e9);
     long operations = 0;
+    long startCpu = THREADS.getCurrentThreadCpuTime();
     long start = System.nanoTime();
     long elapsed;
     do {
@@ -219,8 +288,10 @@ public final class PrgBenchmark {
       operations++;
       elapsed = System.nanoTime() - start;
     } while (elapsed < budget);
+    long cpu = THREADS.getCurrentThreadCpuTime() - startCpu;
     blackhole ^= buffer[(int) (operations % buffer.length)];
-    return operations * BUFFER_BYTES / (elapsed / 1e9);
+    double bytes = operations * (double) BUFFER_BYTES;
+    return new Rate(bytes / (elapsed / 1e9), bytes / (cpu / 1e9));
   }
 
   /** Throughput of consecutive 1 MiB fills of a fresh JVM, in widening windows of MiB. */
@@ -284,12 +355,11 @@ public final class PrgBenchmark {
     return micros[rounds / 2];
   }
 
-  private double opensslRate() throws IOException, InterruptedException {
+  private Rate opensslRate() throws IOException, InterruptedException {
     List<String> command =
         List.of(
             "openssl",
             "speed",
-            "-elapsed",
             "-evp",
             "aes-256-ctr",
             "-bytes",
@@ -297,28 +367,25 @@ public final class PrgBenchmark {
             "-seconds",
             Integer.toString(opensslSeconds),
             "-mr");
-    String output = runCommand(command, opensslSeconds + 60);
-    return parseOpensslRate(output);
+    String output = runCommand(command, opensslSeconds + 60L);
+    return parseOpensslRate(output, opensslSeconds);
   }
 
   /**
-   * Bytes per second from {@code openssl speed -mr}: the {@code +F:n:NAME:rate...} line (one rate
-   * per buffer size, here one size); falls back to {@code +R:count:NAME:seconds} times the size.
+   * Rates from {@code openssl speed -mr} output. Its {@code +R:count:NAME:seconds} line says how
+   * many buffers were encrypted while the wall-clock alarm of {@code -seconds} ran, and the user
+   * CPU time they took (without {@code -elapsed}); {@code +F:n:NAME:rate} repeats the CPU-time
+   * rate.
    */
-  static double parseOpensslRate(String output) {
+  static Rate parseOpensslRate(String output, int wallSeconds) {
     for (String line : output.lines().toList()) {
       String[] fields = line.trim().split(":", -1);
-      if (fields.length >= 4 && fields[0].equals("+F")) {
-        return Double.parseDouble(fields[fields.length - 1]);
+      if (fields.length == 4 && fields[0].equals("+R")) {
+        double bytes = Long.parseLong(fields[1]) * (double) BUFFER_BYTES;
+        return new Rate(bytes / wallSeconds, bytes / Double.parseDouble(fields[3]));
       }
     }
-    for (String line : output.lines().toList()) {
-      String[] fields = line.trim().split(":", -1);
-      if (fields.length >= 4 && fields[0].equals("+R")) {
-        return Long.parseLong(fields[1]) * (double) BUFFER_BYTES / Double.parseDouble(fields[3]);
-      }
-    }
-    throw new IllegalStateException("no +F or +R line in openssl speed output:\n" + output);
+    throw new IllegalStateException("no +R line in openssl speed output:\n" + output);
   }
 
   private static String opensslVersion() {
@@ -368,17 +435,21 @@ public final class PrgBenchmark {
     }
   }
 
-  private static double median(List<Double> values) {
-    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+  private static double median(List<Rate> rates, ToDoubleFunction<Rate> which) {
+    double[] sorted = rates.stream().mapToDouble(which).sorted().toArray();
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
-  private static String summary(List<Double> values) {
-    double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+  private static String summary(List<Rate> rates) {
+    return summary(rates, Rate::wall) + "  " + summary(rates, Rate::cpu);
+  }
+
+  private static String summary(List<Rate> rates, ToDoubleFunction<Rate> which) {
+    double min = rates.stream().mapToDouble(which).min().orElse(Double.NaN);
+    double max = rates.stream().mapToDouble(which).max().orElse(Double.NaN);
     return String.format(
-        Locale.ROOT, "%s [%.2f, %.2f]", gigabytes(median(values)), min / 1e9, max / 1e9);
+        Locale.ROOT, "%5.2f [%5.2f, %5.2f]", median(rates, which) / 1e9, min / 1e9, max / 1e9);
   }
 
   private static String gigabytes(double bytesPerSecond) {
