@@ -57,6 +57,8 @@ public final class RoundSimulation {
   /**
    * @param siloNanos time each silo spent in its transitions, in total
    * @param siloStageNanos per silo, time spent producing each stage's message
+   * @param siloStageCpuNanos per silo, CPU time of the calling thread producing each stage's
+   *     message (work a transition hands to other threads is not included)
    * @param aggregatorNanos time the aggregator spent in transitions and summing
    * @param unmaskNanos time to reconstruct seeds and remove the masks from the sum (included in
    *     aggregatorNanos)
@@ -67,8 +69,10 @@ public final class RoundSimulation {
       int[] sum,
       Map<String, Long> siloNanos,
       Map<String, Map<Stage, Long>> siloStageNanos,
+      Map<String, Map<Stage, Long>> siloStageCpuNanos,
       long aggregatorNanos,
-      long unmaskNanos) {}
+      long unmaskNanos,
+      long unmaskProcessCpuNanos) {}
 
   /**
    * Runs the round with these inputs (words in {@code Z_{2^bits}}, one array per starting silo).
@@ -77,18 +81,24 @@ public final class RoundSimulation {
     Map<String, SiloState> siloStates = new TreeMap<>();
     Map<String, Long> siloNanos = new TreeMap<>();
     Map<String, Map<Stage, Long>> siloStageNanos = new TreeMap<>();
+    Map<String, Map<Stage, Long>> siloStageCpuNanos = new TreeMap<>();
     long[] aggregatorNanos = {0};
     int[] sum = new int[config.vectorLength()];
     AggregatorState aggregator = AggregatorProtocol.start(config);
     long reconstructNanos = 0;
+    long reconstructCpuNanos = 0;
 
     List<SiloMessage> toAggregator = new ArrayList<>();
     for (Map.Entry<String, SiloContext> silo : contexts.entrySet()) {
       String siloId = silo.getKey();
       long started = System.nanoTime();
+      long startedCpu = THREADS.getCurrentThreadCpuTime();
       SiloStep step =
           SiloProtocol.start(silo.getValue(), config, WordVector.wrap(inputs.get(siloId).clone()));
       long elapsed = System.nanoTime() - started;
+      siloStageCpuNanos
+          .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
+          .merge(Stage.ADVERTISE_KEYS, THREADS.getCurrentThreadCpuTime() - startedCpu, Long::sum);
       siloNanos.merge(siloId, elapsed, Long::sum);
       siloStageNanos
           .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
@@ -112,12 +122,14 @@ public final class RoundSimulation {
         AggregatorEvent event =
             i < events.size() ? events.get(i) : new AggregatorEvent.DeadlinePassed(stage);
         long started = System.nanoTime();
+        long startedCpu = processCpuNanos();
         AggregatorStep step = AggregatorProtocol.apply(aggregator, event);
         long elapsed = System.nanoTime() - started;
         aggregatorNanos[0] += elapsed;
         if (step.state() instanceof AggregatorState.Finished) {
           // The transition that closes UNMASK reconstructs every seed: part of unmasking.
           reconstructNanos = elapsed;
+          reconstructCpuNanos = processCpuNanos() - startedCpu;
         }
         aggregator = step.state();
         collect(step, toSilos, sum, aggregatorNanos);
@@ -130,9 +142,13 @@ public final class RoundSimulation {
             continue;
           }
           long started = System.nanoTime();
+          long startedCpu = THREADS.getCurrentThreadCpuTime();
           SiloStep step =
               SiloProtocol.apply(contexts.get(siloId), siloStates.get(siloId), message, now);
           long elapsed = System.nanoTime() - started;
+          siloStageCpuNanos
+              .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
+              .merge(message.stage(), THREADS.getCurrentThreadCpuTime() - startedCpu, Long::sum);
           siloNanos.merge(siloId, elapsed, Long::sum);
           siloStageNanos
               .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
@@ -144,14 +160,37 @@ public final class RoundSimulation {
     }
 
     long unmaskNanos = reconstructNanos;
+    long unmaskCpuNanos = reconstructCpuNanos;
     if (aggregator instanceof AggregatorState.Finished finished) {
       long started = System.nanoTime();
+      long startedCpu = processCpuNanos();
       finished.unmaskPlan().applyInParallel(sum);
       unmaskNanos += System.nanoTime() - started;
+      unmaskCpuNanos += processCpuNanos() - startedCpu;
       aggregatorNanos[0] += System.nanoTime() - started;
     }
     return new Outcome(
-        aggregator, siloStates, sum, siloNanos, siloStageNanos, aggregatorNanos[0], unmaskNanos);
+        aggregator,
+        siloStates,
+        sum,
+        siloNanos,
+        siloStageNanos,
+        siloStageCpuNanos,
+        aggregatorNanos[0],
+        unmaskNanos,
+        unmaskCpuNanos);
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** CPU time of the whole process (all threads, GC included); 0 where the JVM cannot tell. */
+  private static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
   }
 
   private boolean answers(String siloId, Stage stage) {

@@ -52,17 +52,24 @@ public final class RoundBenchmark {
     int n = 10;
     int m = 1_000_000;
     TestFederation federation = TestFederation.create(paper ? 500 : n);
-    double prgBytesPerSecond = prgRate(m);
+    double[] prgRates = prgRate(m);
+    double prgBytesPerSecond = prgRates[0];
+    double prgCpuBytesPerSecond = prgRates[1];
     System.out.printf(
         Locale.ROOT,
-        "PRG addTo rate: %.3f GB/s (%s)%n",
+        "PRG addTo rate, one thread: %.3f GB/s wall clock, %.3f GB/s CPU time (%s)%n",
         prgBytesPerSecond / 1e9,
+        prgCpuBytesPerSecond / 1e9,
         MaskPrg.create(SecretBytes.random(32, new SecureRandom()), 32).implementation());
 
     List<Double> maskNoDrop = new ArrayList<>();
     List<Double> maskDrop = new ArrayList<>();
     List<Double> unmaskNoDrop = new ArrayList<>();
     List<Double> unmaskDrop = new ArrayList<>();
+    List<Double> maskCpuNoDrop = new ArrayList<>();
+    List<Double> maskCpuDrop = new ArrayList<>();
+    List<Double> unmaskCpuNoDrop = new ArrayList<>();
+    List<Double> unmaskCpuDrop = new ArrayList<>();
     for (int r = 0; r < repetitions + 1; r++) {
       // Alternate the two scenarios; the first pair warms up the JIT and is discarded.
       Result none = run(federation, n, n - 3, m, Map.of(), r);
@@ -81,29 +88,51 @@ public final class RoundBenchmark {
         maskDrop.add(two.maskingSecondsPerSilo);
         unmaskNoDrop.add(none.unmaskSeconds);
         unmaskDrop.add(two.unmaskSeconds);
+        maskCpuNoDrop.add(none.maskingCpuSecondsPerSilo);
+        maskCpuDrop.add(two.maskingCpuSecondsPerSilo);
+        unmaskCpuNoDrop.add(none.unmaskCpuSeconds);
+        unmaskCpuDrop.add(two.unmaskCpuSeconds);
       }
     }
     double floor = (n - 1) * 4.0 * m / prgBytesPerSecond;
-    System.out.printf(
-        Locale.ROOT, "%nn=%d m=%d b=32, %d repetitions (median [min, max])%n", n, m, repetitions);
-    System.out.printf(
-        Locale.ROOT, "AES-CTR floor per silo ((n-1)*4m bytes at PRG rate): %.1f ms%n", floor * 1e3);
+    double floorCpu = (n - 1) * 4.0 * m / prgCpuBytesPerSecond;
     System.out.printf(
         Locale.ROOT,
-        "per-silo masking, 0 dropouts: %s  ratio to floor %.2f%n",
+        "%nn=%d m=%d b=32, %d repetitions; median [min, max]; wall clock | CPU time%n",
+        n,
+        m,
+        repetitions);
+    System.out.printf(
+        Locale.ROOT,
+        "AES-CTR floor per silo ((n-1)*4m bytes at the PRG rate): %.1f ms | %.1f ms%n",
+        floor * 1e3,
+        floorCpu * 1e3);
+    System.out.printf(
+        Locale.ROOT,
+        "per-silo masking, 0 dropouts: %s | %s  ratio to floor %.2f | %.2f%n",
         stats(maskNoDrop),
-        median(maskNoDrop) / floor);
+        stats(maskCpuNoDrop),
+        median(maskNoDrop) / floor,
+        median(maskCpuNoDrop) / floorCpu);
     System.out.printf(
         Locale.ROOT,
-        "per-silo masking, 2 dropouts: %s  ratio to floor %.2f%n",
+        "per-silo masking, 2 dropouts: %s | %s  ratio to floor %.2f | %.2f%n",
         stats(maskDrop),
-        median(maskDrop) / floor);
-    System.out.printf(Locale.ROOT, "server unmask,    0 dropouts: %s%n", stats(unmaskNoDrop));
+        stats(maskCpuDrop),
+        median(maskDrop) / floor,
+        median(maskCpuDrop) / floorCpu);
     System.out.printf(
         Locale.ROOT,
-        "server unmask,    2 dropouts: %s  ratio to 0 dropouts %.2f%n",
+        "server unmask,    0 dropouts: %s | %s (process CPU, all threads)%n",
+        stats(unmaskNoDrop),
+        stats(unmaskCpuNoDrop));
+    System.out.printf(
+        Locale.ROOT,
+        "server unmask,    2 dropouts: %s | %s  ratio to 0 dropouts %.2f | %.2f%n",
         stats(unmaskDrop),
-        median(unmaskDrop) / median(unmaskNoDrop));
+        stats(unmaskCpuDrop),
+        median(unmaskDrop) / median(unmaskNoDrop),
+        median(unmaskCpuDrop) / median(unmaskCpuNoDrop));
 
     if (paper) {
       int clients = 500;
@@ -136,7 +165,9 @@ public final class RoundBenchmark {
 
   private record Result(
       double maskingSecondsPerSilo,
+      double maskingCpuSecondsPerSilo,
       double unmaskSeconds,
+      double unmaskCpuSeconds,
       double clientSecondsMedian,
       double serverSeconds) {}
 
@@ -173,31 +204,41 @@ public final class RoundBenchmark {
       throw new IllegalStateException("wrong sum");
     }
     List<Double> masking = new ArrayList<>();
+    List<Double> maskingCpu = new ArrayList<>();
     List<Double> clientTotal = new ArrayList<>();
     for (String survivor : finished.survivors()) {
       masking.add(outcome.siloStageNanos().get(survivor).get(Stage.MASKED_INPUT) / 1e9);
+      maskingCpu.add(outcome.siloStageCpuNanos().get(survivor).get(Stage.MASKED_INPUT) / 1e9);
       clientTotal.add(outcome.siloNanos().get(survivor) / 1e9);
     }
     return new Result(
         median(masking),
+        median(maskingCpu),
         outcome.unmaskNanos() / 1e9,
+        outcome.unmaskProcessCpuNanos() / 1e9,
         median(clientTotal),
         outcome.aggregatorNanos() / 1e9);
   }
 
-  private static double prgRate(int m) {
+  /** Single-thread {@code addTo} rate in bytes per second: {wall clock, CPU time}. */
+  private static double[] prgRate(int m) {
     int[] buffer = new int[m];
     MaskPrg prg = MaskPrg.create(SecretBytes.random(32, new SecureRandom()), 32);
     for (int i = 0; i < 20; i++) {
       prg.addTo(buffer, 0, m, (long) i * m);
     }
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
     List<Double> rates = new ArrayList<>();
+    List<Double> cpuRates = new ArrayList<>();
     for (int i = 0; i < 15; i++) {
       long started = System.nanoTime();
+      long startedCpu = threads.getCurrentThreadCpuTime();
       prg.addTo(buffer, 0, m, (long) i * m);
       rates.add(4.0 * m / ((System.nanoTime() - started) / 1e9));
+      cpuRates.add(4.0 * m / ((threads.getCurrentThreadCpuTime() - startedCpu) / 1e9));
     }
-    return median(rates);
+    return new double[] {median(rates), median(cpuRates)};
   }
 
   private static double median(List<Double> values) {
