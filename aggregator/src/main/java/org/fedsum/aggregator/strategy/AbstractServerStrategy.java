@@ -1,0 +1,142 @@
+package org.fedsum.aggregator.strategy;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What every strategy checks around its arithmetic, so that no strategy can forget it: lengths,
+ * ownership of the state, finiteness of the inputs and of the results. Subclasses only fill fresh
+ * arrays.
+ */
+abstract sealed class AbstractServerStrategy implements ServerStrategy
+    permits FedAvg, FedAvgM, AdaptiveServerStrategy {
+
+  /** The names of the moment vectors, in state order, used in error messages. */
+  abstract List<String> momentNames();
+
+  /** Fills fresh moment arrays with their values before the first round. */
+  abstract void initializeMoments(double[][] moments);
+
+  /**
+   * Checks invariants of a restored or passed-in state beyond finiteness (e.g. a second moment is
+   * never negative); the default checks nothing.
+   */
+  void checkMoments(StrategyState state) {}
+
+  /**
+   * Computes one step into {@code nextModel} and {@code nextMoments} (fresh arrays of the right
+   * size); must not write to {@code globalModel}, {@code averageUpdate} or {@code state}.
+   */
+  abstract void step(
+      double[] globalModel,
+      double[] averageUpdate,
+      StrategyState state,
+      double[] nextModel,
+      double[][] nextMoments);
+
+  @Override
+  public final StrategyState initialState(int dimension) {
+    int momentCount = momentNames().size();
+    StrategyState.checkEncodable(dimension, momentCount);
+    double[][] moments = new double[momentCount][dimension];
+    initializeMoments(moments);
+    return new StrategyState(name(), dimension, 0, moments);
+  }
+
+  @Override
+  public final Step apply(double[] globalModel, double[] averageUpdate, StrategyState state) {
+    Objects.requireNonNull(globalModel, "globalModel");
+    Objects.requireNonNull(averageUpdate, "averageUpdate");
+    Objects.requireNonNull(state, "state");
+    checkOwnership(state);
+    int dimension = state.dimension();
+    if (globalModel.length != dimension) {
+      throw new IllegalArgumentException(
+          "globalModel has "
+              + globalModel.length
+              + " coordinates, but the "
+              + name()
+              + " state has dimension "
+              + dimension);
+    }
+    if (averageUpdate.length != dimension) {
+      throw new IllegalArgumentException(
+          "averageUpdate has "
+              + averageUpdate.length
+              + " coordinates, but the global model and the state have "
+              + dimension);
+    }
+    StrategyState.requireFinite(
+        "globalModel", globalModel, "the current global model is already corrupted");
+    StrategyState.requireFinite(
+        "averageUpdate",
+        averageUpdate,
+        "the aggregate of a corrupted round must not reach the global model; keep the previous"
+            + " model and state");
+    checkMoments(state);
+    if (state.steps() == Long.MAX_VALUE) {
+      throw new IllegalArgumentException("the state has taken Long.MAX_VALUE steps already");
+    }
+    double[] nextModel = new double[dimension];
+    double[][] nextMoments = new double[state.momentCount()][dimension];
+    step(globalModel, averageUpdate, state, nextModel, nextMoments);
+    String overflow =
+        "the "
+            + name()
+            + " step overflowed (is the update absurdly large?); the previous model and state are"
+            + " unchanged";
+    StrategyState.requireFinite("nextModel", nextModel, overflow);
+    List<String> names = momentNames();
+    for (int k = 0; k < nextMoments.length; k++) {
+      StrategyState.requireFinite(names.get(k), nextMoments[k], overflow);
+    }
+    return new Step(
+        nextModel, new StrategyState(name(), dimension, state.steps() + 1, nextMoments));
+  }
+
+  @Override
+  public final StrategyState restoreState(byte[] encoded, int dimension) {
+    StrategyState state = StrategyState.decode(encoded);
+    checkOwnership(state);
+    if (state.dimension() != dimension) {
+      throw new IllegalArgumentException(
+          "the restored "
+              + name()
+              + " state has dimension "
+              + state.dimension()
+              + ", but the model has "
+              + dimension
+              + " parameters");
+    }
+    checkMoments(state);
+    return state;
+  }
+
+  private void checkOwnership(StrategyState state) {
+    if (!state.strategyName().equals(name())) {
+      throw new IllegalArgumentException(
+          "the state belongs to strategy '"
+              + state.strategyName()
+              + "', not to '"
+              + name()
+              + "': restart with the strategy that wrote it, or start from a fresh state");
+    }
+    int expected = momentNames().size();
+    if (state.momentCount() != expected) {
+      throw new IllegalArgumentException(
+          "a "
+              + name()
+              + " state has "
+              + expected
+              + " moment vectors "
+              + momentNames()
+              + ", not "
+              + state.momentCount());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return config().toString();
+  }
+}
