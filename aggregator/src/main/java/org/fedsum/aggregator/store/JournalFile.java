@@ -1,0 +1,422 @@
+package org.fedsum.aggregator.store;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.fedsum.aggregator.store.FileDurability.ChannelOpener;
+import org.fedsum.protocol.journal.JournalLines;
+import org.fedsum.protocol.journal.JournalWriter;
+
+/**
+ * The aggregator's journal file ({@value #FILE_NAME} in the data directory): append-only JSON
+ * Lines, each line one signed, hash-chained record made by {@link JournalWriter} (DESIGN.md §7).
+ *
+ * <p><b>Durability</b>: {@link #append} writes the record's line and its line feed with one write
+ * and fsyncs the file ({@code FileChannel.force(true)}) before it returns. A record is either
+ * wholly durable when {@code append} returns, or not in the file: if the write or the fsync fails,
+ * the file is cut back to its previous length and a {@link JournalWriteException} is thrown. After
+ * such a failure the journal refuses every further append until it is reopened, because the
+ * writer's chain position is ahead of the file and a failed fsync leaves the file's state on disk
+ * unknown.
+ *
+ * <p><b>Recovery</b>: {@link #open} resumes an existing file. A crash during a write can leave at
+ * most the last line half-written; {@link JournalLines#recover} decides whether the last line is
+ * such an artefact, in which case the file is truncated after the last complete record and {@link
+ * Opening#droppedPartialLastLine()} reports it. Any other damage (a broken line in the middle, a
+ * broken signature or chain) makes {@code open} fail: that is not what a crash produces.
+ *
+ * <p><b>Threads</b>: appends are serialized by this object's lock; they run on one worker thread in
+ * practice. The file itself is not locked: {@link DataDirectory} holds the directory lock that
+ * keeps a second aggregator away.
+ */
+public final class JournalFile implements Closeable {
+  /** The journal's file name in the data directory. */
+  public static final String FILE_NAME = "journal.jsonl";
+
+  private static final byte LINE_FEED = '\n';
+
+  private final Path path;
+  private final FileChannel channel;
+  private final JournalWriter writer;
+  private final Opening opening;
+  private long size;
+  private JournalWriteException failure;
+  private boolean closed;
+
+  /**
+   * How {@link #open} found the file.
+   *
+   * @param created true if a new journal was started (no file, an empty one, or one holding only a
+   *     half-written first line)
+   * @param droppedPartialLastLine true if the last line was a half-written record and the file was
+   *     truncated after the last complete one
+   * @param droppedBytes how many bytes the truncation removed (0 if none)
+   * @param records the number of records in the journal after opening, the opening record included
+   */
+  public record Opening(
+      boolean created, boolean droppedPartialLastLine, long droppedBytes, long records) {}
+
+  private JournalFile(
+      Path path, FileChannel channel, JournalWriter writer, Opening opening, long size) {
+    this.path = path;
+    this.channel = channel;
+    this.writer = writer;
+    this.opening = opening;
+    this.size = size;
+  }
+
+  /**
+   * Opens the journal {@value #FILE_NAME} in {@code dataDirectory}: starts it with a {@code
+   * journal-opened} record at {@code time} if there is none, or resumes it after recovering a
+   * half-written last line (see the class comment).
+   *
+   * @throws GeneralSecurityException if the existing journal does not verify (chain, structure,
+   *     signatures of the first and last record) or was opened with another key
+   * @throws IllegalArgumentException if the existing journal belongs to another federation or
+   *     writer than {@code owner}, or (new journal) {@code owner}'s certificate does not name its
+   *     writer or {@code time} is outside its validity
+   * @throws JournalWriteException if the opening record or the recovery could not be made durable
+   */
+  public static JournalFile open(Path dataDirectory, JournalOwner owner, Instant time)
+      throws IOException, GeneralSecurityException {
+    Objects.requireNonNull(dataDirectory, "dataDirectory");
+    return open(dataDirectory.resolve(FILE_NAME), owner, time, ChannelOpener.DEFAULT);
+  }
+
+  /** As {@link #open(Path, JournalOwner, Instant)}, on {@code file}, with a substitute opener. */
+  static JournalFile open(Path file, JournalOwner owner, Instant time, ChannelOpener opener)
+      throws IOException, GeneralSecurityException {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(time, "time");
+    boolean existed = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+    FileChannel channel =
+        existed
+            ? opener.open(file, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE))
+            : FileDurability.createPrivateFile(file, opener);
+    try {
+      JournalFile journal =
+          existed ? resume(file, channel, owner, time) : start(file, channel, owner, time, 0);
+      if (!existed) {
+        FileDurability.syncDirectory(file.toAbsolutePath().getParent());
+      }
+      return journal;
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      try {
+        channel.close();
+        if (!existed) {
+          // Leave no empty journal behind for a start that failed (a certificate not yet valid).
+          Files.deleteIfExists(file);
+        }
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  private static JournalFile resume(
+      Path file, FileChannel channel, JournalOwner owner, Instant time)
+      throws IOException, GeneralSecurityException {
+    long fileSize = channel.size();
+    if (fileSize > Integer.MAX_VALUE - 8) {
+      throw new IOException(
+          "the journal " + file + " has " + fileSize + " bytes, too many to resume");
+    }
+    byte[] content = new byte[(int) fileSize];
+    readFully(channel, content);
+    Lines lines = Lines.split(content);
+    JournalLines.Recovery recovery = JournalLines.recover(lines.text);
+    List<String> kept = recovery.lines();
+    if (kept.isEmpty()) {
+      // Nothing complete: a crash beat the opening record to disk. Start afresh.
+      return start(file, channel, owner, time, fileSize);
+    }
+    JournalWriter writer = JournalWriter.resume(kept, owner.key());
+    if (!writer.federationId().equals(owner.federationId())) {
+      throw new IllegalArgumentException(
+          "the journal "
+              + file
+              + " belongs to federation "
+              + writer.federationId()
+              + ", not to "
+              + owner.federationId());
+    }
+    if (!writer.writer().equals(owner.writer())) {
+      throw new IllegalArgumentException(
+          "the journal "
+              + file
+              + " was written by "
+              + writer.writer().uri()
+              + ", not by "
+              + owner.writer().uri());
+    }
+    // Verified: only now change the file.
+    int lastKept = kept.size() - 1;
+    long keptEnd = lines.end[lastKept];
+    boolean terminated = lines.terminated[lastKept];
+    long keptBytes = terminated ? keptEnd + 1 : keptEnd;
+    long newSize = keptBytes;
+    try {
+      if (newSize < fileSize) {
+        channel.truncate(newSize);
+      }
+      if (!terminated) {
+        // A complete record whose line feed did not reach the disk: add it before appending.
+        writeFully(channel, ByteBuffer.wrap(new byte[] {LINE_FEED}), keptEnd);
+        newSize = keptEnd + 1;
+      }
+      if (newSize != fileSize) {
+        channel.force(true);
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new JournalWriteException(
+          file, false, "could not repair the end of the journal " + file + ": " + e, e);
+    }
+    Opening opening =
+        new Opening(false, recovery.droppedPartialLastLine(), fileSize - keptBytes, kept.size());
+    return new JournalFile(file, channel, writer, opening, newSize);
+  }
+
+  private static JournalFile start(
+      Path file, FileChannel channel, JournalOwner owner, Instant time, long oldSize)
+      throws IOException {
+    JournalWriter.Opened opened =
+        JournalWriter.open(
+            owner.federationId(), owner.writer(), owner.certificate(), owner.key(), time);
+    byte[] line = terminated(opened.line());
+    try {
+      if (oldSize > 0) {
+        channel.truncate(0);
+      }
+      writeFully(channel, ByteBuffer.wrap(line), 0);
+      channel.force(true);
+    } catch (IOException | RuntimeException e) {
+      throw new JournalWriteException(
+          file, false, "could not write the opening record of the journal " + file + ": " + e, e);
+    }
+    Opening opening = new Opening(true, oldSize > 0, oldSize, 1);
+    return new JournalFile(file, channel, opened.writer(), opening, line.length);
+  }
+
+  /**
+   * Appends a record and makes it durable before returning (see the class comment). The body is
+   * given as Java values as for {@link JournalWriter#append(String, Map, Instant)}; secrets are
+   * refused there.
+   *
+   * @return the record's line as written, without its line feed
+   * @throws IllegalArgumentException if the writer refuses the record (bad type, a refused body
+   *     value, a time outside the certificate's validity); nothing is written and the journal stays
+   *     usable
+   * @throws JournalWriteException if the record could not be made durable, or an earlier append
+   *     failed; the record is not in the journal
+   * @throws IllegalStateException if the journal is closed
+   */
+  public synchronized String append(String type, Map<String, ?> body, Instant time)
+      throws JournalWriteException {
+    requireUsable();
+    String line = writer.append(type, body, time);
+    byte[] bytes = terminated(line);
+    long before = size;
+    try {
+      writeFully(channel, ByteBuffer.wrap(bytes), before);
+      channel.force(true);
+    } catch (IOException | RuntimeException e) {
+      // RuntimeException too: a channel opened read-only throws NonWritableChannelException.
+      failure = restore(before, e);
+      throw failure;
+    }
+    size = before + bytes.length;
+    return line;
+  }
+
+  private JournalWriteException restore(long previousSize, Exception cause) {
+    boolean restored;
+    try {
+      channel.truncate(previousSize);
+      channel.force(true);
+      restored = channel.size() == previousSize;
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
+      restored = false;
+    }
+    String outcome =
+        restored
+            ? "the record is not in the journal (the file was cut back to its previous "
+                + previousSize
+                + " bytes)"
+            : "the file could not be cut back to its previous "
+                + previousSize
+                + " bytes; it may end with a partial line, which reopening drops";
+    return new JournalWriteException(
+        path,
+        restored,
+        "could not append to the journal "
+            + path
+            + ": "
+            + cause
+            + "; "
+            + outcome
+            + "; reopen the journal before appending again",
+        cause);
+  }
+
+  private void requireUsable() throws JournalWriteException {
+    if (closed) {
+      throw new IllegalStateException("the journal " + path + " is closed");
+    }
+    if (failure != null) {
+      throw new JournalWriteException(
+          path,
+          failure.restored(),
+          "the journal "
+              + path
+              + " refuses appends after an earlier write failed; reopen it ("
+              + failure.getMessage()
+              + ")",
+          failure);
+    }
+  }
+
+  /**
+   * Reads the journal's lines as the file holds them now (without line terminators), for rebuilding
+   * state or verification.
+   */
+  public synchronized List<String> readLines() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("the journal " + path + " is closed");
+    }
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IOException("the journal " + path + " has " + size + " bytes, too many to read");
+    }
+    byte[] content = new byte[(int) size];
+    ByteBuffer buffer = ByteBuffer.wrap(content);
+    long position = 0;
+    while (buffer.hasRemaining()) {
+      int read = channel.read(buffer, position);
+      if (read < 0) {
+        throw new IOException("the journal " + path + " is shorter than the bytes written to it");
+      }
+      position += read;
+    }
+    return Lines.split(content).text;
+  }
+
+  /** How {@link #open} found the file. */
+  public Opening opening() {
+    return opening;
+  }
+
+  /** The journal file. */
+  public Path path() {
+    return path;
+  }
+
+  /** The seq the next appended record gets. */
+  public synchronized long nextSeq() {
+    return writer.nextSeq();
+  }
+
+  /** Hex SHA-256 of the last record appended or found: the next record's {@code prev}. */
+  public synchronized String headHash() {
+    return writer.headHash();
+  }
+
+  /** Closes the file. Appends made before are durable; appends after throw. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      channel.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JournalFile[" + path + "]";
+  }
+
+  private static byte[] terminated(String line) {
+    byte[] text = line.getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = new byte[text.length + 1];
+    System.arraycopy(text, 0, bytes, 0, text.length);
+    bytes[text.length] = LINE_FEED;
+    return bytes;
+  }
+
+  private static void writeFully(FileChannel channel, ByteBuffer bytes, long position)
+      throws IOException {
+    // One write call for a regular file; the loop only guards against a short write.
+    long at = position;
+    while (bytes.hasRemaining()) {
+      at += channel.write(bytes, at);
+    }
+  }
+
+  private static void readFully(FileChannel channel, byte[] into) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(into);
+    long position = 0;
+    while (buffer.hasRemaining()) {
+      int read = channel.read(buffer, position);
+      if (read < 0) {
+        throw new IOException("the journal file shrank while it was read");
+      }
+      position += read;
+    }
+  }
+
+  /** A file's lines split at line feeds, with each line's end offset and whether a feed follows. */
+  private static final class Lines {
+    final List<String> text = new ArrayList<>();
+    final long[] end;
+    final boolean[] terminated;
+
+    private Lines(int count) {
+      end = new long[count];
+      terminated = new boolean[count];
+    }
+
+    static Lines split(byte[] content) {
+      int count = 0;
+      for (byte b : content) {
+        if (b == LINE_FEED) {
+          count++;
+        }
+      }
+      boolean tail = content.length > 0 && content[content.length - 1] != LINE_FEED;
+      Lines lines = new Lines(tail ? count + 1 : count);
+      int start = 0;
+      int index = 0;
+      for (int i = 0; i < content.length; i++) {
+        if (content[i] == LINE_FEED) {
+          lines.add(index++, content, start, i, true);
+          start = i + 1;
+        }
+      }
+      if (tail) {
+        lines.add(index, content, start, content.length, false);
+      }
+      return lines;
+    }
+
+    private void add(int index, byte[] content, int start, int stop, boolean feed) {
+      // Malformed UTF-8 decodes to U+FFFD, which no canonical record contains: the verifier
+      // refuses such a line, and a cut multi-byte character in the last line stays a partial line.
+      text.add(new String(content, start, stop - start, StandardCharsets.UTF_8));
+      end[index] = stop;
+      terminated[index] = feed;
+    }
+  }
+}

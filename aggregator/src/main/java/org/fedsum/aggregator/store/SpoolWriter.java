@@ -1,0 +1,276 @@
+package org.fedsum.aggregator.store;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Locale;
+import java.util.Objects;
+import org.fedsum.aggregator.store.FileDurability.ChannelOpener;
+import org.fedsum.protocol.ErrorCode;
+import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.codec.VectorFrame;
+
+/**
+ * Receives one masked vector frame ({@link VectorFrame}: header, then little-endian words) as a
+ * stream of chunks of any size, and spools its body to a file while hashing it. Memory stays one
+ * chunk, whatever the vector's length.
+ *
+ * <p>Checks, each refusing the upload with a {@link ProtocolException} and deleting whatever was
+ * written:
+ *
+ * <ul>
+ *   <li>as soon as the 52 header bytes are in, before anything is written: the header's round
+ *       ({@code ROUND_MISMATCH}), word width ({@code MALFORMED_MESSAGE}) and length ({@code
+ *       VECTOR_LENGTH_MISMATCH}: a declared length other than the round's) through {@link
+ *       VectorFrame#decodeHeader}; then a second upload for the same silo and round while one is
+ *       spooled or being received ({@code DUPLICATE_SUBMISSION});
+ *   <li>while the body streams: a word outside {@code Z_{2^b}} or a body longer than declared
+ *       ({@code MALFORMED_MESSAGE});
+ *   <li>at {@link #finish()}: a truncated header or body, or a SHA-256 that does not match the
+ *       header's ({@code MALFORMED_MESSAGE}, as {@link VectorFrame#decode} reports them).
+ * </ul>
+ *
+ * An {@link IOException} (disk full) also deletes the partial file. After a refusal or {@link
+ * #close()} the writer takes no more bytes. Not for concurrent use by several threads (methods are
+ * synchronized only to make misuse harmless).
+ */
+public final class SpoolWriter implements Closeable {
+  private enum State {
+    HEADER,
+    BODY,
+    FINISHED,
+    REFUSED,
+    CLOSED
+  }
+
+  private final Path roundDirectory;
+  private final Path file;
+  private final long round;
+  private final String siloId;
+  private final int bits;
+  private final int length;
+  private final byte[] headerBytes = new byte[VectorFrame.HEADER_BYTES];
+  private int headerFilled;
+  private VectorFrame.Header header;
+  private FileChannel channel;
+  private MessageDigest sha256;
+  private long bodyBytes;
+  private int pendingWord;
+  private int pendingBytes;
+  private State state = State.HEADER;
+
+  SpoolWriter(Path roundDirectory, Path file, long round, String siloId, int bits, int length) {
+    this.roundDirectory = roundDirectory;
+    this.file = file;
+    this.round = round;
+    this.siloId = siloId;
+    this.bits = bits;
+    this.length = length;
+  }
+
+  /** As {@link #write(ByteBuffer)} for {@code count} bytes of {@code bytes} from {@code offset}. */
+  public void write(byte[] bytes, int offset, int count) throws ProtocolException, IOException {
+    Objects.checkFromIndexSize(offset, count, Objects.requireNonNull(bytes, "bytes").length);
+    write(ByteBuffer.wrap(bytes, offset, count));
+  }
+
+  /**
+   * Takes the next bytes of the frame: all of {@code bytes}' remaining bytes (its position advances
+   * to its limit).
+   *
+   * @throws ProtocolException if the frame is refused (see the class comment); the file is gone
+   * @throws IOException if the spool file cannot be written; the file is gone
+   * @throws IllegalStateException if the upload was refused, finished or closed before
+   */
+  public synchronized void write(ByteBuffer bytes) throws ProtocolException, IOException {
+    Objects.requireNonNull(bytes, "bytes");
+    requireReceiving();
+    try {
+      if (state == State.HEADER) {
+        int count = Math.min(bytes.remaining(), headerBytes.length - headerFilled);
+        bytes.get(headerBytes, headerFilled, count);
+        headerFilled += count;
+        if (headerFilled == headerBytes.length) {
+          header = VectorFrame.decodeHeader(headerBytes, round, bits, length);
+          createFile();
+          state = State.BODY;
+        }
+      }
+      if (state == State.BODY && bytes.hasRemaining()) {
+        body(bytes);
+      }
+    } catch (ProtocolException | IOException | RuntimeException e) {
+      discard(State.REFUSED, e);
+      throw e;
+    }
+  }
+
+  private void createFile() throws ProtocolException, IOException {
+    FileDurability.createPrivateDirectory(roundDirectory);
+    try {
+      channel = FileDurability.createPrivateFile(file, ChannelOpener.DEFAULT);
+    } catch (FileAlreadyExistsException e) {
+      throw new ProtocolException(
+          ErrorCode.DUPLICATE_SUBMISSION,
+          round,
+          "a masked vector from " + siloId + " is already spooled or being received");
+    }
+    sha256 = CheckpointStore.newSha256();
+  }
+
+  private void body(ByteBuffer bytes) throws ProtocolException, IOException {
+    long declared = 4L * length;
+    if (bodyBytes + bytes.remaining() > declared) {
+      throw malformed(
+          "vector body is longer than the "
+              + length
+              + " words ("
+              + declared
+              + " bytes) its header declares");
+    }
+    if (bits < 32) {
+      checkRange(bytes.duplicate());
+    }
+    sha256.update(bytes.duplicate());
+    while (bytes.hasRemaining()) {
+      bodyBytes += channel.write(bytes, bodyBytes);
+    }
+  }
+
+  /** Refuses words at or above 2^bits; a word may straddle two chunks. */
+  private void checkRange(ByteBuffer chunk) throws ProtocolException {
+    // bodyBytes counts the pending bytes of a straddling word already: it is that word's index.
+    long wordIndex = bodyBytes / 4;
+    ByteBuffer words = chunk.order(ByteOrder.LITTLE_ENDIAN);
+    while (pendingBytes > 0 && words.hasRemaining()) {
+      pendingWord |= (words.get() & 0xFF) << (8 * pendingBytes);
+      pendingBytes++;
+      if (pendingBytes == 4) {
+        checkWord(pendingWord, wordIndex++);
+        pendingWord = 0;
+        pendingBytes = 0;
+      }
+    }
+    while (words.remaining() >= 4) {
+      checkWord(words.getInt(), wordIndex++);
+    }
+    while (words.hasRemaining()) {
+      pendingWord |= (words.get() & 0xFF) << (8 * pendingBytes);
+      pendingBytes++;
+    }
+  }
+
+  private void checkWord(int word, long index) throws ProtocolException {
+    if ((word >>> bits) != 0) {
+      throw malformed("word " + index + " is outside Z_2^" + bits);
+    }
+  }
+
+  /**
+   * Ends the upload: checks that the whole header and body arrived and that the body's SHA-256 is
+   * the header's. Only a vector that passed is returned and may count towards the sum.
+   *
+   * @throws ProtocolException if the frame is truncated or its hash does not match; the file is
+   *     gone
+   * @throws IllegalStateException if the upload was refused, finished or closed before
+   */
+  public synchronized SpooledVector finish() throws ProtocolException, IOException {
+    requireReceiving();
+    try {
+      if (state == State.HEADER) {
+        throw malformed(
+            "vector frame ended after "
+                + headerFilled
+                + " of its "
+                + VectorFrame.HEADER_BYTES
+                + " header bytes");
+      }
+      long declared = 4L * length;
+      if (bodyBytes != declared) {
+        throw malformed(
+            "vector body has "
+                + bodyBytes
+                + " bytes, its header declares "
+                + length
+                + " words ("
+                + declared
+                + " bytes)");
+      }
+      byte[] digest = sha256.digest();
+      if (!MessageDigest.isEqual(digest, header.sha256())) {
+        throw malformed("vector body does not match its SHA-256");
+      }
+      channel.close();
+      state = State.FINISHED;
+      return new SpooledVector(file, round, siloId, length, digest);
+    } catch (ProtocolException | IOException | RuntimeException e) {
+      discard(State.REFUSED, e);
+      throw e;
+    }
+  }
+
+  /** Bytes taken so far, header included. */
+  public synchronized long bytesReceived() {
+    return headerFilled + bodyBytes;
+  }
+
+  /**
+   * Abandons an upload that did not finish (the connection broke, a deadline passed) and deletes
+   * its file; does nothing after {@link #finish()} returned, a refusal or an earlier close.
+   */
+  @Override
+  public synchronized void close() throws IOException {
+    if (state == State.HEADER || state == State.BODY) {
+      IOException failure = new IOException("could not discard the spool file " + file);
+      discard(State.CLOSED, failure);
+      if (failure.getSuppressed().length > 0) {
+        throw failure;
+      }
+    }
+  }
+
+  private void discard(State next, Exception reason) {
+    state = next;
+    if (channel == null) {
+      return;
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      reason.addSuppressed(e);
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      reason.addSuppressed(e);
+    }
+    channel = null;
+  }
+
+  private void requireReceiving() {
+    if (state != State.HEADER && state != State.BODY) {
+      throw new IllegalStateException(
+          "the upload of "
+              + siloId
+              + "'s vector for round "
+              + round
+              + " is "
+              + state.name().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private ProtocolException malformed(String detail) {
+    return new ProtocolException(ErrorCode.MALFORMED_MESSAGE, round, detail);
+  }
+
+  @Override
+  public String toString() {
+    return "SpoolWriter[" + siloId + ", round " + round + ", " + bytesReceived() + " bytes]";
+  }
+}
