@@ -1,6 +1,8 @@
 package org.fedsum.crypto;
 
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
@@ -11,9 +13,12 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.security.auth.x500.X500Principal;
 import org.fedsum.crypto.internal.Pkix;
 
@@ -26,6 +31,15 @@ import org.fedsum.crypto.internal.Pkix;
  * checked with {@link EcdsaP256VerifyingKey} (strict DER), not with the JDK provider, which accepts
  * non-canonical ECDSA encodings. Extended key usage is left to the TLS layer, which knows whether
  * it is acting as client or server.
+ *
+ * <p>Each instance remembers, for up to {@value #VERIFIED_CACHE_LIMIT} certificates (keyed by the
+ * SHA-256 hash of the DER encoding), the identity and validity period a certificate was verified
+ * to, so that a silo checking its ~{@code n} peers every round pays for the ECDSA signature once.
+ * Only what cannot change for a given certificate under a given instance is remembered: the
+ * signature, the issuer, the extensions, the identity, and the revocation status (the CRL is fixed
+ * per instance: a new CRL means a new instance with an empty cache). The checks that depend on
+ * {@code now} (the certificate's and the CA's validity periods, the CRL's nextUpdate) run on every
+ * call, and so does the role check.
  */
 public final class FederationTrust {
   private static final String KEY_USAGE = "2.5.29.15";
@@ -40,10 +54,18 @@ public final class FederationTrust {
   private static final int KEY_USAGE_DIGITAL_SIGNATURE = 0;
   private static final int KEY_USAGE_KEY_CERT_SIGN = 5;
   private static final int KEY_USAGE_CRL_SIGN = 6;
+  // Bounds memory whatever certificates are presented; at n = 500 silos a round needs ~500.
+  private static final int VERIFIED_CACHE_LIMIT = 10_000;
 
   private final X509Certificate caCertificate;
   private final EcdsaP256VerifyingKey caKey;
   private final X509CRL crl;
+  // SHA-256 of a certificate's DER encoding (hex) -> what it was verified to.
+  private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+  private final AtomicLong signatureChecks = new AtomicLong();
+
+  /** A certificate that passed every time-independent check, with its validity period. */
+  private record Verified(SiteIdentity identity, Instant notBefore, Instant notAfter) {}
 
   private FederationTrust(X509Certificate caCertificate, EcdsaP256VerifyingKey caKey, X509CRL crl) {
     this.caCertificate = caCertificate;
@@ -90,12 +112,21 @@ public final class FederationTrust {
    * digitalSignature; an unknown critical extension; a public key that is not P-256; not exactly
    * one SAN URI, or one that is not {@code urn:fedsum:<role>:<id>}.
    *
+   * <p>A certificate this instance has already accepted (same DER encoding) is answered from its
+   * cache, with the same result: only the checks that depend on {@code now} run again.
+   *
    * @throws GeneralSecurityException (a {@link CertificateException}) on any of those
    */
   public SiteIdentity verify(X509Certificate certificate, Instant now)
       throws GeneralSecurityException {
     Objects.requireNonNull(certificate, "certificate");
     Objects.requireNonNull(now, "now");
+    String fingerprint = fingerprint(certificate);
+    Verified remembered = verified.get(fingerprint);
+    if (remembered != null) {
+      requireCurrent(certificate, remembered, now);
+      return remembered.identity();
+    }
     String described = describe(certificate);
     if (!certificate.getIssuerX500Principal().equals(caCertificate.getSubjectX500Principal())) {
       throw new CertificateException(
@@ -105,17 +136,11 @@ public final class FederationTrust {
               + ") but by "
               + certificate.getIssuerX500Principal().getName(X500Principal.RFC2253));
     }
+    signatureChecks.incrementAndGet();
     verifySignedBy(certificate, caKey, "the federation CA");
     requireValidAt(caCertificate, now, "federation CA certificate");
     requireValidAt(certificate, now, described);
-    if (now.isAfter(crl.getNextUpdate().toInstant())) {
-      throw new CertificateException(
-          "the federation CRL was due for renewal at "
-              + crl.getNextUpdate().toInstant()
-              + ", so revocation of "
-              + described
-              + " cannot be checked");
-    }
+    requireCrlCurrent(now, certificate);
     X509CRLEntry revoked = crl.getRevokedCertificate(certificate.getSerialNumber());
     if (revoked != null) {
       throw new CertificateException(
@@ -134,7 +159,14 @@ public final class FederationTrust {
     } catch (GeneralSecurityException e) {
       throw new CertificateException(described + " does not hold an ECDSA P-256 key", e);
     }
-    return identityOf(certificate, described);
+    SiteIdentity identity = identityOf(certificate, described);
+    remember(
+        fingerprint,
+        new Verified(
+            identity,
+            certificate.getNotBefore().toInstant(),
+            certificate.getNotAfter().toInstant()));
+    return identity;
   }
 
   /**
@@ -164,6 +196,59 @@ public final class FederationTrust {
   /** The CRL in force. */
   public X509CRL crl() {
     return crl;
+  }
+
+  /**
+   * How many certificate signatures {@link #verify(X509Certificate, Instant)} has checked: tests
+   * use it to see the cache at work.
+   */
+  long signatureChecks() {
+    return signatureChecks.get();
+  }
+
+  /**
+   * The checks of {@link #verify(X509Certificate, Instant)} that depend on {@code now}, in the same
+   * order and with the same messages, for a certificate already verified. The validity period is
+   * the remembered one, read from the certificate when it was verified.
+   */
+  private void requireCurrent(X509Certificate certificate, Verified remembered, Instant now)
+      throws CertificateException {
+    requireValidAt(caCertificate, now, "federation CA certificate");
+    if (now.isBefore(remembered.notBefore()) || now.isAfter(remembered.notAfter())) {
+      // Describing a certificate costs more than the rest of a cached check: only on failure.
+      requireWithin(remembered.notBefore(), remembered.notAfter(), now, describe(certificate));
+    }
+    requireCrlCurrent(now, certificate);
+  }
+
+  private void requireCrlCurrent(Instant now, X509Certificate certificate)
+      throws CertificateException {
+    if (now.isAfter(crl.getNextUpdate().toInstant())) {
+      throw new CertificateException(
+          "the federation CRL was due for renewal at "
+              + crl.getNextUpdate().toInstant()
+              + ", so revocation of "
+              + describe(certificate)
+              + " cannot be checked");
+    }
+  }
+
+  private void remember(String fingerprint, Verified verification) {
+    if (verified.size() >= VERIFIED_CACHE_LIMIT) {
+      // Simpler than eviction and just as bounded; a legitimate federation never gets here.
+      verified.clear();
+    }
+    verified.put(fingerprint, verification);
+  }
+
+  /** Hex SHA-256 of the DER encoding: the same certificate, whichever object holds it. */
+  private static String fingerprint(X509Certificate certificate) throws CertificateException {
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("bug: SHA-256 missing from the JDK", e);
+    }
   }
 
   /** {@code certificate serial <hex> (<subject>)}: how messages name a certificate. */
@@ -252,8 +337,16 @@ public final class FederationTrust {
 
   private static void requireValidAt(X509Certificate certificate, Instant now, String described)
       throws CertificateException {
-    Instant notBefore = certificate.getNotBefore().toInstant();
-    Instant notAfter = certificate.getNotAfter().toInstant();
+    requireWithin(
+        certificate.getNotBefore().toInstant(),
+        certificate.getNotAfter().toInstant(),
+        now,
+        described);
+  }
+
+  private static void requireWithin(
+      Instant notBefore, Instant notAfter, Instant now, String described)
+      throws CertificateException {
     if (now.isBefore(notBefore)) {
       throw new CertificateNotYetValidException(described + " is not valid before " + notBefore);
     }

@@ -1,15 +1,20 @@
 package org.fedsum.crypto;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -25,13 +30,17 @@ import java.util.Set;
  * polynomials, hence the secret, by Lagrange interpolation at 0; any {@code t - 1} shares are
  * uniformly distributed whatever the secret, so they tell nothing about it (Shamir 1979, §2).
  *
- * <p>Cost: splitting takes {@code n·t} multiplications per block, combining {@code O(t²)} plus
- * {@code O(t)} per block and per share beyond the threshold. Intermediate big integers cannot be
- * wiped; byte arrays holding the secret are overwritten after use.
+ * <p>Cost: splitting takes {@code n·t} multiplications by 16-bit numbers per block. Combining takes
+ * {@code O(t²)} multiplications by 16-bit numbers and one inversion per set of x-coordinates,
+ * {@code O(t·(m - t))} multiplications to check the {@code m - t} shares beyond the threshold, and
+ * {@code t + m} per block; {@link #combineAll} shares the first two among all secrets with the same
+ * x-coordinates. Intermediate big integers cannot be wiped; byte arrays holding the secret are
+ * overwritten after use.
  */
 public final class ShamirSecretSharing {
   private static final BigInteger PRIME = ShamirShare.PRIME;
   private static final int PRIME_BITS = 521;
+  private static final int LAZY_REDUCTION_BITS = 2 * PRIME_BITS;
 
   private ShamirSecretSharing() {}
 
@@ -57,16 +66,23 @@ public final class ShamirSecretSharing {
     int secretLength = secret.length();
     int blocks = ShamirShare.blockCount(secretLength);
     BigInteger[][] ys = new BigInteger[shareCount][blocks];
+    BigInteger[] xValues = new BigInteger[shareCount + 1];
+    for (int x = 1; x <= shareCount; x++) {
+      xValues[x] = BigInteger.valueOf(x);
+    }
     byte[] secretBytes = secret.copySecretBytes(SecretAccess.GRANTED);
     try {
       BigInteger[] coefficients = new BigInteger[threshold];
       for (int block = 0; block < blocks; block++) {
-        coefficients[0] = new BigInteger(1, blockBytes(secretBytes, block));
+        int from = block * ShamirShare.BLOCK_BYTES;
+        int width = Math.min(ShamirShare.BLOCK_BYTES, secretLength - from);
+        // Read in place rather than from a copy that would need wiping too.
+        coefficients[0] = new BigInteger(1, secretBytes, from, width);
         for (int k = 1; k < threshold; k++) {
           coefficients[k] = randomFieldElement(random);
         }
         for (int x = 1; x <= shareCount; x++) {
-          ys[x - 1][block] = evaluate(coefficients, x);
+          ys[x - 1][block] = evaluate(coefficients, xValues[x]);
         }
       }
       Arrays.fill(coefficients, null);
@@ -92,6 +108,9 @@ public final class ShamirSecretSharing {
    * block of {@code L} bytes, but not a small change to one y value. The shares' authenticity must
    * come from their encryption (AEAD) in transit.
    *
+   * <p>This is {@link #combineAll} for one secret. With one block the check is exact; with several
+   * blocks it is the random linear combination described there.
+   *
    * @param threshold the threshold the caller expects the shares to have been made for
    * @throws GeneralSecurityException if there are fewer than {@code threshold} shares, two shares
    *     have the same x-coordinate, a share has x-coordinate 0, the shares do not all have this
@@ -102,89 +121,60 @@ public final class ShamirSecretSharing {
       throws GeneralSecurityException {
     Objects.requireNonNull(shares, "shares");
     checkThreshold(threshold);
-    List<ShamirShare> sorted = new ArrayList<>(shares.size());
-    for (ShamirShare share : shares) {
-      sorted.add(Objects.requireNonNull(share, "shares must not contain null"));
-    }
-    if (sorted.size() < threshold) {
-      throw new GeneralSecurityException(
-          "need at least " + threshold + " Shamir shares to reconstruct, got " + sorted.size());
-    }
-    int secretLength = sorted.get(0).secretLength();
-    Set<Integer> seen = new HashSet<>();
-    for (ShamirShare share : sorted) {
-      if (share.x() == 0) {
-        throw new GeneralSecurityException("Shamir share x-coordinate must not be 0");
-      }
-      if (!seen.add(share.x())) {
-        throw new GeneralSecurityException(
-            "two Shamir shares have the same x-coordinate " + share.x());
-      }
-      if (share.threshold() != threshold) {
-        throw new GeneralSecurityException(
-            "Shamir share x="
-                + share.x()
-                + " was made for threshold "
-                + share.threshold()
-                + ", not "
-                + threshold);
-      }
-      if (share.secretLength() != secretLength) {
-        throw new GeneralSecurityException(
-            "Shamir shares disagree on the secret length: "
-                + secretLength
-                + " and "
-                + share.secretLength()
-                + " bytes");
-      }
-    }
-    sorted.sort(Comparator.comparingInt(ShamirShare::x));
-    List<ShamirShare> basis = sorted.subList(0, threshold);
-    int blocks = ShamirShare.blockCount(secretLength);
-    BigInteger[][] basisYs = new BigInteger[threshold][];
-    for (int i = 0; i < threshold; i++) {
-      basisYs[i] = ys(basis.get(i), blocks);
-    }
-    BigInteger[] barycentricWeights = barycentricWeights(basis);
+    return reconstruct(List.of(shares), threshold, false).get(0);
+  }
 
-    for (ShamirShare extra : sorted.subList(threshold, sorted.size())) {
-      BigInteger[] lagrange = lagrangeAt(extra.x(), basis, barycentricWeights);
-      boolean consistent = true;
-      for (int block = 0; block < blocks; block++) {
-        BigInteger expected = interpolate(lagrange, basisYs, block);
-        consistent &= equalFieldElements(expected, extra.y(block));
-      }
-      if (!consistent) {
-        throw new GeneralSecurityException(
-            "the "
-                + sorted.size()
-                + " Shamir shares are inconsistent: x="
-                + extra.x()
-                + " does not lie on the polynomial of degree "
-                + (threshold - 1)
-                + " through the shares before it");
-      }
-    }
-
-    BigInteger[] lagrangeAtZero = lagrangeAt(0, basis, barycentricWeights);
-    byte[] secretBytes = new byte[secretLength];
-    try {
-      for (int block = 0; block < blocks; block++) {
-        int offset = block * ShamirShare.BLOCK_BYTES;
-        int width = Math.min(ShamirShare.BLOCK_BYTES, secretLength - offset);
-        BigInteger value = interpolate(lagrangeAtZero, basisYs, block);
-        if (value.bitLength() > 8 * width) {
-          throw new GeneralSecurityException(
-              "the Shamir shares do not reconstruct a "
-                  + secretLength
-                  + "-byte secret: wrong or inconsistent shares");
-        }
-        ShamirShare.writeFixedWidth(value, secretBytes, offset, width);
-      }
-      return SecretBytes.copyOf(secretBytes);
-    } finally {
-      Arrays.fill(secretBytes, (byte) 0);
-    }
+  /**
+   * Reconstructs several secrets whose shares come from the same silos (same x-coordinates), e.g.
+   * every survivor's self-mask seed at the end of a round (Bonawitz et al. 2017, Round 4). Element
+   * {@code k} of the result is what {@link #combine combine(sharesPerSecret.get(k), threshold)}
+   * returns, with the same guarantees and the same refusals per secret; a refusal's message starts
+   * with {@code "secret #k of N: "} so the caller can tell which secret failed. Secrets may differ
+   * in length and in their x-coordinates; the work is shared among the secrets with one set of
+   * x-coordinates.
+   *
+   * <p><b>Cost.</b> The Lagrange coefficients are computed once per distinct set of x-coordinates
+   * ({@code O(t²)} multiplications by 16-bit numbers and one field inversion), not per secret.
+   * Reconstruction then takes {@code t} multiplications per block of each secret, and the
+   * consistency check of the shares beyond the first {@code t} takes {@code m} multiplications per
+   * block ({@code m} shares per secret) plus {@code O(t·(m - t))} once, instead of {@code O(t·(m -
+   * t))} per block.
+   *
+   * <p><b>Consistency check by random linear combination.</b> Number the blocks of all secrets with
+   * one x-set as columns {@code c = 1..C}, and let {@code y_{i,c}} be share {@code i}'s y value in
+   * column {@code c}. The shares are consistent when, for every column, the points {@code (x_i,
+   * y_{i,c})} lie on one polynomial of degree {@code t - 1}; the map from a column to its
+   * "syndrome" {@code e_c} (for each extra share, its y minus the value at its x of the polynomial
+   * through the first {@code t} shares) is linear, and column {@code c} is consistent iff {@code
+   * e_c = 0}. Instead of checking {@code C} syndromes, this checks one: that of the combined shares
+   * {@code Y_i = Σ_c r_c·y_{i,c} mod p}, which is {@code Σ_c r_c·e_c}. If every column is
+   * consistent it is 0. If some column {@code c ≠ 1} is not, pick a coordinate where {@code e_c} is
+   * non-zero: for any values of the other challenges exactly one value of {@code r_c} makes that
+   * coordinate of the sum 0, so the check passes with probability at most {@code 1/p = 2^-521} over
+   * a uniform {@code r_c}; if column 1 is the only inconsistent one, the sum is {@code e_1 ≠ 0} and
+   * the check always fails (hence {@code r_1 = 1}, which also makes the check of a single block
+   * exact). The challenges {@code r_c} are drawn uniformly from {@code GF(p)} (rejection sampling,
+   * no bias) by expanding a SHA-256 hash of every share's encoding, of every secret, in x order
+   * (Fiat–Shamir): they are fixed only once all shares are, so a party choosing its shares cannot
+   * aim at them; in the random-oracle model each attempt of such a party (a new set of shares, a
+   * new hash) passes with probability at most {@code 1/p}. When the combined check fails, each
+   * secret of the x-set is checked on its own, in index order, so the refusal names the first
+   * inconsistent secret and share exactly as {@link #combine} does.
+   *
+   * @param sharesPerSecret for each secret, at least {@code threshold} shares of its split
+   * @param threshold the threshold the caller expects every share to have been made for
+   * @return the secrets, in the order of {@code sharesPerSecret}; empty if it is empty
+   * @throws GeneralSecurityException if {@link #combine} would refuse one of the secrets; the
+   *     message names the lowest such index
+   * @throws IllegalArgumentException if {@code threshold} is not in [2, 65535]
+   * @throws NullPointerException if the list, one of its collections or a share is null
+   */
+  public static List<SecretBytes> combineAll(
+      List<? extends Collection<ShamirShare>> sharesPerSecret, int threshold)
+      throws GeneralSecurityException {
+    Objects.requireNonNull(sharesPerSecret, "sharesPerSecret");
+    checkThreshold(threshold);
+    return reconstruct(sharesPerSecret, threshold, true);
   }
 
   private static void checkThreshold(int threshold) {
@@ -194,10 +184,358 @@ public final class ShamirSecretSharing {
     }
   }
 
-  private static byte[] blockBytes(byte[] secret, int block) {
-    int from = block * ShamirShare.BLOCK_BYTES;
-    return Arrays.copyOfRange(
-        secret, from, Math.min(secret.length, from + ShamirShare.BLOCK_BYTES));
+  /** combine and combineAll; {@code nameSecrets} prefixes refusals with the secret's index. */
+  private static List<SecretBytes> reconstruct(
+      List<? extends Collection<ShamirShare>> sharesPerSecret, int threshold, boolean nameSecrets)
+      throws GeneralSecurityException {
+    int secretCount = sharesPerSecret.size();
+    String[] labels = new String[secretCount];
+    List<ShamirShare[]> sortedShares = new ArrayList<>(secretCount);
+    for (int secret = 0; secret < secretCount; secret++) {
+      labels[secret] = nameSecrets ? "secret #" + secret + " of " + secretCount + ": " : "";
+      Collection<ShamirShare> shares =
+          Objects.requireNonNull(
+              sharesPerSecret.get(secret), "sharesPerSecret must not contain null");
+      sortedShares.add(validatedAndSorted(shares, threshold, labels[secret]));
+    }
+
+    // Secrets shared among the same silos share their interpolation work.
+    Map<List<Integer>, EvaluationPoints> pointsByXs = new LinkedHashMap<>();
+    EvaluationPoints[] pointsOfSecret = new EvaluationPoints[secretCount];
+    for (int secret = 0; secret < secretCount; secret++) {
+      ShamirShare[] shares = sortedShares.get(secret);
+      List<Integer> xs = new ArrayList<>(shares.length);
+      for (ShamirShare share : shares) {
+        xs.add(share.x());
+      }
+      EvaluationPoints points =
+          pointsByXs.computeIfAbsent(xs, key -> new EvaluationPoints(key, threshold));
+      points.secrets.add(secret);
+      pointsOfSecret[secret] = points;
+    }
+
+    Challenges challenges = new Challenges(sortedShares, threshold);
+    boolean anyInconsistent = false;
+    for (EvaluationPoints points : pointsByXs.values()) {
+      anyInconsistent |= !points.combinationConsistent(sortedShares, challenges);
+    }
+    if (anyInconsistent) {
+      for (int secret = 0; secret < secretCount; secret++) {
+        if (!pointsOfSecret[secret].consistent) {
+          pointsOfSecret[secret].requireConsistent(sortedShares.get(secret), labels[secret]);
+        }
+      }
+      throw new IllegalStateException(
+          "bug: a random linear combination of consistent Shamir shares was inconsistent");
+    }
+
+    List<SecretBytes> secrets = new ArrayList<>(secretCount);
+    for (int secret = 0; secret < secretCount; secret++) {
+      secrets.add(
+          pointsOfSecret[secret].interpolateSecret(sortedShares.get(secret), labels[secret]));
+    }
+    return Collections.unmodifiableList(secrets);
+  }
+
+  /**
+   * The shares of one secret sorted by x-coordinate, after the checks that need no arithmetic:
+   * enough shares, distinct non-zero x-coordinates, one threshold and one secret length.
+   */
+  private static ShamirShare[] validatedAndSorted(
+      Collection<ShamirShare> shares, int threshold, String label) throws GeneralSecurityException {
+    ShamirShare[] sorted = new ShamirShare[shares.size()];
+    int count = 0;
+    for (ShamirShare share : shares) {
+      sorted[count++] = Objects.requireNonNull(share, "shares must not contain null");
+    }
+    if (count < threshold) {
+      throw new GeneralSecurityException(
+          label + "need at least " + threshold + " Shamir shares to reconstruct, got " + count);
+    }
+    int secretLength = sorted[0].secretLength();
+    Set<Integer> seen = new HashSet<>();
+    for (ShamirShare share : sorted) {
+      if (share.x() == 0) {
+        throw new GeneralSecurityException(label + "Shamir share x-coordinate must not be 0");
+      }
+      if (!seen.add(share.x())) {
+        throw new GeneralSecurityException(
+            label + "two Shamir shares have the same x-coordinate " + share.x());
+      }
+      if (share.threshold() != threshold) {
+        throw new GeneralSecurityException(
+            label
+                + "Shamir share x="
+                + share.x()
+                + " was made for threshold "
+                + share.threshold()
+                + ", not "
+                + threshold);
+      }
+      if (share.secretLength() != secretLength) {
+        throw new GeneralSecurityException(
+            label
+                + "Shamir shares disagree on the secret length: "
+                + secretLength
+                + " and "
+                + share.secretLength()
+                + " bytes");
+      }
+    }
+    Arrays.sort(sorted, Comparator.comparingInt(ShamirShare::x));
+    return sorted;
+  }
+
+  /**
+   * One set of x-coordinates {@code x_0 < ... < x_{m-1}} and what interpolation through the first
+   * {@code t} of them (the basis) needs, computed once for every secret shared among them: the
+   * barycentric weights {@code w_i = 1 / Π_{j≠i} (x_i - x_j)}, the Lagrange coefficients at 0, and
+   * for each further x (an extra) {@code ℓ(x) = Π_j (x - x_j)} and the inverses of {@code x - x_j}.
+   * The basis polynomial's value at {@code z} is then {@code ℓ(z) · Σ_i w_i·y_i / (z - x_i)} (the
+   * first barycentric form), which needs {@code t} multiplications per evaluation and no inversion.
+   */
+  private static final class EvaluationPoints {
+    final int[] xs;
+    final int threshold;
+    final List<Integer> secrets = new ArrayList<>();
+    final BigInteger[] barycentricWeights;
+    final BigInteger[] lagrangeAtZero;
+    // At the extras (index e for x_{t+e}): ℓ(x), and 1 / (x - x_i) for each basis point i.
+    final BigInteger[] nodePolynomialAtExtra;
+    final BigInteger[][] inverseDistanceFromExtra;
+    // Whether the random linear combination of this x-set's secrets passed the check.
+    boolean consistent = true;
+
+    EvaluationPoints(List<Integer> xs, int threshold) {
+      this.xs = xs.stream().mapToInt(Integer::intValue).toArray();
+      this.threshold = threshold;
+      int extras = this.xs.length - threshold;
+      int largest = this.xs[this.xs.length - 1];
+
+      // Every small integer whose inverse is needed, inverted together: 1/x_i for the Lagrange
+      // coefficients at 0, and 1/(x_e - x_i) > 0 (the xs are sorted) for the extras.
+      boolean[] needed = new boolean[largest + 1];
+      for (int i = 0; i < threshold; i++) {
+        needed[this.xs[i]] = true;
+        for (int e = threshold; e < this.xs.length; e++) {
+          needed[this.xs[e] - this.xs[i]] = true;
+        }
+      }
+      BigInteger[] smallInverses = invertSmallIntegers(needed);
+
+      BigInteger[] products = new BigInteger[threshold];
+      for (int i = 0; i < threshold; i++) {
+        products[i] = productOfDifferences(this.xs[i], this.xs, threshold, i);
+      }
+      barycentricWeights = invertAll(products);
+
+      // λ_i(0) = ℓ(0) · w_i / (0 - x_i)
+      BigInteger minusNodePolynomialAtZero =
+          negate(productOfDifferences(0, this.xs, threshold, -1));
+      lagrangeAtZero = new BigInteger[threshold];
+      for (int i = 0; i < threshold; i++) {
+        lagrangeAtZero[i] =
+            reduce(
+                reduce(minusNodePolynomialAtZero.multiply(barycentricWeights[i]))
+                    .multiply(smallInverses[this.xs[i]]));
+      }
+
+      nodePolynomialAtExtra = new BigInteger[extras];
+      inverseDistanceFromExtra = new BigInteger[extras][threshold];
+      for (int e = 0; e < extras; e++) {
+        int x = this.xs[threshold + e];
+        nodePolynomialAtExtra[e] = productOfDifferences(x, this.xs, threshold, -1);
+        for (int i = 0; i < threshold; i++) {
+          inverseDistanceFromExtra[e][i] = smallInverses[x - this.xs[i]];
+        }
+      }
+    }
+
+    /**
+     * Checks the combination {@code Y_i = Σ_c r_c·y_{i,c}} over every block {@code c} of every
+     * secret with these x-coordinates (see {@link #combineAll}); records and returns the result.
+     */
+    boolean combinationConsistent(List<ShamirShare[]> sortedShares, Challenges challenges) {
+      if (xs.length == threshold) {
+        return true; // nothing beyond the basis to check
+      }
+      BigInteger[] combined = new BigInteger[xs.length];
+      Arrays.fill(combined, BigInteger.ZERO);
+      boolean first = true;
+      for (int secret : secrets) {
+        ShamirShare[] shares = sortedShares.get(secret);
+        for (int block = 0; block < shares[0].blockCount(); block++) {
+          if (first) {
+            // r = 1 for the first column: exact for one block, and no weaker for more.
+            for (int i = 0; i < xs.length; i++) {
+              combined[i] = shares[i].y(block);
+            }
+            first = false;
+          } else {
+            BigInteger challenge = challenges.challenge(secret, block);
+            for (int i = 0; i < xs.length; i++) {
+              // Sums of products stay unreduced until the end: one fold per share, not per term.
+              combined[i] = combined[i].add(challenge.multiply(shares[i].y(block)));
+            }
+          }
+        }
+      }
+      for (int i = 0; i < xs.length; i++) {
+        combined[i] = reduce(combined[i]);
+      }
+      consistent = firstInconsistentExtra(combined) < 0;
+      return consistent;
+    }
+
+    /** Checks one secret's shares block by block, naming the first share off the polynomial. */
+    void requireConsistent(ShamirShare[] shares, String label) throws GeneralSecurityException {
+      int firstInconsistent = Integer.MAX_VALUE;
+      BigInteger[] ys = new BigInteger[xs.length];
+      for (int block = 0; block < shares[0].blockCount(); block++) {
+        for (int i = 0; i < xs.length; i++) {
+          ys[i] = shares[i].y(block);
+        }
+        int extra = firstInconsistentExtra(ys);
+        if (extra >= 0) {
+          firstInconsistent = Math.min(firstInconsistent, extra);
+        }
+      }
+      if (firstInconsistent != Integer.MAX_VALUE) {
+        throw new GeneralSecurityException(
+            label
+                + "the "
+                + xs.length
+                + " Shamir shares are inconsistent: x="
+                + xs[threshold + firstInconsistent]
+                + " does not lie on the polynomial of degree "
+                + (threshold - 1)
+                + " through the shares before it");
+      }
+    }
+
+    /**
+     * The index among the extras of the first point {@code (x_{t+e}, ys[t+e])} that is not on the
+     * polynomial through the basis points, or -1 if all are.
+     */
+    private int firstInconsistentExtra(BigInteger[] ys) {
+      BigInteger[] weighted = new BigInteger[threshold];
+      for (int i = 0; i < threshold; i++) {
+        weighted[i] = reduce(barycentricWeights[i].multiply(ys[i]));
+      }
+      for (int e = 0; e < nodePolynomialAtExtra.length; e++) {
+        BigInteger sum = BigInteger.ZERO;
+        BigInteger[] inverseDistances = inverseDistanceFromExtra[e];
+        for (int i = 0; i < threshold; i++) {
+          sum = sum.add(weighted[i].multiply(inverseDistances[i]));
+        }
+        BigInteger expected = reduce(reduce(sum).multiply(nodePolynomialAtExtra[e]));
+        if (!equalFieldElements(expected, ys[threshold + e])) {
+          return e;
+        }
+      }
+      return -1;
+    }
+
+    /** The secret, block by block {@code Σ_i λ_i(0)·y_i} over the basis shares. */
+    SecretBytes interpolateSecret(ShamirShare[] shares, String label)
+        throws GeneralSecurityException {
+      int secretLength = shares[0].secretLength();
+      byte[] secretBytes = new byte[secretLength];
+      try {
+        for (int block = 0; block < shares[0].blockCount(); block++) {
+          int offset = block * ShamirShare.BLOCK_BYTES;
+          int width = Math.min(ShamirShare.BLOCK_BYTES, secretLength - offset);
+          BigInteger sum = BigInteger.ZERO;
+          for (int i = 0; i < threshold; i++) {
+            sum = sum.add(lagrangeAtZero[i].multiply(shares[i].y(block)));
+          }
+          BigInteger value = reduce(sum);
+          if (value.bitLength() > 8 * width) {
+            throw new GeneralSecurityException(
+                label
+                    + "the Shamir shares do not reconstruct a "
+                    + secretLength
+                    + "-byte secret: wrong or inconsistent shares");
+          }
+          ShamirShare.writeFixedWidth(value, secretBytes, offset, width);
+        }
+        return SecretBytes.copyOf(secretBytes);
+      } finally {
+        Arrays.fill(secretBytes, (byte) 0);
+      }
+    }
+  }
+
+  /**
+   * The challenges {@code r_c} of the consistency check: uniform field elements expanded from a
+   * SHA-256 hash of every share of every secret, computed on first use (a call with exactly {@code
+   * t} shares per secret, or one block in all, needs none).
+   */
+  private static final class Challenges {
+    private static final byte[] DOMAIN =
+        "FedSum Shamir batch consistency v1".getBytes(StandardCharsets.US_ASCII);
+    private final List<ShamirShare[]> sortedShares;
+    private final int threshold;
+    private byte[] seed;
+
+    Challenges(List<ShamirShare[]> sortedShares, int threshold) {
+      this.sortedShares = sortedShares;
+      this.threshold = threshold;
+    }
+
+    /** {@code r} for {@code block} of {@code secret}, uniform in {@code [0, p)}. */
+    BigInteger challenge(int secret, int block) {
+      if (seed == null) {
+        seed = hashOfAllShares();
+      }
+      MessageDigest sha256 = sha256();
+      byte[] expanded = new byte[3 * 32]; // 768 bits, of which the low 521 are kept
+      for (int attempt = 0; ; attempt++) {
+        for (int part = 0; part < 3; part++) {
+          sha256.update(seed);
+          updateInt(sha256, secret);
+          updateInt(sha256, block);
+          updateInt(sha256, attempt);
+          sha256.update((byte) part);
+          System.arraycopy(sha256.digest(), 0, expanded, 32 * part, 32);
+        }
+        // PRIME is also the mask of the low 521 bits; the only value to reject is p itself.
+        BigInteger candidate = new BigInteger(1, expanded).and(PRIME);
+        if (candidate.compareTo(PRIME) < 0) {
+          return candidate;
+        }
+      }
+    }
+
+    private byte[] hashOfAllShares() {
+      MessageDigest sha256 = sha256();
+      sha256.update(DOMAIN);
+      updateInt(sha256, threshold);
+      updateInt(sha256, sortedShares.size());
+      for (ShamirShare[] shares : sortedShares) {
+        // Each encoding's length follows from its header, so the concatenation is unambiguous.
+        updateInt(sha256, shares.length);
+        for (ShamirShare share : shares) {
+          share.updateDigestWithEncoding(sha256);
+        }
+      }
+      return sha256.digest();
+    }
+
+    private static void updateInt(MessageDigest digest, int value) {
+      digest.update((byte) (value >>> 24));
+      digest.update((byte) (value >>> 16));
+      digest.update((byte) (value >>> 8));
+      digest.update((byte) value);
+    }
+
+    private static MessageDigest sha256() {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("bug: SHA-256 missing from the JDK", e);
+      }
+    }
   }
 
   /** Uniform in [0, p): 521 random bits are uniform in [0, 2^521] minus one value, p itself. */
@@ -210,77 +548,97 @@ public final class ShamirSecretSharing {
     }
   }
 
-  /** Horner's rule; {@code x} is small, so each step multiplies by at most 16 bits. */
-  private static BigInteger evaluate(BigInteger[] coefficients, int x) {
-    BigInteger xValue = BigInteger.valueOf(x);
+  /**
+   * Horner's rule; {@code x} is small, so each step multiplies by at most 16 bits. Folding modulo p
+   * costs several big-integer operations while a step lengthens the value by 16 bits only, so the
+   * value is folded once it passes {@link #LAZY_REDUCTION_BITS}, about every 30 steps.
+   */
+  private static BigInteger evaluate(BigInteger[] coefficients, BigInteger x) {
     BigInteger result = coefficients[coefficients.length - 1];
     for (int k = coefficients.length - 2; k >= 0; k--) {
-      result = reduce(result.multiply(xValue).add(coefficients[k]));
-    }
-    return result;
-  }
-
-  /**
-   * {@code w_i = 1 / Π_{j≠i} (x_i - x_j)}: the part of every Lagrange coefficient that does not
-   * depend on where the polynomial is evaluated, computed once per combine.
-   */
-  private static BigInteger[] barycentricWeights(List<ShamirShare> basis) {
-    int count = basis.size();
-    BigInteger[] weights = new BigInteger[count];
-    for (int i = 0; i < count; i++) {
-      BigInteger product = BigInteger.ONE;
-      for (int j = 0; j < count; j++) {
-        if (j != i) {
-          product =
-              reduce(
-                  product.multiply(
-                      BigInteger.valueOf(basis.get(i).x() - basis.get(j).x()).mod(PRIME)));
-        }
+      result = result.multiply(x).add(coefficients[k]);
+      if (result.bitLength() > LAZY_REDUCTION_BITS) {
+        result = reduce(result);
       }
-      weights[i] = product.modInverse(PRIME);
     }
-    return weights;
+    return reduce(result);
   }
 
   /**
-   * The Lagrange coefficients {@code λ_i(target) = w_i · Π_{j≠i} (target - x_j)}, with the products
-   * over {@code j≠i} from prefix and suffix products (no division).
+   * {@code Π_{j < count, j ≠ skip} (from - xs[j]) mod p}. The factors are below {@code 2^16} in
+   * magnitude, so three of them are multiplied in a {@code long} before each big-integer
+   * multiplication.
    */
-  private static BigInteger[] lagrangeAt(
-      int target, List<ShamirShare> basis, BigInteger[] barycentricWeights) {
-    int count = basis.size();
-    BigInteger[] differences = new BigInteger[count];
+  private static BigInteger productOfDifferences(int from, int[] xs, int count, int skip) {
+    BigInteger product = BigInteger.ONE;
+    long pending = 1;
+    boolean negative = false;
     for (int j = 0; j < count; j++) {
-      differences[j] = BigInteger.valueOf(target - basis.get(j).x()).mod(PRIME);
+      if (j == skip) {
+        continue;
+      }
+      int difference = from - xs[j];
+      if (difference < 0) {
+        negative = !negative;
+        difference = -difference;
+      }
+      if (pending > (Long.MAX_VALUE >>> 16)) {
+        product = reduce(product.multiply(BigInteger.valueOf(pending)));
+        pending = 1;
+      }
+      pending *= difference;
     }
-    BigInteger[] prefix = new BigInteger[count + 1];
-    prefix[0] = BigInteger.ONE;
-    for (int j = 0; j < count; j++) {
-      prefix[j + 1] = reduce(prefix[j].multiply(differences[j]));
+    product = reduce(product.multiply(BigInteger.valueOf(pending)));
+    return negative ? negate(product) : product;
+  }
+
+  /**
+   * The inverses of the non-zero field elements {@code values}, with one modular inversion and
+   * three multiplications per value (Montgomery's trick: invert the product of all, then peel).
+   */
+  private static BigInteger[] invertAll(BigInteger[] values) {
+    int count = values.length;
+    BigInteger[] prefixProducts = new BigInteger[count + 1];
+    prefixProducts[0] = BigInteger.ONE;
+    for (int i = 0; i < count; i++) {
+      prefixProducts[i + 1] = reduce(prefixProducts[i].multiply(values[i]));
     }
-    BigInteger[] coefficients = new BigInteger[count];
-    BigInteger suffix = BigInteger.ONE;
+    BigInteger inverseOfPrefix = prefixProducts[count].modInverse(PRIME);
+    BigInteger[] inverses = new BigInteger[count];
     for (int i = count - 1; i >= 0; i--) {
-      coefficients[i] = reduce(reduce(prefix[i].multiply(suffix)).multiply(barycentricWeights[i]));
-      suffix = reduce(suffix.multiply(differences[i]));
+      inverses[i] = reduce(inverseOfPrefix.multiply(prefixProducts[i]));
+      inverseOfPrefix = reduce(inverseOfPrefix.multiply(values[i]));
     }
-    return coefficients;
+    return inverses;
   }
 
-  private static BigInteger interpolate(BigInteger[] lagrange, BigInteger[][] ys, int block) {
-    BigInteger sum = BigInteger.ZERO;
-    for (int i = 0; i < lagrange.length; i++) {
-      sum = sum.add(lagrange[i].multiply(ys[i][block]));
+  /** An array whose entry {@code d} is {@code 1/d mod p} wherever {@code needed[d]}, else null. */
+  private static BigInteger[] invertSmallIntegers(boolean[] needed) {
+    int count = 0;
+    for (boolean isNeeded : needed) {
+      count += isNeeded ? 1 : 0;
     }
-    return reduce(sum);
+    int[] integers = new int[count];
+    BigInteger[] values = new BigInteger[count];
+    int next = 0;
+    for (int d = 1; d < needed.length; d++) {
+      if (needed[d]) {
+        integers[next] = d;
+        values[next] = BigInteger.valueOf(d);
+        next++;
+      }
+    }
+    BigInteger[] inverses = invertAll(values);
+    BigInteger[] byInteger = new BigInteger[needed.length];
+    for (int i = 0; i < count; i++) {
+      byInteger[integers[i]] = inverses[i];
+    }
+    return byInteger;
   }
 
-  private static BigInteger[] ys(ShamirShare share, int blocks) {
-    BigInteger[] ys = new BigInteger[blocks];
-    for (int block = 0; block < blocks; block++) {
-      ys[block] = share.y(block);
-    }
-    return ys;
+  /** {@code -value mod p} for a field element. */
+  private static BigInteger negate(BigInteger value) {
+    return value.signum() == 0 ? value : PRIME.subtract(value);
   }
 
   /**

@@ -2,6 +2,7 @@ package org.fedsum.crypto;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -177,10 +178,26 @@ public final class ShamirShare {
 
   /** The y value of {@code block}, a field element. */
   BigInteger y(int block) {
-    return new BigInteger(
-        1,
-        Arrays.copyOfRange(
-            yValues, block * FIELD_ELEMENT_BYTES, (block + 1) * FIELD_ELEMENT_BYTES));
+    // Read in place: combining reads hundreds of thousands of y values, and a copy of each would
+    // be one more secret array to wipe.
+    return new BigInteger(1, yValues, block * FIELD_ELEMENT_BYTES, FIELD_ELEMENT_BYTES);
+  }
+
+  /**
+   * Feeds {@link #encode(SecretAccess)}'s output to {@code digest} without copying the secret y
+   * values into a new array.
+   */
+  void updateDigestWithEncoding(MessageDigest digest) {
+    digest.update((byte) VERSION);
+    digest.update((byte) (x >>> 8));
+    digest.update((byte) x);
+    digest.update((byte) (threshold >>> 8));
+    digest.update((byte) threshold);
+    digest.update((byte) (secretLength >>> 24));
+    digest.update((byte) (secretLength >>> 16));
+    digest.update((byte) (secretLength >>> 8));
+    digest.update((byte) secretLength);
+    digest.update(yValues);
   }
 
   /** Writes the non-negative {@code value} big-endian into exactly {@code width} bytes. */
