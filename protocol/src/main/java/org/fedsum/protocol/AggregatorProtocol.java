@@ -373,51 +373,70 @@ public final class AggregatorProtocol {
     for (AdvertiseKeys advertisement : state.keyList().advertisements()) {
       advertisements.put(advertisement.siloId(), advertisement);
     }
-    List<UnmaskPlan.Removal> removals = new ArrayList<>();
-    String current = "";
+    List<String> dropouts =
+        state.sharingSilos().stream().filter(silo -> !state.survivors().contains(silo)).toList();
+    // Every secret is rebuilt from the same responders' shares, so one batch shares the Lagrange
+    // coefficients and one consistency check (ShamirSecretSharing.combineAll).
+    List<String> owners = new ArrayList<>(state.survivors());
+    owners.addAll(dropouts);
+    List<List<ShamirShare>> sharesPerSecret = new ArrayList<>();
+    List<SecretBytes> secrets;
     try {
       for (String survivor : state.survivors()) {
-        current = survivor;
-        SecretBytes selfMaskSeed =
-            combine(config, state.responses(), survivor, UnmaskShares::selfMaskSeedShares);
-        removals.add(
-            new UnmaskPlan.Removal(
-                RoundTranscript.selfMaskKey(selfMaskSeed, state.sessionId(), survivor), -1));
+        sharesPerSecret.add(
+            shares(config, state.responses(), survivor, UnmaskShares::selfMaskSeedShares));
       }
-      for (String dropout : state.sharingSilos()) {
-        if (state.survivors().contains(dropout)) {
-          continue;
-        }
-        current = dropout;
-        SecretBytes maskingPrivateKey =
-            combine(config, state.responses(), dropout, UnmaskShares::maskingKeyShares);
-        X25519KeyPair maskingKeyPair = X25519KeyPair.fromPrivateKey(maskingPrivateKey);
-        if (!maskingKeyPair.publicKey().equals(advertisements.get(dropout).maskingPublicKey())) {
-          return new Aborted(
-              config,
-              Stage.UNMASK,
-              ErrorCode.INVALID_SHARE,
-              "the masking key reconstructed for "
-                  + dropout
-                  + " does not match its advertised key");
-        }
-        for (String survivor : state.survivors()) {
-          SecretBytes sharedSecret =
-              maskingKeyPair.agree(advertisements.get(survivor).maskingPublicKey());
-          SecretBytes pairSeed =
-              RoundTranscript.pairKey(
-                  sharedSecret, state.sessionId(), RoundTranscript.PURPOSE_MASK, survivor, dropout);
-          // The survivor added pairwiseSign(survivor, dropout) * mask; remove it.
-          removals.add(
-              new UnmaskPlan.Removal(pairSeed, -RoundTranscript.pairwiseSign(survivor, dropout)));
-        }
+      for (String dropout : dropouts) {
+        sharesPerSecret.add(
+            shares(config, state.responses(), dropout, UnmaskShares::maskingKeyShares));
       }
+      secrets = ShamirSecretSharing.combineAll(sharesPerSecret, config.threshold());
     } catch (GeneralSecurityException e) {
       return new Aborted(
           config,
           Stage.UNMASK,
           ErrorCode.INVALID_SHARE,
-          "the shares revealed for " + current + " do not reconstruct: " + e.getMessage());
+          "the revealed shares do not reconstruct (secrets in order "
+              + owners
+              + "): "
+              + e.getMessage());
+    }
+    List<UnmaskPlan.Removal> removals = new ArrayList<>();
+    for (int i = 0; i < state.survivors().size(); i++) {
+      String survivor = state.survivors().get(i);
+      removals.add(
+          new UnmaskPlan.Removal(
+              RoundTranscript.selfMaskKey(secrets.get(i), state.sessionId(), survivor), -1));
+    }
+    for (int d = 0; d < dropouts.size(); d++) {
+      String dropout = dropouts.get(d);
+      X25519KeyPair maskingKeyPair =
+          X25519KeyPair.fromPrivateKey(secrets.get(state.survivors().size() + d));
+      if (!maskingKeyPair.publicKey().equals(advertisements.get(dropout).maskingPublicKey())) {
+        return new Aborted(
+            config,
+            Stage.UNMASK,
+            ErrorCode.INVALID_SHARE,
+            "the masking key reconstructed for " + dropout + " does not match its advertised key");
+      }
+      for (String survivor : state.survivors()) {
+        SecretBytes sharedSecret;
+        try {
+          sharedSecret = maskingKeyPair.agree(advertisements.get(survivor).maskingPublicKey());
+        } catch (GeneralSecurityException e) {
+          return new Aborted(
+              config,
+              Stage.UNMASK,
+              ErrorCode.INVALID_KEY,
+              survivor + "'s masking key does not agree with " + dropout + "'s: " + e.getMessage());
+        }
+        SecretBytes pairSeed =
+            RoundTranscript.pairKey(
+                sharedSecret, state.sessionId(), RoundTranscript.PURPOSE_MASK, survivor, dropout);
+        // The survivor added pairwiseSign(survivor, dropout) * mask; remove it.
+        removals.add(
+            new UnmaskPlan.Removal(pairSeed, -RoundTranscript.pairwiseSign(survivor, dropout)));
+      }
     }
     Participation participation =
         new Participation(
@@ -430,7 +449,8 @@ public final class AggregatorProtocol {
         config, participation, new UnmaskPlan(config.bits(), config.vectorLength(), removals));
   }
 
-  private static SecretBytes combine(
+  /** The shares revealed for {@code owner}'s secret of one kind, checked against their senders. */
+  private static List<ShamirShare> shares(
       RoundConfig config,
       Map<String, UnmaskShares> responses,
       String owner,
@@ -443,14 +463,16 @@ public final class AggregatorProtocol {
       if (share.x() != config.shamirX(response.getKey())) {
         throw new GeneralSecurityException(
             response.getKey()
-                + " revealed a share with x = "
+                + " revealed a share for "
+                + owner
+                + " with x = "
                 + share.x()
                 + ", expected "
                 + config.shamirX(response.getKey()));
       }
       shares.add(share);
     }
-    return ShamirSecretSharing.combine(shares, config.threshold());
+    return shares;
   }
 
   static List<String> siloIds(KeyList keyList) {
