@@ -1,0 +1,79 @@
+package org.fedsum.aggregator.http;
+
+import java.util.Objects;
+import java.util.OptionalLong;
+import org.fedsum.protocol.ErrorCode;
+import org.fedsum.protocol.ProtocolException;
+
+/**
+ * A refused request, carrying what the JSON error body says: a code from {@link ErrorCatalog}, a
+ * message for the caller, and the round when one applies. Handlers fail their routing context with
+ * it; the failure handler turns it into the response. Messages name what is wrong, never a secret.
+ *
+ * <p>Unchecked because it travels through Vert.x handlers; it has no stack trace, since a refusal
+ * is an expected outcome, not a bug.
+ */
+public final class ApiException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final String code;
+  private final int httpStatus;
+  private final boolean retryable;
+  private final long round;
+  private final boolean hasRound;
+
+  private ApiException(ErrorCatalog.Entry entry, String message, long round, boolean hasRound) {
+    super(Objects.requireNonNull(message, "message"), null, false, false);
+    this.code = entry.code();
+    this.httpStatus = entry.httpStatus();
+    this.retryable = entry.retryable();
+    this.round = round;
+    this.hasRound = hasRound;
+  }
+
+  /** A refusal with an aggregator transport code, not tied to a round. */
+  public static ApiException of(AggregatorErrorCode code, String message) {
+    return new ApiException(ErrorCatalog.of(code), message, 0, false);
+  }
+
+  /** A refusal with a protocol code, not tied to a round. */
+  public static ApiException of(ErrorCode code, String message) {
+    return new ApiException(ErrorCatalog.of(code), message, 0, false);
+  }
+
+  /** A refusal with a protocol code about {@code round}. */
+  public static ApiException of(ErrorCode code, long round, String message) {
+    return new ApiException(ErrorCatalog.of(code), message, round, true);
+  }
+
+  /** The protocol core's refusal, with its code and round. */
+  public static ApiException from(ProtocolException refusal) {
+    String message = refusal.getMessage();
+    // ProtocolException prefixes its message with the code, which the body carries separately.
+    String prefix = refusal.code().name() + ": ";
+    if (message != null && message.startsWith(prefix)) {
+      message = message.substring(prefix.length());
+    }
+    return of(refusal.code(), refusal.round(), message == null ? refusal.code().name() : message);
+  }
+
+  /** The stable code string, e.g. {@code UNKNOWN_SILO}. */
+  public String code() {
+    return code;
+  }
+
+  /** The HTTP status of the code, from {@link ErrorCatalog}. */
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  /** Whether the same request, sent again later, can succeed. */
+  public boolean retryable() {
+    return retryable;
+  }
+
+  /** The round the refusal is about, if any. */
+  public OptionalLong round() {
+    return hasRound ? OptionalLong.of(round) : OptionalLong.empty();
+  }
+}
