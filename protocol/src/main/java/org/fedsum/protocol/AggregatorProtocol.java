@@ -408,6 +408,7 @@ public final class AggregatorProtocol {
           new UnmaskPlan.Removal(
               RoundTranscript.selfMaskKey(secrets.get(i), state.sessionId(), survivor), -1));
     }
+    List<X25519KeyPair> dropoutKeys = new ArrayList<>();
     for (int d = 0; d < dropouts.size(); d++) {
       String dropout = dropouts.get(d);
       X25519KeyPair maskingKeyPair =
@@ -419,24 +420,48 @@ public final class AggregatorProtocol {
             ErrorCode.INVALID_SHARE,
             "the masking key reconstructed for " + dropout + " does not match its advertised key");
       }
-      for (String survivor : state.survivors()) {
-        SecretBytes sharedSecret;
-        try {
-          sharedSecret = maskingKeyPair.agree(advertisements.get(survivor).maskingPublicKey());
-        } catch (GeneralSecurityException e) {
-          return new Aborted(
-              config,
-              Stage.UNMASK,
-              ErrorCode.INVALID_KEY,
-              survivor + "'s masking key does not agree with " + dropout + "'s: " + e.getMessage());
-        }
-        SecretBytes pairSeed =
-            RoundTranscript.pairKey(
-                sharedSecret, state.sessionId(), RoundTranscript.PURPOSE_MASK, survivor, dropout);
-        // The survivor added pairwiseSign(survivor, dropout) * mask; remove it.
-        removals.add(
-            new UnmaskPlan.Removal(pairSeed, -RoundTranscript.pairwiseSign(survivor, dropout)));
+      dropoutKeys.add(maskingKeyPair);
+    }
+    // One X25519 agreement per (dropout, survivor) pair: the bulk of unmasking's CPU time when
+    // silos drop, and independent of each other, so they run on all cores (in a fixed order).
+    int survivorCount = state.survivors().size();
+    List<Object> pairMasks =
+        java.util.stream.IntStream.range(0, dropouts.size() * survivorCount)
+            .parallel()
+            .mapToObj(
+                pair -> {
+                  String dropout = dropouts.get(pair / survivorCount);
+                  String survivor = state.survivors().get(pair % survivorCount);
+                  try {
+                    SecretBytes sharedSecret =
+                        dropoutKeys
+                            .get(pair / survivorCount)
+                            .agree(advertisements.get(survivor).maskingPublicKey());
+                    SecretBytes pairSeed =
+                        RoundTranscript.pairKey(
+                            sharedSecret,
+                            state.sessionId(),
+                            RoundTranscript.PURPOSE_MASK,
+                            survivor,
+                            dropout);
+                    // The survivor added pairwiseSign(survivor, dropout) * mask; remove it.
+                    return (Object)
+                        new UnmaskPlan.Removal(
+                            pairSeed, -RoundTranscript.pairwiseSign(survivor, dropout));
+                  } catch (GeneralSecurityException e) {
+                    return survivor
+                        + "'s masking key does not agree with "
+                        + dropout
+                        + "'s: "
+                        + e.getMessage();
+                  }
+                })
+            .toList();
+    for (Object pairMask : pairMasks) {
+      if (pairMask instanceof String failure) {
+        return new Aborted(config, Stage.UNMASK, ErrorCode.INVALID_KEY, failure);
       }
+      removals.add((UnmaskPlan.Removal) pairMask);
     }
     Participation participation =
         new Participation(

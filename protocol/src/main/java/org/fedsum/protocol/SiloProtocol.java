@@ -205,34 +205,47 @@ public final class SiloProtocol {
     }
 
     byte[] sessionId = RoundTranscript.sessionId(config, advertisements);
+    // Two X25519 agreements per peer dominate this stage at scale; they are independent, so they
+    // run on all cores, and any failure is reported for the first such peer in roster order.
+    List<Object> agreed =
+        advertisements.parallelStream()
+            .filter(peer -> !peer.siloId().equals(me))
+            .map(
+                peer -> {
+                  try {
+                    return (Object)
+                        new SecretBytes[] {
+                          RoundTranscript.pairKey(
+                              state.shareEncryptionKeyPair().agree(peer.shareEncryptionPublicKey()),
+                              sessionId,
+                              RoundTranscript.PURPOSE_SHARE_ENCRYPTION,
+                              me,
+                              peer.siloId()),
+                          RoundTranscript.pairKey(
+                              state.maskingKeyPair().agree(peer.maskingPublicKey()),
+                              sessionId,
+                              RoundTranscript.PURPOSE_MASK,
+                              me,
+                              peer.siloId())
+                        };
+                  } catch (GeneralSecurityException e) {
+                    return new Refusal(
+                        ErrorCode.INVALID_KEY,
+                        peer.siloId() + " advertised an unusable key: " + e.getMessage());
+                  }
+                })
+            .toList();
     Map<String, SecretBytes> shareEncryptionKeys = new TreeMap<>();
     Map<String, SecretBytes> pairwiseMaskSeeds = new TreeMap<>();
-    for (AdvertiseKeys peer : advertisements) {
-      if (peer.siloId().equals(me)) {
-        continue;
+    List<AdvertiseKeys> peers =
+        advertisements.stream().filter(peer -> !peer.siloId().equals(me)).toList();
+    for (int i = 0; i < peers.size(); i++) {
+      if (agreed.get(i) instanceof Refusal refusal) {
+        throw refusal;
       }
-      try {
-        shareEncryptionKeys.put(
-            peer.siloId(),
-            RoundTranscript.pairKey(
-                state.shareEncryptionKeyPair().agree(peer.shareEncryptionPublicKey()),
-                sessionId,
-                RoundTranscript.PURPOSE_SHARE_ENCRYPTION,
-                me,
-                peer.siloId()));
-        pairwiseMaskSeeds.put(
-            peer.siloId(),
-            RoundTranscript.pairKey(
-                state.maskingKeyPair().agree(peer.maskingPublicKey()),
-                sessionId,
-                RoundTranscript.PURPOSE_MASK,
-                me,
-                peer.siloId()));
-      } catch (GeneralSecurityException e) {
-        throw new Refusal(
-            ErrorCode.INVALID_KEY,
-            peer.siloId() + " advertised an unusable key: " + e.getMessage());
-      }
+      SecretBytes[] pairKeys = (SecretBytes[]) agreed.get(i);
+      shareEncryptionKeys.put(peers.get(i).siloId(), pairKeys[0]);
+      pairwiseMaskSeeds.put(peers.get(i).siloId(), pairKeys[1]);
     }
 
     SecretBytes selfMaskSeed = SecretBytes.random(32, context.random());

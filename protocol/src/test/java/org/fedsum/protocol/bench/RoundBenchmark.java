@@ -42,6 +42,7 @@ public final class RoundBenchmark {
   public static void main(String[] args) throws Exception {
     int repetitions = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     boolean paper = !Arrays.asList(args).contains("--skip-paper");
+    boolean paperOnly = Arrays.asList(args).contains("--paper-only");
     System.out.printf(
         Locale.ROOT,
         "machine: %d cores, %s, JDK %s%n",
@@ -62,6 +63,9 @@ public final class RoundBenchmark {
         prgCpuBytesPerSecond / 1e9,
         MaskPrg.create(SecretBytes.random(32, new SecureRandom()), 32).implementation());
 
+    if (paperOnly) {
+      repetitions = -1;
+    }
     List<Double> maskNoDrop = new ArrayList<>();
     List<Double> maskDrop = new ArrayList<>();
     List<Double> unmaskNoDrop = new ArrayList<>();
@@ -94,8 +98,37 @@ public final class RoundBenchmark {
         unmaskCpuDrop.add(two.unmaskCpuSeconds);
       }
     }
-    double floor = (n - 1) * 4.0 * m / prgBytesPerSecond;
-    double floorCpu = (n - 1) * 4.0 * m / prgCpuBytesPerSecond;
+    if (!paperOnly) {
+      printSmallFederation(
+          n,
+          m,
+          repetitions,
+          (n - 1) * 4.0 * m / prgBytesPerSecond,
+          (n - 1) * 4.0 * m / prgCpuBytesPerSecond,
+          List.of(maskNoDrop, maskDrop, unmaskNoDrop, unmaskDrop),
+          List.of(maskCpuNoDrop, maskCpuDrop, unmaskCpuNoDrop, unmaskCpuDrop));
+    }
+    if (paper) {
+      printPaperSetting(federation);
+    }
+  }
+
+  private static void printSmallFederation(
+      int n,
+      int m,
+      int repetitions,
+      double floor,
+      double floorCpu,
+      List<List<Double>> wall,
+      List<List<Double>> cpu) {
+    List<Double> maskNoDrop = wall.get(0);
+    List<Double> maskDrop = wall.get(1);
+    List<Double> unmaskNoDrop = wall.get(2);
+    List<Double> unmaskDrop = wall.get(3);
+    List<Double> maskCpuNoDrop = cpu.get(0);
+    List<Double> maskCpuDrop = cpu.get(1);
+    List<Double> unmaskCpuNoDrop = cpu.get(2);
+    List<Double> unmaskCpuDrop = cpu.get(3);
     System.out.printf(
         Locale.ROOT,
         "%nn=%d m=%d b=32, %d repetitions; median [min, max]; wall clock | CPU time%n",
@@ -133,8 +166,10 @@ public final class RoundBenchmark {
         stats(unmaskCpuDrop),
         median(unmaskDrop) / median(unmaskNoDrop),
         median(unmaskCpuDrop) / median(unmaskCpuNoDrop));
+  }
 
-    if (paper) {
+  private static void printPaperSetting(TestFederation federation) throws ProtocolException {
+    {
       int clients = 500;
       int dim = 100_000;
       Map<String, Stage> dropouts = new TreeMap<>();
