@@ -12,6 +12,7 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -221,8 +222,8 @@ public final class RunCoordinator {
         }
         case "stage-closed" -> {
           Stage closed = Stage.valueOf(body.path("stage").asText());
-          if (round == openRound && closed.ordinal() + 1 < Stage.values().length) {
-            openStage = Stage.values()[closed.ordinal() + 1];
+          if (round == openRound) {
+            openStage = stageAfter(closed);
           }
         }
         case "round-finished" -> {
@@ -452,9 +453,7 @@ public final class RunCoordinator {
       throw new ProtocolException(ErrorCode.NOT_READY, round, "no round has started yet");
     }
     throw new ProtocolException(
-        ErrorCode.ROUND_CLOSED,
-        round,
-        "the run is " + phase.name().toLowerCase(java.util.Locale.ROOT));
+        ErrorCode.ROUND_CLOSED, round, "the run is " + phase.name().toLowerCase(Locale.ROOT));
   }
 
   private synchronized void deadlinePassed(RoundRun run, Stage stage) {
@@ -730,6 +729,16 @@ public final class RunCoordinator {
     } catch (IOException e) {
       LOG.log(Level.WARNING, "could not delete " + vector, e);
     }
+  }
+
+  /** The stage a round is in once {@code closed} has closed (UNMASK closes into the finish). */
+  private static Stage stageAfter(Stage closed) {
+    return switch (closed) {
+      case ADVERTISE_KEYS -> Stage.SHARE_KEYS;
+      case SHARE_KEYS -> Stage.MASKED_INPUT;
+      case MASKED_INPUT -> Stage.CONSISTENCY_CHECK;
+      case CONSISTENCY_CHECK, UNMASK -> Stage.UNMASK;
+    };
   }
 
   private static String typeOf(SiloMessage message) {

@@ -1,6 +1,7 @@
 package org.fedsum.aggregator.round;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ public record RunSettings(
       }
       copy.put(stage, deadline);
     }
-    deadlines = java.util.Collections.unmodifiableMap(copy);
+    deadlines = Collections.unmodifiableMap(copy);
     if (encoding.bits() != bits) {
       throw new IllegalArgumentException(
           "bits must equal the encoding's bits " + encoding.bits() + ", not " + bits);

@@ -1,5 +1,6 @@
 package org.fedsum.aggregator.round;
 
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,6 @@ public record RunStatus(
     Objects.requireNonNull(failure, "failure");
     Map<Stage, List<String>> copy = new EnumMap<>(Stage.class);
     participants.forEach((key, value) -> copy.put(key, List.copyOf(value)));
-    participants = java.util.Collections.unmodifiableMap(copy);
+    participants = Collections.unmodifiableMap(copy);
   }
 }
