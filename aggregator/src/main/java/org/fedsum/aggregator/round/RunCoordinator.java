@@ -1,0 +1,778 @@
+package org.fedsum.aggregator.round;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.fedsum.aggregator.store.Checkpoint;
+import org.fedsum.aggregator.store.CheckpointStore;
+import org.fedsum.aggregator.store.JournalFile;
+import org.fedsum.aggregator.store.JournalWriteException;
+import org.fedsum.aggregator.store.SpooledVector;
+import org.fedsum.aggregator.store.VectorSpool;
+import org.fedsum.aggregator.strategy.ServerStrategy;
+import org.fedsum.aggregator.strategy.StrategyState;
+import org.fedsum.protocol.AdvertiseKeys;
+import org.fedsum.protocol.AggregatorAction;
+import org.fedsum.protocol.AggregatorEvent;
+import org.fedsum.protocol.AggregatorMessage;
+import org.fedsum.protocol.AggregatorProtocol;
+import org.fedsum.protocol.AggregatorState;
+import org.fedsum.protocol.AggregatorStep;
+import org.fedsum.protocol.ConsistencySignature;
+import org.fedsum.protocol.EncryptedShares;
+import org.fedsum.protocol.ErrorCode;
+import org.fedsum.protocol.MaskedInput;
+import org.fedsum.protocol.Participation;
+import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.RoundConfig;
+import org.fedsum.protocol.SiloMessage;
+import org.fedsum.protocol.Stage;
+import org.fedsum.protocol.UnmaskShares;
+import org.fedsum.protocol.WordVector;
+import org.fedsum.protocol.codec.JsonMessageCodec;
+import org.fedsum.protocol.encoding.DecodedUpdate;
+import org.fedsum.protocol.encoding.UpdateDecoder;
+
+/**
+ * Runs the rounds of one federation run: feeds {@link AggregatorProtocol} with the silos' messages
+ * and the stage deadlines, carries out its actions, and when a round finishes unmasks and decodes
+ * the sum, applies the server strategy, checkpoints the model and starts the next round.
+ *
+ * <p><b>Threads.</b> Every state change happens under this object's monitor, so the operations may
+ * be called from any thread; each waits for its journal records to be fsync'd, so call them from
+ * worker threads, not an event loop. Blocking work that needs no state (adding a spooled vector
+ * into the running sum, unmasking, decoding, the strategy step, the checkpoint) runs on the
+ * injected {@link Executor}, one task after another per round, outside the monitor.
+ *
+ * <p><b>Journal.</b> Every state change is journaled before it takes effect: {@code round-started}
+ * (the public round parameters), {@code message-accepted} (type, silo, stage and SHA-256 of the
+ * message's wire encoding, or of the masked vector's words; never the message itself), {@code
+ * stage-closed} (the participants), {@code round-finished} (participation per stage, dropouts per
+ * stage, the new model's SHA-256), {@code round-aborted} (stage, reason code, detail), and {@code
+ * run-completed} or {@code run-stopped}. No share, seed, key or vector is ever journaled. Refused
+ * submissions change no state and are not journaled.
+ *
+ * <p><b>Round policy.</b> Round numbers start at 1 and are never reused: an aborted round keeps the
+ * model and the next round gets the next number (silos bind their keys to the number). The run
+ * completes when {@link RunSettings#rounds()} rounds have finished, and stops after {@link
+ * RunSettings#maxConsecutiveAborts()} aborted rounds in a row.
+ *
+ * <p><b>Recovery.</b> {@link #resume} rebuilds the counters from the journal and the model from the
+ * checkpoint of the last finished round. A round that was interrupted is closed with {@code
+ * round-aborted}, reason {@value #REASON_RESTARTED}: resuming mid-stage is not supported, because
+ * the spooled vectors and the protocol state (the silos' advertised keys and shares) were never
+ * durable. Finished rounds are never redone.
+ *
+ * <p>A failed journal append ({@link JournalWriteException}) leaves the run {@link
+ * RunStatus.Phase#FAILED}: the aggregator must restart and recover from its data directory.
+ */
+public final class RunCoordinator {
+  /** The {@code round-aborted} reason of a round interrupted by a restart. */
+  public static final String REASON_RESTARTED = "AGGREGATOR_RESTARTED";
+
+  /** The {@code round-aborted} reason when unmasking, decoding or checkpointing failed. */
+  public static final String REASON_AGGREGATION_FAILED = "AGGREGATION_FAILED";
+
+  private static final Logger LOG = Logger.getLogger(RunCoordinator.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RunSettings settings;
+  private final ServerStrategy strategy;
+  private final JournalFile journal;
+  private final CheckpointStore checkpoints;
+  private final VectorSpool spool;
+  private final Scheduler scheduler;
+  private final Executor executor;
+  private final Clock clock;
+
+  // Guarded by this.
+  private RunStatus.Phase phase = RunStatus.Phase.IDLE;
+  private long lastStartedRound;
+  private int roundsFinished;
+  private int roundsAborted;
+  private int consecutiveAborts;
+  private String lastModelSha256;
+  private String failure;
+  private double[] model;
+  private StrategyState strategyState;
+  private RoundRun current;
+
+  /** One round in progress: the protocol state and what the coordinator keeps beside it. */
+  private static final class RoundRun {
+    final RoundConfig config;
+    AggregatorState state;
+    final int[] sum;
+    final Map<String, List<AggregatorMessage>> outbox = new TreeMap<>();
+    final Map<Stage, SortedSet<String>> participants = new EnumMap<>(Stage.class);
+    Scheduler.Cancellable deadline;
+    // The round's blocking work, chained so that it runs in order: additions, then the finish.
+    CompletableFuture<Void> blockingWork = CompletableFuture.completedFuture(null);
+    // Written by executor tasks in chain order, read by the finish task at its end.
+    volatile String sumFailure;
+
+    RoundRun(RoundConfig config) {
+      this.config = config;
+      this.state = AggregatorProtocol.start(config);
+      this.sum = new int[config.vectorLength()];
+    }
+  }
+
+  private RunCoordinator(
+      RunSettings settings,
+      JournalFile journal,
+      CheckpointStore checkpoints,
+      VectorSpool spool,
+      Scheduler scheduler,
+      Executor executor,
+      Clock clock) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.strategy = settings.strategy().strategy();
+    this.journal = Objects.requireNonNull(journal, "journal");
+    this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+    this.spool = Objects.requireNonNull(spool, "spool");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.executor = Objects.requireNonNull(executor, "executor");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Opens the run that {@code journal} records, or a new one if it records no round: counters come
+   * from the journal, the model from the checkpoint of the last finished round (checked against the
+   * SHA-256 journaled with it) or else {@code initialModel}, and an interrupted round is closed
+   * with {@code round-aborted} (see the class comment). No round is started: call {@link
+   * #startRound()}.
+   *
+   * @param initialModel the model before the first round, {@link RunSettings#dimension()} values
+   *     (copied, and rounded to float32 as checkpoints hold it)
+   * @throws IOException if the journal or the checkpoint cannot be read or written, or the
+   *     checkpoint does not match the journal
+   * @throws IllegalArgumentException if the journal belongs to another federation, or the model has
+   *     the wrong dimension
+   */
+  public static RunCoordinator resume(
+      RunSettings settings,
+      double[] initialModel,
+      JournalFile journal,
+      CheckpointStore checkpoints,
+      VectorSpool spool,
+      Scheduler scheduler,
+      Executor executor,
+      Clock clock)
+      throws IOException {
+    RunCoordinator coordinator =
+        new RunCoordinator(settings, journal, checkpoints, spool, scheduler, executor, clock);
+    if (initialModel.length != settings.dimension()) {
+      throw new IllegalArgumentException(
+          "initialModel must have the encoding's dimension "
+              + settings.dimension()
+              + ", not "
+              + initialModel.length);
+    }
+    synchronized (coordinator) {
+      coordinator.recover(initialModel.clone());
+    }
+    return coordinator;
+  }
+
+  private void recover(double[] initialModel) throws IOException {
+    long openRound = -1;
+    Stage openStage = Stage.ADVERTISE_KEYS;
+    long lastFinishedRound = -1;
+    long strategySteps = 0;
+    boolean runEnded = false;
+    for (String line : journal.readLines()) {
+      JsonNode record = JSON.readTree(line);
+      String type = record.path("type").asText();
+      JsonNode body = record.path("body");
+      long round = body.path("round").asLong(-1);
+      switch (type) {
+        case "round-started" -> {
+          String federation = body.path("federationId").asText();
+          if (!federation.equals(settings.federationId())) {
+            throw new IllegalArgumentException(
+                "the journal records federation '"
+                    + federation
+                    + "', the settings name '"
+                    + settings.federationId()
+                    + "'");
+          }
+          lastStartedRound = Math.max(lastStartedRound, round);
+          openRound = round;
+          openStage = Stage.ADVERTISE_KEYS;
+        }
+        case "stage-closed" -> {
+          Stage closed = Stage.valueOf(body.path("stage").asText());
+          if (round == openRound) {
+            openStage = stageAfter(closed);
+          }
+        }
+        case "round-finished" -> {
+          roundsFinished++;
+          consecutiveAborts = 0;
+          lastFinishedRound = round;
+          lastModelSha256 = body.path("modelSha256").asText();
+          strategySteps = body.path("strategySteps").asLong();
+          openRound = round == openRound ? -1 : openRound;
+        }
+        case "round-aborted" -> {
+          roundsAborted++;
+          consecutiveAborts++;
+          openRound = round == openRound ? -1 : openRound;
+        }
+        case "run-completed", "run-stopped" -> runEnded = true;
+        default -> {
+          // journal-opened, message-accepted: nothing to rebuild from them.
+        }
+      }
+    }
+    if (lastFinishedRound >= 0) {
+      Checkpoint checkpoint = checkpoints.load(lastFinishedRound);
+      String hash = ModelCheckpoints.sha256(checkpoint.model());
+      if (!hash.equals(lastModelSha256)) {
+        throw new IOException(
+            "the checkpoint of round "
+                + lastFinishedRound
+                + " has SHA-256 "
+                + hash
+                + ", the journal recorded "
+                + lastModelSha256);
+      }
+      model = ModelCheckpoints.widen(checkpoint.model());
+      strategyState =
+          ModelCheckpoints.restoreState(
+              strategy, strategySteps, checkpoint.optimizerState(), settings.dimension());
+    } else {
+      model = initialModel;
+      ModelCheckpoints.roundToFloat(model);
+      strategyState =
+          ModelCheckpoints.restoreState(
+              strategy,
+              0,
+              ModelCheckpoints.moments(strategy.initialState(settings.dimension())),
+              settings.dimension());
+    }
+    if (openRound >= 0) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("round", openRound);
+      body.put("stage", openStage.name());
+      body.put("reason", REASON_RESTARTED);
+      body.put("detail", "aggregator restarted; resuming mid-round is not supported");
+      append("round-aborted", body);
+      roundsAborted++;
+      consecutiveAborts++;
+    }
+    if (roundsFinished >= settings.rounds()) {
+      phase = RunStatus.Phase.COMPLETED;
+    } else if (consecutiveAborts >= settings.maxConsecutiveAborts()) {
+      phase = RunStatus.Phase.STOPPED;
+    }
+    if (!runEnded && phase != RunStatus.Phase.IDLE) {
+      append(phase == RunStatus.Phase.COMPLETED ? "run-completed" : "run-stopped", runEndBody());
+    }
+  }
+
+  /**
+   * Starts the next round: journals {@code round-started} and schedules the {@code ADVERTISE_KEYS}
+   * deadline. Later rounds start by themselves when one closes.
+   *
+   * @throws IllegalStateException if a round is in progress or the run is over
+   * @throws IOException if the journal append failed (the round did not start)
+   */
+  public synchronized void startRound() throws IOException {
+    if (phase != RunStatus.Phase.IDLE) {
+      throw new IllegalStateException("cannot start a round while the run is " + phase);
+    }
+    openNextRound();
+  }
+
+  private void openNextRound() throws IOException {
+    RoundConfig config = settings.roundConfig(lastStartedRound + 1);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", config.round());
+    body.put("federationId", config.federationId());
+    body.put("protocolVersion", config.protocolVersion());
+    body.put("roster", config.roster());
+    body.put("threshold", config.threshold());
+    body.put("minSurvivors", config.minSurvivors());
+    body.put("bits", config.bits());
+    body.put("vectorLength", config.vectorLength());
+    body.put("securityModel", config.securityModel().name());
+    body.put("assumedColluders", config.assumedColluders());
+    Map<String, Object> deadlines = new LinkedHashMap<>();
+    settings.deadlines().forEach((stage, delay) -> deadlines.put(stage.name(), delay.toMillis()));
+    body.put("deadlineMillis", deadlines);
+    append("round-started", body);
+    lastStartedRound = config.round();
+    current = new RoundRun(config);
+    phase = RunStatus.Phase.COLLECTING;
+    scheduleDeadline(current);
+  }
+
+  /**
+   * Takes a control message from {@code siloId}, as the transport authenticated it.
+   *
+   * @throws ProtocolException if the message is refused (its code says why); nothing changed
+   * @throws IOException if journaling failed; the run is then {@link RunStatus.Phase#FAILED} or, if
+   *     the failure came before the message was recorded, unchanged
+   */
+  public synchronized void submit(String siloId, SiloMessage message)
+      throws ProtocolException, IOException {
+    Objects.requireNonNull(siloId, "siloId");
+    Objects.requireNonNull(message, "message");
+    if (!message.siloId().equals(siloId)) {
+      throw new ProtocolException(
+          ErrorCode.MALFORMED_MESSAGE,
+          message.round(),
+          "the message names sender "
+              + message.siloId()
+              + ", the transport authenticated "
+              + siloId);
+    }
+    RoundRun run = openRound(message.round());
+    AggregatorStep step =
+        AggregatorProtocol.apply(run.state, new AggregatorEvent.Received(message));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", message.round());
+    body.put("silo", siloId);
+    body.put("stage", message.stage().name());
+    body.put("type", typeOf(message));
+    body.put("sha256", digest(message));
+    append("message-accepted", body);
+    run.participants.computeIfAbsent(message.stage(), stage -> new TreeSet<>()).add(siloId);
+    commit(run, step, "all-answered");
+  }
+
+  /**
+   * Takes {@code siloId}'s masked vector for {@code round}, spooled and checked (length, SHA-256,
+   * word range) by the store. If the protocol accepts it, it is added into the round's running sum
+   * on the executor and its spool file deleted; if refused, the spool file is deleted at once.
+   *
+   * @throws ProtocolException if the submission is refused (wrong round or stage, duplicate, not a
+   *     participant, wrong length); nothing changed
+   * @throws IOException as for {@link #submit}
+   * @throws IllegalArgumentException if the spooled vector is not {@code siloId}'s for {@code
+   *     round}
+   */
+  public void submitMaskedVector(String siloId, long round, SpooledVector vector)
+      throws ProtocolException, IOException {
+    if (!vector.siloId().equals(siloId) || vector.round() != round) {
+      throw new IllegalArgumentException(
+          "the spooled vector is " + vector.siloId() + "'s for round " + vector.round());
+    }
+    boolean accepted = false;
+    try {
+      submit(siloId, new MaskedInput(siloId, round, new SpooledMaskedVector(vector)));
+      accepted = true;
+    } finally {
+      if (!accepted) {
+        deleteQuietly(vector);
+      }
+    }
+  }
+
+  /**
+   * The current round's parameters and the messages queued for {@code siloId} in it, drained: each
+   * message is returned by one poll only.
+   *
+   * @throws ProtocolException {@code UNKNOWN_SILO} if the silo is not in the roster
+   */
+  public synchronized SiloTask poll(String siloId) throws ProtocolException {
+    if (!settings.roster().contains(siloId)) {
+      throw new ProtocolException(
+          ErrorCode.UNKNOWN_SILO, lastStartedRound, "'" + siloId + "' is not in the roster");
+    }
+    boolean over =
+        phase == RunStatus.Phase.COMPLETED
+            || phase == RunStatus.Phase.STOPPED
+            || phase == RunStatus.Phase.FAILED;
+    if (current == null) {
+      return new SiloTask(Optional.empty(), List.of(), over);
+    }
+    List<AggregatorMessage> queued = current.outbox.remove(siloId);
+    return new SiloTask(Optional.of(current.config), queued == null ? List.of() : queued, over);
+  }
+
+  /** A snapshot of the run. */
+  public synchronized RunStatus status() {
+    Map<Stage, List<String>> participants = new EnumMap<>(Stage.class);
+    Optional<Stage> stage = Optional.empty();
+    if (current != null) {
+      current.participants.forEach((key, value) -> participants.put(key, List.copyOf(value)));
+      if (!current.state.terminal()) {
+        stage = Optional.of(current.state.stage());
+      }
+    }
+    return new RunStatus(
+        phase,
+        lastStartedRound == 0 ? -1 : lastStartedRound,
+        stage,
+        participants,
+        roundsFinished,
+        roundsAborted,
+        consecutiveAborts,
+        Optional.ofNullable(lastModelSha256),
+        Optional.ofNullable(failure));
+  }
+
+  /** A copy of the global model: after the last finished round, or the initial model. */
+  public synchronized double[] globalModel() {
+    return model.clone();
+  }
+
+  /** The settings of this run. */
+  public RunSettings settings() {
+    return settings;
+  }
+
+  /** The round a message for {@code round} may go to, or the reason it may not. */
+  private RoundRun openRound(long round) throws ProtocolException {
+    if (current != null) {
+      return current;
+    }
+    if (phase == RunStatus.Phase.IDLE) {
+      throw new ProtocolException(ErrorCode.NOT_READY, round, "no round has started yet");
+    }
+    throw new ProtocolException(
+        ErrorCode.ROUND_CLOSED, round, "the run is " + phase.name().toLowerCase(Locale.ROOT));
+  }
+
+  private synchronized void deadlinePassed(RoundRun run, Stage stage) {
+    if (run != current || run.state.terminal() || run.state.stage() != stage) {
+      return;
+    }
+    try {
+      commit(
+          run,
+          AggregatorProtocol.apply(run.state, new AggregatorEvent.DeadlinePassed(stage)),
+          "deadline");
+    } catch (ProtocolException e) {
+      throw new IllegalStateException("bug: the deadline of the open stage was refused", e);
+    } catch (IOException e) {
+      fail(e);
+    }
+  }
+
+  /** Applies an accepted step: new state, actions, and the journal records of a closed stage. */
+  private void commit(RoundRun run, AggregatorStep step, String closedBy) throws IOException {
+    AggregatorState before = run.state;
+    run.state = step.state();
+    for (AggregatorAction action : step.actions()) {
+      if (action instanceof AggregatorAction.Send send) {
+        run.outbox.computeIfAbsent(send.siloId(), silo -> new ArrayList<>()).add(send.message());
+      } else if (action instanceof AggregatorAction.CountMaskedInput count) {
+        addIntoSum(run, count);
+      }
+    }
+    AggregatorState after = step.state();
+    if (after.stage() == before.stage() && !after.terminal()) {
+      return;
+    }
+    if (run.deadline != null) {
+      run.deadline.cancel();
+      run.deadline = null;
+    }
+    try {
+      if (!(after instanceof AggregatorState.Aborted)) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("round", run.config.round());
+        body.put("stage", before.stage().name());
+        body.put("participants", List.copyOf(participantsOf(run, before.stage())));
+        body.put("closedBy", closedBy);
+        append("stage-closed", body);
+      }
+      if (after instanceof AggregatorState.Aborted aborted) {
+        abortRound(run, aborted.stage(), aborted.reason().name(), aborted.detail());
+      } else if (after instanceof AggregatorState.Finished finished) {
+        phase = RunStatus.Phase.FINISHING;
+        run.blockingWork =
+            run.blockingWork.thenRunAsync(() -> finishRound(run, finished), executor);
+      } else {
+        scheduleDeadline(run);
+      }
+    } catch (IOException e) {
+      fail(e);
+      throw e;
+    }
+  }
+
+  private static SortedSet<String> participantsOf(RoundRun run, Stage stage) {
+    return run.participants.getOrDefault(stage, new TreeSet<>());
+  }
+
+  private void scheduleDeadline(RoundRun run) {
+    Stage stage = run.state.stage();
+    run.deadline =
+        scheduler.schedule(settings.deadlines().get(stage), () -> deadlinePassed(run, stage));
+  }
+
+  private void addIntoSum(RoundRun run, AggregatorAction.CountMaskedInput count) {
+    run.blockingWork =
+        run.blockingWork.thenRunAsync(
+            () -> {
+              if (count.vector() instanceof SpooledMaskedVector spooled) {
+                try {
+                  spooled.spooled().addTo(run.sum);
+                } catch (IOException | RuntimeException e) {
+                  run.sumFailure = "adding " + count.siloId() + "'s vector failed: " + e;
+                }
+                deleteQuietly(spooled.spooled());
+              } else if (count.vector() instanceof WordVector words) {
+                int[] values = words.words();
+                for (int i = 0; i < values.length; i++) {
+                  run.sum[i] += values[i];
+                }
+              } else {
+                run.sumFailure = "bug: a masked vector of " + count.vector().getClass();
+              }
+            },
+            executor);
+  }
+
+  /** Unmasks, decodes, steps the strategy and checkpoints: on the executor, outside the lock. */
+  private void finishRound(RoundRun run, AggregatorState.Finished finished) {
+    long round = run.config.round();
+    try {
+      if (run.sumFailure != null) {
+        throw new IOException(run.sumFailure);
+      }
+      finished.unmaskPlan().applyInParallel(run.sum);
+      DecodedUpdate decoded =
+          UpdateDecoder.create(settings.encoding()).decode(run.sum, finished.survivors().size());
+      double[] startModel;
+      StrategyState startState;
+      synchronized (this) {
+        startModel = model.clone();
+        startState = strategyState;
+      }
+      var step = strategy.apply(startModel, decoded.average(), startState);
+      double[] nextModel = step.nextModel();
+      float[] floats = ModelCheckpoints.roundToFloat(nextModel);
+      StrategyState nextState =
+          ModelCheckpoints.restoreState(
+              strategy,
+              step.nextState().steps(),
+              ModelCheckpoints.moments(step.nextState()),
+              settings.dimension());
+      checkpoints.write(ModelCheckpoints.checkpoint(round, nextModel, nextState));
+      String hash = ModelCheckpoints.sha256(floats);
+      synchronized (this) {
+        append("round-finished", finishedBody(run, finished, decoded, hash, nextState.steps()));
+        model = nextModel;
+        strategyState = nextState;
+        lastModelSha256 = hash;
+        roundsFinished++;
+        consecutiveAborts = 0;
+        closeRound(run);
+        continueRun();
+      }
+    } catch (JournalWriteException e) {
+      fail(e);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "round " + round + " could not be aggregated", e);
+      synchronized (this) {
+        try {
+          abortRound(run, Stage.UNMASK, REASON_AGGREGATION_FAILED, String.valueOf(e.getMessage()));
+        } catch (IOException journalFailure) {
+          fail(journalFailure);
+        }
+      }
+    }
+  }
+
+  private Map<String, Object> finishedBody(
+      RoundRun run,
+      AggregatorState.Finished finished,
+      DecodedUpdate decoded,
+      String modelHash,
+      long steps) {
+    Participation participation = finished.participation();
+    Map<String, Object> stages = new LinkedHashMap<>();
+    stages.put(Stage.ADVERTISE_KEYS.name(), participation.advertised());
+    stages.put(Stage.SHARE_KEYS.name(), participation.shared());
+    stages.put(Stage.MASKED_INPUT.name(), participation.maskedInput());
+    stages.put(Stage.CONSISTENCY_CHECK.name(), participation.signed());
+    stages.put(Stage.UNMASK.name(), participation.unmasked());
+    Map<String, Object> dropouts = new LinkedHashMap<>();
+    dropouts.put(
+        Stage.ADVERTISE_KEYS.name(), minus(run.config.roster(), participation.advertised()));
+    dropouts.put(
+        Stage.SHARE_KEYS.name(), minus(participation.advertised(), participation.shared()));
+    dropouts.put(
+        Stage.MASKED_INPUT.name(), minus(participation.shared(), participation.maskedInput()));
+    dropouts.put(
+        Stage.CONSISTENCY_CHECK.name(), minus(participation.maskedInput(), participation.signed()));
+    dropouts.put(Stage.UNMASK.name(), minus(participation.signed(), participation.unmasked()));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", run.config.round());
+    body.put("survivors", finished.survivors());
+    body.put("participants", stages);
+    body.put("dropouts", dropouts);
+    body.put("totalWeight", decoded.totalWeight());
+    body.put("outerBandCount", decoded.outerBandCount());
+    // The canonical journal holds integers only: real numbers are written as strings.
+    body.put("noiseStandardDeviation", Double.toString(decoded.noiseStandardDeviation()));
+    body.put("modelSha256", modelHash);
+    body.put("strategy", strategy.name());
+    body.put("strategySteps", steps);
+    return body;
+  }
+
+  private static List<String> minus(List<String> all, List<String> some) {
+    return all.stream().filter(silo -> !some.contains(silo)).toList();
+  }
+
+  /** Journals the abort, keeps the model, and moves the run on. Caller holds the lock. */
+  private void abortRound(RoundRun run, Stage stage, String reason, String detail)
+      throws IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", run.config.round());
+    body.put("stage", stage.name());
+    body.put("reason", reason);
+    body.put("detail", detail);
+    body.put("participants", List.copyOf(participantsOf(run, stage)));
+    append("round-aborted", body);
+    roundsAborted++;
+    consecutiveAborts++;
+    // Additions still queued must not read files the cleanup deletes: clean up after them.
+    run.blockingWork = run.blockingWork.thenRunAsync(() -> deleteSpool(run), executor);
+    closeRound(run);
+    continueRun();
+  }
+
+  private void closeRound(RoundRun run) {
+    if (run.deadline != null) {
+      run.deadline.cancel();
+      run.deadline = null;
+    }
+    if (current == run) {
+      current = null;
+    }
+    if (run.state instanceof AggregatorState.Finished) {
+      deleteSpool(run);
+    }
+  }
+
+  /** After a round closed: complete, stop, or start the next round. Caller holds the lock. */
+  private void continueRun() throws IOException {
+    if (roundsFinished >= settings.rounds()) {
+      phase = RunStatus.Phase.COMPLETED;
+      append("run-completed", runEndBody());
+    } else if (consecutiveAborts >= settings.maxConsecutiveAborts()) {
+      phase = RunStatus.Phase.STOPPED;
+      append("run-stopped", runEndBody());
+    } else {
+      phase = RunStatus.Phase.IDLE;
+      openNextRound();
+    }
+  }
+
+  private Map<String, Object> runEndBody() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("roundsFinished", roundsFinished);
+    body.put("roundsAborted", roundsAborted);
+    body.put("consecutiveAborts", consecutiveAborts);
+    if (lastModelSha256 != null) {
+      body.put("modelSha256", lastModelSha256);
+    }
+    return body;
+  }
+
+  private synchronized void fail(IOException e) {
+    LOG.log(Level.SEVERE, "the run failed; restart the aggregator to recover", e);
+    phase = RunStatus.Phase.FAILED;
+    failure = e.getMessage();
+    if (current != null && current.deadline != null) {
+      current.deadline.cancel();
+    }
+    current = null;
+  }
+
+  private void append(String type, Map<String, Object> body) throws IOException {
+    if (phase == RunStatus.Phase.FAILED) {
+      throw new IOException("the run failed earlier: " + failure);
+    }
+    journal.append(type, body, Instant.now(clock));
+  }
+
+  private void deleteSpool(RoundRun run) {
+    try {
+      spool.deleteRound(run.config.round());
+    } catch (IOException e) {
+      // Harmless: recovery empties the spool.
+      LOG.log(Level.WARNING, "could not delete the spool of round " + run.config.round(), e);
+    }
+  }
+
+  private static void deleteQuietly(SpooledVector vector) {
+    try {
+      vector.delete();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "could not delete " + vector, e);
+    }
+  }
+
+  /** The stage a round is in once {@code closed} has closed (UNMASK closes into the finish). */
+  private static Stage stageAfter(Stage closed) {
+    return switch (closed) {
+      case ADVERTISE_KEYS -> Stage.SHARE_KEYS;
+      case SHARE_KEYS -> Stage.MASKED_INPUT;
+      case MASKED_INPUT -> Stage.CONSISTENCY_CHECK;
+      case CONSISTENCY_CHECK, UNMASK -> Stage.UNMASK;
+    };
+  }
+
+  private static String typeOf(SiloMessage message) {
+    if (message instanceof AdvertiseKeys) {
+      return "advertise-keys";
+    }
+    if (message instanceof EncryptedShares) {
+      return "encrypted-shares";
+    }
+    if (message instanceof MaskedInput) {
+      return "masked-input";
+    }
+    if (message instanceof ConsistencySignature) {
+      return "consistency-signature";
+    }
+    if (message instanceof UnmaskShares) {
+      return "unmask-shares";
+    }
+    throw new IllegalStateException("bug: unknown message " + message.getClass());
+  }
+
+  /**
+   * SHA-256 of the message's wire encoding, or of a masked vector's words: identifies what was
+   * accepted without journaling it.
+   */
+  private static String digest(SiloMessage message) {
+    if (message instanceof MaskedInput input) {
+      return HexFormat.of().formatHex(input.vector().sha256());
+    }
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(JsonMessageCodec.encode(message)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("bug: SHA-256 missing", e);
+    }
+  }
+}
