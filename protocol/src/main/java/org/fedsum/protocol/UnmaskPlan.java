@@ -35,6 +35,12 @@ public final class UnmaskPlan {
    */
   private static final int CACHE_CHUNK_WORDS = 1 << 14;
 
+  /**
+   * Above this many masks, keeping one generator per mask alive (each holds a keystream buffer)
+   * costs more than the cache blocking saves.
+   */
+  private static final int BLOCKED_MASK_LIMIT = 64;
+
   private final int bits;
   private final int vectorLength;
   private final List<Removal> removals;
@@ -80,15 +86,31 @@ public final class UnmaskPlan {
    */
   static void applyMasks(
       List<Removal> masks, int bits, int[] vector, int offset, int length, long firstCoordinate) {
-    List<MaskPrg> generators =
-        masks.stream().map(mask -> MaskPrg.create(mask.seed(), bits)).toList();
-    for (int done = 0; done < length; done += CACHE_CHUNK_WORDS) {
-      int chunk = Math.min(CACHE_CHUNK_WORDS, length - done);
-      for (int i = 0; i < generators.size(); i++) {
-        if (masks.get(i).sign() > 0) {
-          generators.get(i).addTo(vector, offset + done, chunk, firstCoordinate + done);
+    if (masks.size() > BLOCKED_MASK_LIMIT) {
+      // Many masks (a large federation with dropouts): one generator at a time over the whole
+      // range,
+      // which callers keep cache-sized, so only one generator's buffers are alive at once.
+      for (Removal mask : masks) {
+        MaskPrg generator = MaskPrg.create(mask.seed(), bits);
+        if (mask.sign() > 0) {
+          generator.addTo(vector, offset, length, firstCoordinate);
         } else {
-          generators.get(i).subtractFrom(vector, offset + done, chunk, firstCoordinate + done);
+          generator.subtractFrom(vector, offset, length, firstCoordinate);
+        }
+      }
+    } else {
+      // Few masks over a long vector (a silo): every mask per cache-sized block, so the vector is
+      // read from memory once rather than once per mask.
+      List<MaskPrg> generators =
+          masks.stream().map(mask -> MaskPrg.create(mask.seed(), bits)).toList();
+      for (int done = 0; done < length; done += CACHE_CHUNK_WORDS) {
+        int chunk = Math.min(CACHE_CHUNK_WORDS, length - done);
+        for (int i = 0; i < generators.size(); i++) {
+          if (masks.get(i).sign() > 0) {
+            generators.get(i).addTo(vector, offset + done, chunk, firstCoordinate + done);
+          } else {
+            generators.get(i).subtractFrom(vector, offset + done, chunk, firstCoordinate + done);
+          }
         }
       }
     }
@@ -101,15 +123,23 @@ public final class UnmaskPlan {
       throw new IllegalArgumentException(
           "sum has " + sum.length + " coordinates, the round has " + vectorLength);
     }
-    int chunks = (vectorLength + CHUNK_WORDS - 1) / CHUNK_WORDS;
+    // About two chunks per core, so the cores finish together, each between 16K and 64K words.
+    int cores = Runtime.getRuntime().availableProcessors();
+    int chunkWords =
+        Math.max(CACHE_CHUNK_WORDS, Math.min(CHUNK_WORDS, ceilDiv(vectorLength, 2 * cores)));
+    int chunks = ceilDiv(vectorLength, chunkWords);
     IntStream.range(0, chunks)
         .parallel()
         .forEach(
             chunk -> {
-              int start = chunk * CHUNK_WORDS;
-              int length = Math.min(CHUNK_WORDS, vectorLength - start);
+              int start = chunk * chunkWords;
+              int length = Math.min(chunkWords, vectorLength - start);
               applyTo(sum, start, length, start);
             });
+  }
+
+  private static int ceilDiv(int dividend, int divisor) {
+    return (dividend + divisor - 1) / divisor;
   }
 
   /** Reduces words mod {@code 2^bits}; sums are kept mod 2^32, and 2^bits divides 2^32. */
