@@ -11,7 +11,7 @@ import org.fedsum.aggregator.http.ApiRoutes;
 
 /**
  * A running aggregator service: its own Vert.x instance with the {@link AggregatorVerticle}
- * deployed. The entry point for the CLI and for tests, instead of a {@code main}.
+ * deployed. The entry point for the CLI, {@link AggregatorMain} and tests.
  */
 public final class AggregatorServer {
   private final Vertx vertx;
@@ -53,6 +53,11 @@ public final class AggregatorServer {
               }
             });
     return started.future();
+  }
+
+  /** The federation the service serves (its runs, for in-process callers and tests). */
+  public org.fedsum.aggregator.service.Federation federation() {
+    return verticle.federation();
   }
 
   /** The port the service listens on. */

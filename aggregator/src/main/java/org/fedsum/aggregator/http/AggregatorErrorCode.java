@@ -22,6 +22,23 @@ public enum AggregatorErrorCode {
   NOT_FOUND(false),
   /** The path exists but not for this HTTP method. */
   METHOD_NOT_ALLOWED(false),
+  /** No run has this id. */
+  RUN_NOT_FOUND(false),
+  /** A run with this id exists already (run ids are never reused: their journals are records). */
+  RUN_EXISTS(false),
+  /** Another run is active (created, running or paused); stop it or let it complete first. */
+  RUN_ACTIVE(false),
+  /**
+   * The operation does not fit the run's phase: starting a run twice, pausing a paused run,
+   * uploading an initial model after the start, changing a run that is over.
+   */
+  RUN_STATE_CONFLICT(false),
+  /** The run configuration is invalid; the message names the key and the reason. */
+  INVALID_RUN_CONFIG(false),
+  /** An uploaded model has the wrong size or holds a value that is not finite. */
+  INVALID_MODEL(false),
+  /** The request is not well formed: a bad query parameter, content type or path parameter. */
+  BAD_REQUEST(false),
   /**
    * An unexpected failure inside the aggregator; the details are in its log, never in the reply.
    */

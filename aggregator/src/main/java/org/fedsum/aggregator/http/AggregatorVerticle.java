@@ -9,11 +9,16 @@ import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.config.AggregatorConfigException;
+import org.fedsum.aggregator.round.Scheduler;
+import org.fedsum.aggregator.service.Federation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +43,8 @@ public final class AggregatorVerticle extends VerticleBase {
   private CrlReloader crlReloader;
   private HttpServer server;
   private long crlTimer = -1;
+  private ExecutorService roundWork;
+  private Federation federation;
 
   /**
    * @param config a validated configuration ({@link AggregatorConfig#load})
@@ -53,6 +60,7 @@ public final class AggregatorVerticle extends VerticleBase {
   public Future<?> start() {
     return vertx
         .executeBlocking(this::loadTls)
+        .compose(material -> vertx.executeBlocking(() -> openFederation(material)))
         .compose(this::listen)
         .onSuccess(this::watchCrl)
         .onSuccess(this::announce);
@@ -63,7 +71,31 @@ public final class AggregatorVerticle extends VerticleBase {
     if (crlTimer >= 0) {
       vertx.cancelTimer(crlTimer);
     }
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.compose(
+        ignored ->
+            vertx.executeBlocking(
+                () -> {
+                  if (federation != null) {
+                    federation.close();
+                  }
+                  if (roundWork != null) {
+                    roundWork.shutdownNow();
+                  }
+                  return null;
+                }));
+  }
+
+  /**
+   * The federation this server serves.
+   *
+   * @throws IllegalStateException before the verticle has started
+   */
+  public Federation federation() {
+    if (federation == null) {
+      throw new IllegalStateException("the aggregator has not started yet");
+    }
+    return federation;
   }
 
   /**
@@ -80,6 +112,35 @@ public final class AggregatorVerticle extends VerticleBase {
 
   private TlsMaterial loadTls() throws AggregatorConfigException {
     return TlsMaterial.load(config, clock.instant());
+  }
+
+  private TlsMaterial openFederation(TlsMaterial material) throws Exception {
+    // Round work (adding vectors, unmasking, checkpoints) gets its own threads: it is long and
+    // must not starve the worker pool that serves requests.
+    roundWork =
+        Executors.newFixedThreadPool(
+            2,
+            runnable -> {
+              Thread thread = new Thread(runnable, "fedsum-round-work");
+              thread.setDaemon(true);
+              return thread;
+            });
+    federation = Federation.open(config, material.journalOwner(), this::schedule, roundWork, clock);
+    return material;
+  }
+
+  private Scheduler.Cancellable schedule(Duration delay, Runnable task) {
+    long timer =
+        vertx.setTimer(
+            Math.max(1, delay.toMillis()),
+            fired ->
+                vertx.executeBlocking(
+                    () -> {
+                      task.run();
+                      return null;
+                    },
+                    false));
+    return () -> vertx.cancelTimer(timer);
   }
 
   private Future<HttpServer> listen(TlsMaterial material) {
@@ -124,9 +185,23 @@ public final class AggregatorVerticle extends VerticleBase {
                 Set.copyOf(config.roster()),
                 new ConnectionLimiter(limits.maxConnectionsPerSite()),
                 clock));
-    // No file uploads: a body is only ever held in memory, up to the limit.
-    router.route().handler(BodyHandler.create(false).setBodyLimit(limits.maxControlMessageBytes()));
+    // No file uploads: a body is only ever held in memory, up to the limit. The masked vectors and
+    // the initial model are streamed by their own handlers instead.
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(limits.maxControlMessageBytes());
+    router
+        .route()
+        .handler(
+            context -> {
+              if (SiloRoutes.streamsBody(context.request())
+                  || OperatorRoutes.streamsBody(context.request())) {
+                context.next();
+              } else {
+                bodies.handle(context);
+              }
+            });
     new StatusRoutes().mount(router);
+    new SiloRoutes(vertx, federation).mount(router);
+    new OperatorRoutes(vertx, federation, 4L * limits.maxModelParameters()).mount(router);
     routeTables.forEach(table -> table.mount(router));
     router.route().failureHandler(errors);
     ROUTER_ERROR_STATUSES.forEach(status -> router.errorHandler(status, errors));

@@ -17,9 +17,11 @@ import java.util.Set;
 import javax.security.auth.x500.X500Principal;
 import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.config.AggregatorConfigException;
+import org.fedsum.aggregator.store.JournalOwner;
 import org.fedsum.crypto.EcdsaP256SigningKey;
 import org.fedsum.crypto.EcdsaP256VerifyingKey;
 import org.fedsum.crypto.Pem;
+import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.crypto.SiteRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,13 +43,16 @@ final class TlsMaterial {
   private final Buffer certificatePem;
   private final Buffer privateKeyPem;
   private final CrlSnapshot crl;
+  private final JournalOwner journalOwner;
 
   private TlsMaterial(
       X509Certificate caCertificate,
       Buffer caPem,
       Buffer certificatePem,
       Buffer privateKeyPem,
-      CrlSnapshot crl) {
+      CrlSnapshot crl,
+      JournalOwner journalOwner) {
+    this.journalOwner = journalOwner;
     this.caCertificate = caCertificate;
     this.caPem = caPem;
     this.certificatePem = certificatePem;
@@ -103,17 +108,19 @@ final class TlsMaterial {
 
     byte[] certificateBytes = read("tls.certificate", tls.certificate());
     X509Certificate certificate;
+    SiteIdentity identity;
     try {
       certificate = Pem.decodeCertificate(ascii(certificateBytes));
-      crl.trust().verify(certificate, SiteRole.AGGREGATOR, now);
+      identity = crl.trust().verify(certificate, SiteRole.AGGREGATOR, now);
     } catch (GeneralSecurityException e) {
       throw new AggregatorConfigException(
           "tls.certificate", "not a usable aggregator certificate: " + e.getMessage());
     }
 
     byte[] privateKeyBytes = read("tls.privateKey", tls.privateKey());
+    EcdsaP256SigningKey key;
     try {
-      EcdsaP256SigningKey key = EcdsaP256SigningKey.fromPkcs8Pem(ascii(privateKeyBytes));
+      key = EcdsaP256SigningKey.fromPkcs8Pem(ascii(privateKeyBytes));
       if (!key.verifyingKey().equals(EcdsaP256VerifyingKey.fromCertificate(certificate))) {
         throw new AggregatorConfigException(
             "tls.privateKey", "is not the key of the certificate in tls.certificate");
@@ -130,7 +137,13 @@ final class TlsMaterial {
         Buffer.buffer(caBytes),
         Buffer.buffer(certificateBytes),
         Buffer.buffer(privateKeyBytes),
-        crl);
+        crl,
+        new JournalOwner(config.federationId(), identity, certificate, key));
+  }
+
+  /** The aggregator's journal signer: its certificate and key. */
+  JournalOwner journalOwner() {
+    return journalOwner;
   }
 
   X509Certificate caCertificate() {

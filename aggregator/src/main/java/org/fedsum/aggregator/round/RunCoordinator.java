@@ -27,6 +27,7 @@ import org.fedsum.aggregator.store.Checkpoint;
 import org.fedsum.aggregator.store.CheckpointStore;
 import org.fedsum.aggregator.store.JournalFile;
 import org.fedsum.aggregator.store.JournalWriteException;
+import org.fedsum.aggregator.store.SpoolWriter;
 import org.fedsum.aggregator.store.SpooledVector;
 import org.fedsum.aggregator.store.VectorSpool;
 import org.fedsum.aggregator.strategy.ServerStrategy;
@@ -90,6 +91,9 @@ public final class RunCoordinator {
   /** The {@code round-aborted} reason of a round interrupted by a restart. */
   public static final String REASON_RESTARTED = "AGGREGATOR_RESTARTED";
 
+  /** The {@code round-aborted} reason of a round stopped by an operator. */
+  public static final String REASON_OPERATOR_STOPPED = "OPERATOR_STOPPED";
+
   /** The {@code round-aborted} reason when unmasking, decoding or checkpointing failed. */
   public static final String REASON_AGGREGATION_FAILED = "AGGREGATION_FAILED";
 
@@ -115,14 +119,22 @@ public final class RunCoordinator {
   private String failure;
   private double[] model;
   private StrategyState strategyState;
+  private String modelSha256;
   private RoundRun current;
+  private boolean pauseRequested;
+  private String stopReason;
+  private Runnable changeListener = () -> {};
 
   /** One round in progress: the protocol state and what the coordinator keeps beside it. */
   private static final class RoundRun {
     final RoundConfig config;
     AggregatorState state;
     final int[] sum;
+    final String startModelSha256;
+    // Never drained: silos read it from a cursor, so a lost reply is recovered by asking again.
     final Map<String, List<AggregatorMessage>> outbox = new TreeMap<>();
+    // The cursor of the draining poll(siloId) convenience.
+    final Map<String, Integer> delivered = new TreeMap<>();
     final Map<Stage, SortedSet<String>> participants = new EnumMap<>(Stage.class);
     Scheduler.Cancellable deadline;
     // The round's blocking work, chained so that it runs in order: additions, then the finish.
@@ -130,8 +142,9 @@ public final class RunCoordinator {
     // Written by executor tasks in chain order, read by the finish task at its end.
     volatile String sumFailure;
 
-    RoundRun(RoundConfig config) {
+    RoundRun(RoundConfig config, String startModelSha256) {
       this.config = config;
+      this.startModelSha256 = startModelSha256;
       this.state = AggregatorProtocol.start(config);
       this.sum = new int[config.vectorLength()];
     }
@@ -239,6 +252,8 @@ public final class RunCoordinator {
           consecutiveAborts++;
           openRound = round == openRound ? -1 : openRound;
         }
+        case "run-paused" -> pauseRequested = true;
+        case "run-resumed" -> pauseRequested = false;
         case "run-completed", "run-stopped" -> runEnded = true;
         default -> {
           // journal-opened, message-accepted: nothing to rebuild from them.
@@ -281,12 +296,16 @@ public final class RunCoordinator {
       roundsAborted++;
       consecutiveAborts++;
     }
+    modelSha256 = ModelCheckpoints.sha256(ModelCheckpoints.roundToFloat(model.clone()));
     if (roundsFinished >= settings.rounds()) {
       phase = RunStatus.Phase.COMPLETED;
-    } else if (consecutiveAborts >= settings.maxConsecutiveAborts()) {
+    } else if (consecutiveAborts >= settings.maxConsecutiveAborts() || runEnded) {
+      // runEnded alone: an operator stopped the run.
       phase = RunStatus.Phase.STOPPED;
+    } else if (pauseRequested && lastStartedRound > 0) {
+      phase = RunStatus.Phase.PAUSED;
     }
-    if (!runEnded && phase != RunStatus.Phase.IDLE) {
+    if (!runEnded && phase != RunStatus.Phase.IDLE && phase != RunStatus.Phase.PAUSED) {
       append(phase == RunStatus.Phase.COMPLETED ? "run-completed" : "run-stopped", runEndBody());
     }
   }
@@ -303,6 +322,91 @@ public final class RunCoordinator {
       throw new IllegalStateException("cannot start a round while the run is " + phase);
     }
     openNextRound();
+  }
+
+  /** Whether a round was ever started: a run created but never started has not. */
+  public synchronized boolean started() {
+    return lastStartedRound > 0;
+  }
+
+  /**
+   * Registers the one listener told of every change a silo's poll could see (a round opened or
+   * closed, a message queued, the run ended). Called with this object's lock held, so it must only
+   * hand the news on (e.g. to an event loop), never block or call back in.
+   */
+  public synchronized void onChange(Runnable listener) {
+    changeListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Pauses the run: the round in progress runs to its end, no further round starts until {@link
+   * #resumeRun()}. Journaled ({@code run-paused}) so that a restarted aggregator stays paused.
+   *
+   * @throws IllegalStateException if the run has not started, is over or already paused
+   * @throws IOException if the journal append failed (nothing changed)
+   */
+  public synchronized void pause() throws IOException {
+    if (lastStartedRound == 0 || over() || pauseRequested) {
+      throw new IllegalStateException(
+          "cannot pause a run that is "
+              + (pauseRequested ? "paused" : phase.name().toLowerCase(Locale.ROOT)));
+    }
+    append("run-paused", Map.of("afterRound", lastStartedRound));
+    pauseRequested = true;
+    if (current == null && phase == RunStatus.Phase.IDLE) {
+      phase = RunStatus.Phase.PAUSED;
+    }
+    changeListener.run();
+  }
+
+  /**
+   * Resumes a paused run ({@code run-resumed}): the next round starts at once if the paused one has
+   * closed, else the run simply goes on after it.
+   *
+   * @throws IllegalStateException if the run is not paused
+   * @throws IOException if the journal append failed (nothing changed)
+   */
+  public synchronized void resumeRun() throws IOException {
+    if (!pauseRequested || over()) {
+      throw new IllegalStateException("the run is not paused");
+    }
+    append("run-resumed", Map.of("afterRound", lastStartedRound));
+    pauseRequested = false;
+    if (phase == RunStatus.Phase.PAUSED) {
+      phase = RunStatus.Phase.IDLE;
+      openNextRound();
+    }
+    changeListener.run();
+  }
+
+  /**
+   * Stops the run for good: the round in progress is aborted with reason {@value
+   * #REASON_OPERATOR_STOPPED} and {@code run-stopped} is journaled. The model stays that of the
+   * last finished round.
+   *
+   * @throws IllegalStateException if the run is already over
+   * @throws IOException if the journal append failed
+   */
+  public synchronized void stop(String detail) throws IOException {
+    Objects.requireNonNull(detail, "detail");
+    if (over()) {
+      throw new IllegalStateException(
+          "the run is already " + phase.name().toLowerCase(Locale.ROOT));
+    }
+    stopReason = detail;
+    if (current != null && !current.state.terminal()) {
+      abortRound(current, current.state.stage(), REASON_OPERATOR_STOPPED, detail);
+    } else if (phase != RunStatus.Phase.FINISHING) {
+      // No round open (idle, paused, never started): stop at once. A round being finished stops
+      // the run when its finish calls continueRun.
+      continueRun();
+    }
+  }
+
+  private boolean over() {
+    return phase == RunStatus.Phase.COMPLETED
+        || phase == RunStatus.Phase.STOPPED
+        || phase == RunStatus.Phase.FAILED;
   }
 
   private void openNextRound() throws IOException {
@@ -323,9 +427,10 @@ public final class RunCoordinator {
     body.put("deadlineMillis", deadlines);
     append("round-started", body);
     lastStartedRound = config.round();
-    current = new RoundRun(config);
+    current = new RoundRun(config, modelSha256);
     phase = RunStatus.Phase.COLLECTING;
     scheduleDeadline(current);
+    changeListener.run();
   }
 
   /**
@@ -363,6 +468,34 @@ public final class RunCoordinator {
   }
 
   /**
+   * Opens the spool for {@code siloId}'s masked vector of {@code round}, refusing at once what the
+   * round cannot take (another round, another stage) so that no byte of a hopeless upload is
+   * written. The frame itself is checked by the writer; {@link #submitMaskedVector} then decides.
+   *
+   * @throws ProtocolException {@code UNKNOWN_SILO}, {@code NOT_READY} or {@code ROUND_CLOSED} (no
+   *     round open), {@code ROUND_MISMATCH}, {@code STAGE_OUT_OF_ORDER}
+   */
+  public synchronized SpoolWriter receiveMaskedVector(String siloId, long round)
+      throws ProtocolException {
+    checkRoster(siloId);
+    RoundRun run = openRound(round);
+    if (run.config.round() != round) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_MISMATCH,
+          round,
+          "the masked vector is for round " + round + ", the open round is " + run.config.round());
+    }
+    if (run.state.terminal() || run.state.stage() != Stage.MASKED_INPUT) {
+      throw new ProtocolException(
+          ErrorCode.STAGE_OUT_OF_ORDER,
+          round,
+          "masked vectors are taken in MASKED_INPUT; the round is "
+              + (run.state.terminal() ? "closing" : "in " + run.state.stage()));
+    }
+    return spool.receive(round, siloId, run.config.bits(), run.config.vectorLength());
+  }
+
+  /**
    * Takes {@code siloId}'s masked vector for {@code round}, spooled and checked (length, SHA-256,
    * word range) by the store. If the protocol accepts it, it is added into the round's running sum
    * on the executor and its spool file deleted; if refused, the spool file is deleted at once.
@@ -391,25 +524,64 @@ public final class RunCoordinator {
   }
 
   /**
-   * The current round's parameters and the messages queued for {@code siloId} in it, drained: each
-   * message is returned by one poll only.
+   * The current round's parameters and the messages queued for {@code siloId} in it that it has not
+   * received through this method before: a draining convenience for tests and in-process callers.
+   * Transports use {@link #poll(String, long, int)}, which survives a lost reply.
    *
    * @throws ProtocolException {@code UNKNOWN_SILO} if the silo is not in the roster
    */
   public synchronized SiloTask poll(String siloId) throws ProtocolException {
+    checkRoster(siloId);
+    if (current == null) {
+      return poll(siloId, -1, 0);
+    }
+    int from = current.delivered.getOrDefault(siloId, 0);
+    SiloTask task = poll(siloId, current.config.round(), from);
+    current.delivered.put(siloId, task.nextCursor());
+    return task;
+  }
+
+  /**
+   * The current round's parameters and the messages queued for {@code siloId} in it from index
+   * {@code after} on (the {@link SiloTask#nextCursor()} of the silo's previous poll of the same
+   * round). Reading changes nothing, so a silo whose reply was lost asks again with the same
+   * cursor. A cursor of another round than the current one reads from the start.
+   *
+   * @throws ProtocolException {@code UNKNOWN_SILO} if the silo is not in the roster
+   * @throws IllegalArgumentException if {@code after} is negative
+   */
+  public synchronized SiloTask poll(String siloId, long round, int after) throws ProtocolException {
+    checkRoster(siloId);
+    if (after < 0) {
+      throw new IllegalArgumentException("after must be >= 0, not " + after);
+    }
+    if (current == null) {
+      return new SiloTask(Optional.empty(), List.of(), 0, Optional.empty(), over());
+    }
+    List<AggregatorMessage> queued = current.outbox.getOrDefault(siloId, List.of());
+    int from = round == current.config.round() ? Math.min(after, queued.size()) : 0;
+    return new SiloTask(
+        Optional.of(current.config),
+        queued.subList(from, queued.size()),
+        queued.size(),
+        Optional.of(current.startModelSha256),
+        over());
+  }
+
+  private void checkRoster(String siloId) throws ProtocolException {
     if (!settings.roster().contains(siloId)) {
       throw new ProtocolException(
           ErrorCode.UNKNOWN_SILO, lastStartedRound, "'" + siloId + "' is not in the roster");
     }
-    boolean over =
-        phase == RunStatus.Phase.COMPLETED
-            || phase == RunStatus.Phase.STOPPED
-            || phase == RunStatus.Phase.FAILED;
-    if (current == null) {
-      return new SiloTask(Optional.empty(), List.of(), over);
-    }
-    List<AggregatorMessage> queued = current.outbox.remove(siloId);
-    return new SiloTask(Optional.of(current.config), queued == null ? List.of() : queued, over);
+  }
+
+  /**
+   * The global model as silos download it (float32, as checkpointed) with its hex SHA-256: the
+   * model the current round started from, or after the last finished round between rounds.
+   */
+  public synchronized GlobalModel globalModelSnapshot() {
+    return new GlobalModel(
+        ModelCheckpoints.roundToFloat(model.clone()), modelSha256, roundsFinished);
   }
 
   /** A snapshot of the run. */
@@ -431,7 +603,8 @@ public final class RunCoordinator {
         roundsAborted,
         consecutiveAborts,
         Optional.ofNullable(lastModelSha256),
-        Optional.ofNullable(failure));
+        Optional.ofNullable(failure),
+        pauseRequested);
   }
 
   /** A copy of the global model: after the last finished round, or the initial model. */
@@ -484,6 +657,9 @@ public final class RunCoordinator {
       }
     }
     AggregatorState after = step.state();
+    if (!step.actions().isEmpty()) {
+      changeListener.run();
+    }
     if (after.stage() == before.stage() && !after.terminal()) {
       return;
     }
@@ -580,6 +756,7 @@ public final class RunCoordinator {
         model = nextModel;
         strategyState = nextState;
         lastModelSha256 = hash;
+        modelSha256 = hash;
         roundsFinished++;
         consecutiveAborts = 0;
         closeRound(run);
@@ -677,13 +854,22 @@ public final class RunCoordinator {
     if (roundsFinished >= settings.rounds()) {
       phase = RunStatus.Phase.COMPLETED;
       append("run-completed", runEndBody());
+    } else if (stopReason != null) {
+      phase = RunStatus.Phase.STOPPED;
+      Map<String, Object> body = runEndBody();
+      body.put("reason", REASON_OPERATOR_STOPPED);
+      body.put("detail", stopReason);
+      append("run-stopped", body);
     } else if (consecutiveAborts >= settings.maxConsecutiveAborts()) {
       phase = RunStatus.Phase.STOPPED;
       append("run-stopped", runEndBody());
+    } else if (pauseRequested) {
+      phase = RunStatus.Phase.PAUSED;
     } else {
       phase = RunStatus.Phase.IDLE;
       openNextRound();
     }
+    changeListener.run();
   }
 
   private Map<String, Object> runEndBody() {
@@ -705,6 +891,7 @@ public final class RunCoordinator {
       current.deadline.cancel();
     }
     current = null;
+    changeListener.run();
   }
 
   private void append(String type, Map<String, Object> body) throws IOException {

@@ -22,6 +22,8 @@ import org.fedsum.protocol.Stage;
  * @param lastModelSha256 hex SHA-256 of the global model as checkpointed (float32, little-endian);
  *     empty before the first finished round
  * @param failure why the run failed, if it did ({@link Phase#FAILED})
+ * @param pauseRequested an operator paused the run: the current round, if any, is its last until
+ *     the run is resumed
  */
 public record RunStatus(
     Phase phase,
@@ -32,7 +34,8 @@ public record RunStatus(
     int roundsAborted,
     int consecutiveAborts,
     Optional<String> lastModelSha256,
-    Optional<String> failure) {
+    Optional<String> failure,
+    boolean pauseRequested) {
 
   /** Where a run is. */
   public enum Phase {
@@ -42,9 +45,11 @@ public record RunStatus(
     COLLECTING,
     /** A round's sum is being unmasked, decoded, applied and checkpointed. */
     FINISHING,
+    /** An operator paused the run: no round is open and none starts until it is resumed. */
+    PAUSED,
     /** The configured number of rounds finished. */
     COMPLETED,
-    /** Too many consecutive rounds aborted. */
+    /** Too many consecutive rounds aborted, or an operator stopped the run. */
     STOPPED,
     /** The journal or the checkpoint store failed; restart the aggregator to recover. */
     FAILED

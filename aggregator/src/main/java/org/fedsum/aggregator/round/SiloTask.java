@@ -11,13 +11,25 @@ import org.fedsum.protocol.RoundConfig;
  * messages the aggregator sent it in that round since its last poll, in order.
  *
  * @param round the current round's parameters; empty between rounds and after the run
- * @param messages the silo's queued messages of that round (drained by the poll)
- * @param runOver true once the run completed or stopped: no further round will start
+ * @param messages the silo's queued messages of that round from the poll's cursor on, in order
+ * @param nextCursor the cursor of the silo's next poll of the same round: how many messages the
+ *     round has queued for the silo so far
+ * @param modelSha256 hex SHA-256 of the global model the round starts from (float32 little-endian,
+ *     as downloaded); empty when no round is open
+ * @param runOver true once the run completed, stopped or failed: no further round will start
  */
 public record SiloTask(
-    Optional<RoundConfig> round, List<AggregatorMessage> messages, boolean runOver) {
+    Optional<RoundConfig> round,
+    List<AggregatorMessage> messages,
+    int nextCursor,
+    Optional<String> modelSha256,
+    boolean runOver) {
   public SiloTask {
     Objects.requireNonNull(round, "round");
+    Objects.requireNonNull(modelSha256, "modelSha256");
     messages = List.copyOf(messages);
+    if (nextCursor < 0) {
+      throw new IllegalArgumentException("nextCursor must be >= 0, not " + nextCursor);
+    }
   }
 }

@@ -1,0 +1,333 @@
+package org.fedsum.aggregator.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.fedsum.aggregator.round.RunCoordinator;
+import org.fedsum.aggregator.round.SiloTask;
+import org.fedsum.aggregator.service.Federation;
+import org.fedsum.aggregator.store.SpoolWriter;
+import org.fedsum.aggregator.store.SpooledVector;
+import org.fedsum.crypto.SiteRole;
+import org.fedsum.protocol.AggregatorMessage;
+import org.fedsum.protocol.ErrorCode;
+import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.SiloMessage;
+import org.fedsum.protocol.codec.JsonMessageCodec;
+import org.fedsum.protocol.codec.RoundConfigCodec;
+
+/**
+ * The silo side of the API (DESIGN.md §6; docs/API.md has the wire formats). Silos only make
+ * outbound requests:
+ *
+ * <ul>
+ *   <li>{@code GET /v1/silo/task?round=R&after=K&waitMillis=W}: long poll for the silo's next task
+ *       (the round's parameters, the run's plan, the model hash, and the messages queued for it
+ *       from cursor {@code K} on). Answers at once when there is something new, else after {@code
+ *       W} milliseconds (at most {@value #MAX_WAIT_MILLIS}) with no messages.
+ *   <li>{@code POST /v1/silo/messages}: one JSON control message.
+ *   <li>{@code PUT /v1/silo/rounds/{round}/masked-input}: the masked vector as a binary frame,
+ *       streamed to the spool as it arrives (never held in memory), checked before it counts.
+ *   <li>{@code GET /v1/silo/model}: the global model, float32 little-endian, streamed.
+ * </ul>
+ *
+ * Blocking work (the coordinator's journal fsyncs, spool writes, the model snapshot) runs on worker
+ * threads; the event loop only moves bytes.
+ */
+final class SiloRoutes implements ApiRoutes {
+  static final long MAX_WAIT_MILLIS = 30_000;
+  static final long DEFAULT_WAIT_MILLIS = 25_000;
+  static final Pattern MASKED_INPUT_PATH =
+      Pattern.compile("/v1/silo/rounds/([0-9]{1,18})/masked-input");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Vertx vertx;
+  private final Federation federation;
+  private final List<Runnable> waiters = new ArrayList<>();
+
+  SiloRoutes(Vertx vertx, Federation federation) {
+    this.vertx = vertx;
+    this.federation = federation;
+    var context = vertx.getOrCreateContext();
+    // Told under the coordinator's lock: only hop to the event loop there.
+    federation.onChange(() -> context.runOnContext(ignored -> wakeWaiters()));
+  }
+
+  /** Whether {@code request} streams its body itself (the body handler must leave it alone). */
+  static boolean streamsBody(HttpServerRequest request) {
+    return request.method() == HttpMethod.PUT
+        && MASKED_INPUT_PATH.matcher(request.path()).matches();
+  }
+
+  @Override
+  public void mount(Router router) {
+    var silo = Access.only(SiteRole.SILO);
+    router.get("/v1/silo/task").handler(silo).handler(this::task);
+    router.post("/v1/silo/messages").handler(silo).handler(this::message);
+    router.putWithRegex(MASKED_INPUT_PATH.pattern()).handler(silo).handler(this::maskedInput);
+    router.get("/v1/silo/model").handler(silo).handler(this::model);
+  }
+
+  private void task(RoutingContext context) {
+    String siloId = Access.identity(context).siteId();
+    long round = QueryParameters.longValue(context, "round", -1, -1, Long.MAX_VALUE);
+    int after = (int) QueryParameters.longValue(context, "after", 0, 0, Integer.MAX_VALUE);
+    long wait =
+        QueryParameters.longValue(context, "waitMillis", DEFAULT_WAIT_MILLIS, 0, MAX_WAIT_MILLIS);
+    long deadline = System.nanoTime() + wait * 1_000_000;
+    answerTask(context, siloId, round, after, deadline);
+  }
+
+  private void answerTask(
+      RoutingContext context, String siloId, long round, int after, long deadline) {
+    if (context.response().closed()) {
+      return;
+    }
+    vertx
+        .executeBlocking(() -> poll(siloId, round, after), false)
+        .onSuccess(
+            polled -> {
+              boolean news =
+                  polled.task == null
+                      || polled.task.runOver()
+                      || !polled.task.messages().isEmpty()
+                      || polled
+                          .task
+                          .round()
+                          .map(config -> config.round() != round)
+                          .orElse(round != -1);
+              long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
+              if (news || remainingMillis <= 0) {
+                reply(context, polled);
+              } else {
+                waitForChange(
+                    context,
+                    remainingMillis,
+                    () -> answerTask(context, siloId, round, after, deadline));
+              }
+            })
+        .onFailure(context::fail);
+  }
+
+  /** Parks the request until the federation changes or the wait is over, whichever comes first. */
+  private void waitForChange(RoutingContext context, long millis, Runnable retry) {
+    Runnable[] waiter = new Runnable[1];
+    long timer =
+        vertx.setTimer(
+            millis,
+            id -> {
+              if (waiters.remove(waiter[0])) {
+                retry.run();
+              }
+            });
+    waiter[0] =
+        () -> {
+          vertx.cancelTimer(timer);
+          retry.run();
+        };
+    waiters.add(waiter[0]);
+    context
+        .response()
+        .closeHandler(
+            closed -> {
+              waiters.remove(waiter[0]);
+              vertx.cancelTimer(timer);
+            });
+  }
+
+  private void wakeWaiters() {
+    List<Runnable> woken = new ArrayList<>(waiters);
+    waiters.clear();
+    woken.forEach(Runnable::run);
+  }
+
+  /** A poll's result: no active run (task null), or the run's plan and the silo's task. */
+  private record Polled(String runId, ObjectNode plan, SiloTask task) {}
+
+  private Polled poll(String siloId, long round, int after) throws ProtocolException {
+    var active = federation.active();
+    if (active.isEmpty()) {
+      return new Polled(null, null, null);
+    }
+    RunCoordinator coordinator = active.get().coordinator();
+    return new Polled(
+        active.get().config().runId(),
+        active.get().config().plan(),
+        coordinator.poll(siloId, round, after));
+  }
+
+  private static void reply(RoutingContext context, Polled polled) {
+    ObjectNode body = JSON.createObjectNode();
+    if (polled.task == null) {
+      body.putNull("runId");
+      body.put("runOver", false);
+      body.putNull("round");
+      body.putNull("plan");
+      body.putNull("modelSha256");
+      body.putArray("messages");
+      body.put("next", 0);
+    } else {
+      SiloTask task = polled.task;
+      body.put("runId", polled.runId);
+      body.put("runOver", task.runOver());
+      if (task.round().isPresent()) {
+        body.set("round", RoundConfigCodec.toJson(task.round().get()));
+        body.set("plan", polled.plan);
+        body.put("modelSha256", task.modelSha256().orElseThrow());
+      } else {
+        body.putNull("round");
+        body.set("plan", polled.plan);
+        body.putNull("modelSha256");
+      }
+      ArrayNode messages = body.putArray("messages");
+      for (AggregatorMessage message : task.messages()) {
+        try {
+          messages.add(JSON.readTree(JsonMessageCodec.encode(message)));
+        } catch (IOException e) {
+          throw new IllegalStateException("bug: the codec wrote invalid JSON", e);
+        }
+      }
+      body.put("next", task.nextCursor());
+    }
+    context
+        .response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(body.toString());
+  }
+
+  private void message(RoutingContext context) {
+    String siloId = Access.identity(context).siteId();
+    byte[] json =
+        context.body().buffer() == null ? new byte[0] : context.body().buffer().getBytes();
+    vertx
+        .executeBlocking(
+            () -> {
+              SiloMessage message = JsonMessageCodec.decodeSiloMessage(json, siloId);
+              coordinator(message.round()).submit(siloId, message);
+              return message.round();
+            },
+            false)
+        .onSuccess(round -> accepted(context, round))
+        .onFailure(context::fail);
+  }
+
+  private void maskedInput(RoutingContext context) {
+    HttpServerRequest request = context.request();
+    // Nothing may arrive before the spool is open: hold the stream until then.
+    request.pause();
+    String siloId = Access.identity(context).siteId();
+    var matcher = MASKED_INPUT_PATH.matcher(request.path());
+    if (!matcher.matches()) {
+      throw new IllegalStateException("bug: routed a path the pattern does not match");
+    }
+    long round;
+    try {
+      round = Long.parseLong(matcher.group(1));
+    } catch (NumberFormatException e) {
+      context.fail(ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the round is not a number"));
+      return;
+    }
+    vertx
+        .executeBlocking(() -> coordinator(round).receiveMaskedVector(siloId, round), false)
+        .compose(writer -> stream(request, writer))
+        .compose(
+            vector ->
+                vertx.executeBlocking(
+                    () -> {
+                      coordinator(round).submitMaskedVector(siloId, round, vector);
+                      return round;
+                    },
+                    false))
+        .onSuccess(accepted -> accepted(context, accepted))
+        .onFailure(context::fail);
+  }
+
+  /**
+   * Writes the request's body into {@code writer} chunk by chunk on a worker thread, the request
+   * paused while a chunk is written, so memory stays one chunk.
+   */
+  private Future<SpooledVector> stream(HttpServerRequest request, SpoolWriter writer) {
+    io.vertx.core.Promise<SpooledVector> done = io.vertx.core.Promise.promise();
+    Future<Void>[] last = new Future[] {Future.succeededFuture()};
+    request.handler(
+        chunk -> {
+          request.pause();
+          last[0] =
+              last[0]
+                  .compose(
+                      ignored ->
+                          vertx.<Void>executeBlocking(
+                              () -> {
+                                writer.write(chunk.getBytes(), 0, chunk.length());
+                                return null;
+                              },
+                              false))
+                  .onSuccess(written -> request.resume())
+                  .onFailure(failure -> fail(done, writer, failure));
+        });
+    request.endHandler(
+        end ->
+            last[0]
+                .compose(ignored -> vertx.executeBlocking(writer::finish, false))
+                .onSuccess(done::tryComplete)
+                .onFailure(failure -> fail(done, writer, failure)));
+    request.exceptionHandler(failure -> fail(done, writer, failure));
+    request.resume();
+    return done.future();
+  }
+
+  private void fail(
+      io.vertx.core.Promise<SpooledVector> done, SpoolWriter writer, Throwable failure) {
+    if (done.tryFail(failure)) {
+      vertx.executeBlocking(
+          () -> {
+            writer.close();
+            return null;
+          },
+          false);
+    }
+  }
+
+  private void model(RoutingContext context) {
+    vertx
+        .executeBlocking(
+            () -> {
+              var active = federation.active();
+              if (active.isEmpty()) {
+                throw new ProtocolException(ErrorCode.NOT_READY, -1, "no run is active");
+              }
+              return active.get().coordinator().globalModelSnapshot();
+            },
+            false)
+        .onSuccess(model -> ModelStream.send(context.response(), model))
+        .onFailure(context::fail);
+  }
+
+  private RunCoordinator coordinator(long round) throws ProtocolException {
+    return federation
+        .active()
+        .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_READY, round, "no run is active"))
+        .coordinator();
+  }
+
+  private static void accepted(RoutingContext context, long round) {
+    HttpServerResponse response = context.response();
+    response
+        .setStatusCode(202)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(JSON.createObjectNode().put("accepted", true).put("round", round).toString());
+  }
+}
