@@ -1,0 +1,320 @@
+package org.fedsum.silo.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import org.fedsum.protocol.AggregatorMessage;
+import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.RoundConfig;
+import org.fedsum.protocol.SiloMessage;
+import org.fedsum.protocol.WordVector;
+import org.fedsum.protocol.codec.JsonMessageCodec;
+import org.fedsum.protocol.codec.RoundConfigCodec;
+import org.fedsum.protocol.codec.VectorFrame;
+
+/**
+ * The silo's side of the aggregator API (docs/API.md): outbound HTTPS only, TLS 1.3 with the silo's
+ * certificate, the aggregator's certificate checked against the federation CA, its host name and
+ * its role (see {@link org.fedsum.crypto.MutualTls}). Blocking calls; safe for concurrent use.
+ *
+ * <p>Every refusal arrives as an {@link AggregatorRefusal} with the aggregator's error code; a
+ * transport failure as an {@link IOException}.
+ */
+public final class AggregatorClient implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  private static final int MAX_JSON_REPLY_BYTES = 64 << 20;
+
+  private final URI base;
+  private final HttpClient http;
+  private final Duration requestTimeout;
+
+  private AggregatorClient(URI base, HttpClient http, Duration requestTimeout) {
+    this.base = base;
+    this.http = http;
+    this.requestTimeout = requestTimeout;
+  }
+
+  /**
+   * A client of the aggregator at {@code base} (e.g. {@code https://aggregator.example:8443}).
+   *
+   * @param tls a client context from {@link org.fedsum.crypto.MutualTls#clientContext}
+   * @param requestTimeout how long one request (other than a long poll's wait) may take
+   */
+  public static AggregatorClient create(URI base, SSLContext tls, Duration requestTimeout) {
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+    if (!"https".equals(base.getScheme())) {
+      throw new IllegalArgumentException("the aggregator URI must be https, not " + base);
+    }
+    SSLParameters parameters = new SSLParameters();
+    parameters.setProtocols(new String[] {"TLSv1.3"});
+    // Host-name verification stays on: the JDK checks the aggregator's certificate names the host.
+    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+    HttpClient http =
+        HttpClient.newBuilder()
+            .sslContext(tls)
+            .sslParameters(parameters)
+            .connectTimeout(CONNECT_TIMEOUT)
+            .version(HttpClient.Version.HTTP_2)
+            .build();
+    return new AggregatorClient(base, http, requestTimeout);
+  }
+
+  /**
+   * Long-polls for the silo's task: returns at once if the aggregator has something new for the
+   * silo past cursor {@code after} of round {@code round} (or another round), else after about
+   * {@code wait}.
+   *
+   * @param round the round the silo is in, or -1 if none
+   */
+  public SiloTask pollTask(long round, int after, Duration wait)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    String query = "?round=" + round + "&after=" + after + "&waitMillis=" + wait.toMillis();
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve("/v1/silo/task" + query))
+            .timeout(requestTimeout.plus(wait))
+            .GET()
+            .build();
+    JsonNode body = json(send(request));
+    try {
+      List<AggregatorMessage> messages = new ArrayList<>();
+      for (JsonNode message : body.path("messages")) {
+        messages.add(JsonMessageCodec.decodeAggregatorMessage(JSON.writeValueAsBytes(message)));
+      }
+      JsonNode roundNode = body.path("round");
+      Optional<RoundConfig> config =
+          roundNode.isObject()
+              ? Optional.of(RoundConfigCodec.fromJson(roundNode))
+              : Optional.empty();
+      return new SiloTask(
+          text(body, "runId"),
+          body.path("runOver").asBoolean(false),
+          config,
+          body.path("plan").isObject() ? Optional.of(body.get("plan")) : Optional.empty(),
+          text(body, "modelSha256"),
+          messages,
+          body.path("next").asInt(0));
+    } catch (ProtocolException e) {
+      throw new IOException(
+          "the aggregator sent a task this silo cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Sends one control message (JSON). */
+  public void send(SiloMessage message)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve("/v1/silo/messages"))
+            .timeout(requestTimeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(JsonMessageCodec.encode(message)))
+            .build();
+    json(send(request));
+  }
+
+  /**
+   * Streams the masked vector of {@code round} as a binary frame: the header (with the words'
+   * SHA-256) then the little-endian words, produced as the connection takes them.
+   */
+  public void sendMaskedVector(long round, int bits, WordVector vector)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    int[] words = vector.words();
+    byte[] header =
+        VectorFrame.encodeHeader(
+            new VectorFrame.Header(bits, round, words.length, vector.sha256()));
+    long length = header.length + 4L * words.length;
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve("/v1/silo/rounds/" + round + "/masked-input"))
+            .timeout(requestTimeout)
+            .header("Content-Type", "application/octet-stream")
+            .PUT(
+                HttpRequest.BodyPublishers.fromPublisher(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new FrameStream(header, words)),
+                    length))
+            .build();
+    json(send(request));
+  }
+
+  /**
+   * Downloads the global model and checks its SHA-256 against the reply's header and, if given,
+   * against {@code expectedSha256} (the round's announced hash).
+   *
+   * @throws IOException if the model is truncated or its hash does not match
+   */
+  public GlobalModelDownload downloadModel(Optional<String> expectedSha256)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve("/v1/silo/model"))
+            .timeout(requestTimeout)
+            .GET()
+            .build();
+    HttpResponse<InputStream> response =
+        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    if (response.statusCode() != 200) {
+      byte[] body;
+      try (InputStream in = response.body()) {
+        body = in.readNBytes(MAX_JSON_REPLY_BYTES);
+      }
+      throw refusal(response.statusCode(), body);
+    }
+    String announced = response.headers().firstValue("X-FedSum-Model-Sha256").orElse("");
+    int rounds =
+        Integer.parseInt(response.headers().firstValue("X-FedSum-Rounds-Finished").orElse("0"));
+    long bytes = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+    if (bytes < 0 || bytes % 4 != 0 || bytes / 4 > Integer.MAX_VALUE) {
+      throw new IOException("the model download has no usable Content-Length: " + bytes);
+    }
+    float[] values = new float[(int) (bytes / 4)];
+    MessageDigest digest = sha256();
+    try (InputStream in = new DigestInputStream(response.body(), digest)) {
+      byte[] chunk = new byte[1 << 16];
+      ByteBuffer pending = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      int index = 0;
+      int read;
+      while ((read = in.read(chunk)) > 0) {
+        for (int i = 0; i < read; i++) {
+          pending.put(chunk[i]);
+          if (!pending.hasRemaining()) {
+            if (index == values.length) {
+              throw new IOException("the model download is longer than its Content-Length");
+            }
+            values[index++] = pending.getFloat(0);
+            pending.clear();
+          }
+        }
+      }
+      if (index != values.length || pending.position() != 0) {
+        throw new IOException(
+            "the model download is truncated: " + index + " of " + values.length + " values");
+      }
+    }
+    String hash = HexFormat.of().formatHex(digest.digest());
+    if (!MessageDigest.isEqual(hash.getBytes(), announced.getBytes())) {
+      throw new IOException(
+          "the downloaded model has SHA-256 " + hash + ", the reply announced " + announced);
+    }
+    if (expectedSha256.isPresent()
+        && !MessageDigest.isEqual(hash.getBytes(), expectedSha256.get().getBytes())) {
+      throw new IOException(
+          "the downloaded model has SHA-256 "
+              + hash
+              + ", the round announced "
+              + expectedSha256.get());
+    }
+    return new GlobalModelDownload(values, hash, rounds);
+  }
+
+  @Override
+  public void close() {
+    // java.net.http.HttpClient gained close() in JDK 21; on 17 its threads end when unreachable.
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static JsonNode json(HttpResponse<byte[]> response)
+      throws IOException, AggregatorRefusal {
+    if (response.statusCode() / 100 != 2) {
+      throw refusal(response.statusCode(), response.body());
+    }
+    return JSON.readTree(response.body());
+  }
+
+  private static AggregatorRefusal refusal(int status, byte[] body) {
+    try {
+      JsonNode error = JSON.readTree(body).path("error");
+      if (error.isObject()) {
+        return new AggregatorRefusal(
+            status,
+            error.path("code").asText("UNKNOWN"),
+            error.path("message").asText(""),
+            error.path("round").isIntegralNumber() ? error.path("round").asLong() : null,
+            error.path("retryable").asBoolean(false));
+      }
+    } catch (IOException e) {
+      // Not the documented error body: reported below.
+    }
+    return new AggregatorRefusal(status, "UNEXPECTED_REPLY", "HTTP " + status, null, status >= 500);
+  }
+
+  private static Optional<String> text(JsonNode body, String field) {
+    JsonNode value = body.path(field);
+    return value.isTextual() ? Optional.of(value.textValue()) : Optional.empty();
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("bug: SHA-256 missing", e);
+    }
+  }
+
+  /** The frame's bytes, produced from the words as they are read: no second copy of the vector. */
+  private static final class FrameStream extends InputStream {
+    private final byte[] header;
+    private final int[] words;
+    private final ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    private int headerPosition;
+    private int nextWord;
+
+    FrameStream(byte[] header, int[] words) {
+      this.header = header;
+      this.words = words;
+      chunk.limit(0);
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) {
+      if (length == 0) {
+        return 0;
+      }
+      if (headerPosition < header.length) {
+        int count = Math.min(length, header.length - headerPosition);
+        System.arraycopy(header, headerPosition, buffer, offset, count);
+        headerPosition += count;
+        return count;
+      }
+      if (!chunk.hasRemaining()) {
+        if (nextWord == words.length) {
+          return -1;
+        }
+        chunk.clear();
+        int count = Math.min(chunk.capacity() / 4, words.length - nextWord);
+        chunk.asIntBuffer().put(words, nextWord, count);
+        chunk.limit(4 * count);
+        nextWord += count;
+      }
+      int count = Math.min(length, chunk.remaining());
+      chunk.get(buffer, offset, count);
+      return count;
+    }
+  }
+}

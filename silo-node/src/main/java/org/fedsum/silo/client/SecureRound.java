@@ -1,0 +1,162 @@
+package org.fedsum.silo.client;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import org.fedsum.protocol.AggregatorMessage;
+import org.fedsum.protocol.MaskedInput;
+import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.RoundConfig;
+import org.fedsum.protocol.SiloContext;
+import org.fedsum.protocol.SiloMessage;
+import org.fedsum.protocol.SiloProtocol;
+import org.fedsum.protocol.SiloState;
+import org.fedsum.protocol.SiloStep;
+import org.fedsum.protocol.Stage;
+import org.fedsum.protocol.WordVector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes part in one round of secure aggregation over an {@link AggregatorClient}: starts the silo's
+ * session of {@link SiloProtocol}, long-polls for the aggregator's messages, feeds them to the
+ * session and sends what it answers (control messages as JSON, the masked vector as a binary
+ * stream). The session decides everything; this class only carries messages.
+ */
+public final class SecureRound {
+  private static final Logger LOG = LoggerFactory.getLogger(SecureRound.class);
+
+  /**
+   * How the silo's part ended.
+   *
+   * @param state the session's last state ({@link SiloState.Finished} when the silo saw the round
+   *     through; {@link SiloState.Aborted} when it refused to go on)
+   * @param closedWithoutSilo the aggregator moved on (finished or aborted the round) before the
+   *     silo's session ended: the silo counts as a dropout
+   * @param refusal the aggregator's refusal that ended the silo's part, if one did
+   */
+  public record Outcome(
+      SiloState state, boolean closedWithoutSilo, Optional<AggregatorRefusal> refusal) {
+    /** Whether the silo's session finished the round. */
+    public boolean finished() {
+      return state instanceof SiloState.Finished;
+    }
+  }
+
+  private final AggregatorClient client;
+  private final SiloContext context;
+  private final Clock clock;
+  private final Duration pollWait;
+  private final Optional<Stage> stopBefore;
+
+  /**
+   * @param pollWait how long one long poll waits
+   * @param stopBefore test and drill hook: the silo goes silent instead of sending its message of
+   *     this stage, as a silo that crashed there would (empty in production)
+   */
+  public SecureRound(
+      AggregatorClient client,
+      SiloContext context,
+      Clock clock,
+      Duration pollWait,
+      Optional<Stage> stopBefore) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.context = Objects.requireNonNull(context, "context");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.pollWait = Objects.requireNonNull(pollWait, "pollWait");
+    this.stopBefore = Objects.requireNonNull(stopBefore, "stopBefore");
+  }
+
+  /**
+   * Plays the silo's part of round {@code config} with {@code input}, the encoded update.
+   *
+   * @throws ProtocolException if the session cannot start (the silo is not in the roster)
+   */
+  public Outcome run(RoundConfig config, WordVector input)
+      throws ProtocolException, IOException, InterruptedException {
+    SiloStep step = SiloProtocol.start(context, config, input);
+    SiloState state = step.state();
+    try {
+      if (!sendAll(config, step)) {
+        return new Outcome(state, false, Optional.empty());
+      }
+    } catch (AggregatorRefusal refusal) {
+      LOG.info(
+          "round {}: the aggregator refused this silo's keys: {}",
+          config.round(),
+          refusal.getMessage());
+      return new Outcome(state, true, Optional.of(refusal));
+    }
+    int cursor = 0;
+    while (!state.terminal()) {
+      SiloTask task;
+      try {
+        task = client.pollTask(config.round(), cursor, pollWait);
+      } catch (AggregatorRefusal refusal) {
+        if (refusal.retryable()) {
+          continue;
+        }
+        return new Outcome(state, true, Optional.of(refusal));
+      }
+      if (task.round().isEmpty() || task.round().get().round() != config.round()) {
+        return new Outcome(state, true, Optional.empty());
+      }
+      cursor = task.next();
+      for (AggregatorMessage message : task.messages()) {
+        try {
+          step = SiloProtocol.apply(context, state, message, clock.instant());
+        } catch (ProtocolException refused) {
+          // The session refused the message and kept its state: log it and go on polling.
+          LOG.warn(
+              "round {}: refused a {} from the aggregator: {}",
+              config.round(),
+              message.getClass().getSimpleName(),
+              refused.getMessage());
+          continue;
+        }
+        state = step.state();
+        if (state instanceof SiloState.Aborted aborted) {
+          LOG.warn(
+              "round {}: this silo stopped at {}: {} {}",
+              config.round(),
+              aborted.stage(),
+              aborted.reason(),
+              aborted.detail());
+          return new Outcome(state, false, Optional.empty());
+        }
+        try {
+          if (!sendAll(config, step)) {
+            return new Outcome(state, false, Optional.empty());
+          }
+        } catch (AggregatorRefusal refusal) {
+          LOG.info("round {}: the aggregator refused: {}", config.round(), refusal.getMessage());
+          return new Outcome(state, true, Optional.of(refusal));
+        }
+      }
+    }
+    return new Outcome(state, false, Optional.empty());
+  }
+
+  /** Sends the step's messages; false if the silo is to go silent (the drill hook). */
+  private boolean sendAll(RoundConfig config, SiloStep step)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    for (SiloMessage message : step.outbound()) {
+      if (stopBefore.isPresent() && stopBefore.get() == message.stage()) {
+        LOG.info("round {}: going silent before {} (drill)", config.round(), message.stage());
+        return false;
+      }
+      if (message instanceof MaskedInput masked) {
+        if (!(masked.vector() instanceof WordVector words)) {
+          throw new IllegalStateException(
+              "bug: the session produced a " + masked.vector().getClass());
+        }
+        client.sendMaskedVector(config.round(), config.bits(), words);
+      } else {
+        client.send(message);
+      }
+    }
+    return true;
+  }
+}
