@@ -1,0 +1,321 @@
+package org.fedsum.silo.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.RoundConfig;
+import org.fedsum.protocol.SiloContext;
+import org.fedsum.protocol.SiloState;
+import org.fedsum.protocol.Stage;
+import org.fedsum.protocol.WordVector;
+import org.fedsum.protocol.codec.EncodingParametersCodec;
+import org.fedsum.protocol.encoding.EncodedUpdate;
+import org.fedsum.protocol.encoding.EncodingParameters;
+import org.fedsum.protocol.encoding.UpdateEncoder;
+import org.fedsum.protocol.privacy.PrivacyAccountant;
+import org.fedsum.protocol.privacy.PrivacyLedger;
+import org.fedsum.protocol.privacy.RoundPrivacy;
+import org.fedsum.silo.client.AggregatorClient;
+import org.fedsum.silo.client.AggregatorRefusal;
+import org.fedsum.silo.client.GlobalModelDownload;
+import org.fedsum.silo.client.SecureRound;
+import org.fedsum.silo.client.SiloTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The silo node's round loop (DESIGN.md §3–§5, §8): wait for a round, check it against the silo's
+ * floor and budget, download the global model and check its hash, train locally, encode the update
+ * (clip, noise, quantize), take part in the secure round, and record what it agreed to, what it
+ * sent (hashes), for whom it revealed shares and what it spent.
+ *
+ * <p>The privacy ledger is rebuilt from the journal's {@code privacy-spent} records at start, so it
+ * survives restarts. A silo killed mid-round starts again at the next round; the aggregator counts
+ * it as a dropout of the interrupted one.
+ */
+public final class SiloNode {
+  private static final Logger LOG = LoggerFactory.getLogger(SiloNode.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private final SiloConfig config;
+  private final AggregatorClient client;
+  private final SiloContext context;
+  private final SiloJournal journal;
+  private final LocalTrainer trainer;
+  private final Clock clock;
+  private final PrivacyPolicy policy;
+  private final SecureRandom random;
+  private final Optional<Stage> stopBefore;
+  private BiConsumer<Long, int[]> encodedUpdateObserver = (round, words) -> {};
+  private PrivacyLedger ledger;
+
+  /**
+   * @param stopBefore drill hook: go silent before this stage's message in every round (empty in
+   *     production)
+   */
+  public SiloNode(
+      SiloConfig config,
+      AggregatorClient client,
+      SiloContext context,
+      SiloJournal journal,
+      LocalTrainer trainer,
+      Clock clock,
+      Optional<Stage> stopBefore)
+      throws IOException {
+    this.config = Objects.requireNonNull(config, "config");
+    this.client = Objects.requireNonNull(client, "client");
+    this.context = Objects.requireNonNull(context, "context");
+    this.journal = Objects.requireNonNull(journal, "journal");
+    this.trainer = Objects.requireNonNull(trainer, "trainer");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.stopBefore = Objects.requireNonNull(stopBefore, "stopBefore");
+    this.policy = new PrivacyPolicy(config.privacy());
+    this.random = new SecureRandom();
+    this.ledger = ledgerFromJournal(journal.lines());
+  }
+
+  /**
+   * Test hook: told each round's encoded (clipped, noised, quantized, unmasked) update before it is
+   * masked. It holds this silo's individual update, which secure aggregation exists to hide: never
+   * set it outside tests.
+   */
+  public void observeEncodedUpdates(BiConsumer<Long, int[]> observer) {
+    this.encodedUpdateObserver = Objects.requireNonNull(observer, "observer");
+  }
+
+  /** The silo's privacy ledger as it stands. */
+  public synchronized PrivacyLedger ledger() {
+    return ledger;
+  }
+
+  /**
+   * Takes part in rounds until the run is over.
+   *
+   * @return how many rounds the silo saw through to the end
+   */
+  public int run() throws IOException, InterruptedException {
+    Duration wait = Duration.ofSeconds(config.aggregator().pollWaitSeconds());
+    long lastRound = -1;
+    int finished = 0;
+    while (true) {
+      SiloTask task;
+      try {
+        task = client.pollTask(lastRound, 0, wait);
+      } catch (AggregatorRefusal refusal) {
+        if (!refusal.retryable()) {
+          throw new IOException(
+              "the aggregator refuses this silo: " + refusal.getMessage(), refusal);
+        }
+        Thread.sleep(1000);
+        continue;
+      } catch (IOException e) {
+        LOG.warn("cannot reach the aggregator ({}); trying again", e.getMessage());
+        Thread.sleep(2000);
+        continue;
+      }
+      if (task.runOver()) {
+        LOG.info("the run is over; this silo saw {} rounds through", finished);
+        return finished;
+      }
+      if (task.round().isEmpty() || task.round().get().round() == lastRound) {
+        continue;
+      }
+      RoundConfig round = task.round().get();
+      lastRound = round.round();
+      try {
+        if (playRound(round, task)) {
+          finished++;
+        }
+      } catch (AggregatorRefusal | ProtocolException e) {
+        LOG.warn("round {}: left the round: {}", round.round(), e.getMessage());
+      } catch (IOException e) {
+        LOG.warn("round {}: lost the aggregator mid-round: {}", round.round(), e.getMessage());
+      }
+    }
+  }
+
+  /** One round; true if the silo's session finished it. */
+  boolean playRound(RoundConfig round, SiloTask task)
+      throws IOException, InterruptedException, AggregatorRefusal, ProtocolException {
+    JsonNode plan = task.plan().orElseThrow(() -> new IOException("the task has no plan"));
+    EncodingParameters encoding = EncodingParametersCodec.fromJson(plan.get("encoding"));
+    if (encoding.bits() != round.bits()
+        || encoding.encodedLength() != round.vectorLength()
+        || encoding.threshold() != round.threshold()) {
+      refuse(round, "the run's encoding does not match the round's parameters");
+      return false;
+    }
+    Optional<String> refusal;
+    synchronized (this) {
+      refusal = policy.refusal(round, encoding, ledger);
+    }
+    if (refusal.isPresent()) {
+      refuse(round, refusal.get());
+      return false;
+    }
+    String modelSha256 = task.modelSha256().orElseThrow(() -> new IOException("no model hash"));
+    Map<String, Object> agreed = new LinkedHashMap<>();
+    agreed.put("round", round.round());
+    agreed.put("runId", plan.path("runId").asText());
+    agreed.put("threshold", round.threshold());
+    agreed.put("minSurvivors", round.minSurvivors());
+    agreed.put("securityModel", round.securityModel().name());
+    agreed.put("bits", round.bits());
+    agreed.put("noiseMultiplier", Double.toString(encoding.noiseMultiplier()));
+    agreed.put("clipNorm", Double.toString(encoding.clipNorm()));
+    agreed.put("modelSha256", modelSha256);
+    journal.append("round-agreed", agreed, clock.instant());
+
+    GlobalModelDownload global = client.downloadModel(Optional.of(modelSha256));
+    LocalTrainer.LocalUpdate update;
+    Map<String, Double> evaluation;
+    try {
+      evaluation = trainer.evaluate(global.values(), plan.get("model"));
+      update =
+          trainer.train(round.round(), global.values(), plan.get("model"), plan.get("training"));
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      refuse(round, "local training failed: " + e.getMessage());
+      return false;
+    }
+    LOG.info("round {}: global model on held-out data {}", round.round(), evaluation);
+    float[] delta = new float[global.values().length];
+    for (int i = 0; i < delta.length; i++) {
+      delta[i] = update.localModel()[i] - global.values()[i];
+    }
+    UpdateEncoder encoder = UpdateEncoder.create(encoding);
+    EncodedUpdate encoded =
+        encoding.weighted()
+            ? encoder.encodeWeighted(
+                delta, Math.max(1, Math.min(update.examples(), encoding.maxWeight())), random)
+            : encoder.encode(delta, random);
+    encodedUpdateObserver.accept(round.round(), encoded.words());
+    WordVector words = WordVector.wrap(encoded.words());
+    Map<String, Object> trained = new LinkedHashMap<>();
+    trained.put("round", round.round());
+    trained.put("examples", update.examples());
+    trained.put("globalModelEvaluation", asStrings(evaluation));
+    trained.put("training", asStrings(update.metrics()));
+    journal.append("local-update", trained, clock.instant());
+
+    SecureRound.Outcome outcome =
+        new SecureRound(
+                client,
+                context,
+                clock,
+                Duration.ofSeconds(config.aggregator().pollWaitSeconds()),
+                stopBefore)
+            .run(round, words);
+    recordOutcome(round, encoding, outcome, HexFormat.of().formatHex(words.sha256()));
+    return outcome.finished();
+  }
+
+  private void recordOutcome(
+      RoundConfig round,
+      EncodingParameters encoding,
+      SecureRound.Outcome outcome,
+      String inputSha256)
+      throws IOException {
+    SiloState state = outcome.state();
+    Stage reached = state.stage();
+    boolean maskedInputSent = reached == Stage.CONSISTENCY_CHECK || reached == Stage.UNMASK;
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", round.round());
+    body.put("finished", outcome.finished());
+    body.put("reachedStage", reached.name());
+    body.put("maskedInputSent", maskedInputSent);
+    body.put("encodedUpdateSha256", inputSha256);
+    if (state instanceof SiloState.Finished done) {
+      body.put("survivors", done.survivors());
+      body.put("selfMaskSharesRevealedFor", done.selfMaskSharesRevealedFor());
+      body.put("maskingKeySharesRevealedFor", done.maskingKeySharesRevealedFor());
+    }
+    if (state instanceof SiloState.Aborted aborted) {
+      body.put("abortReason", aborted.reason().name());
+    }
+    journal.append("round-outcome", body, clock.instant());
+    if (maskedInputSent && encoding.differentialPrivacy()) {
+      // The aggregator may unmask a sum with this silo's input: spend, at the worst case unless the
+      // silo saw the survivors.
+      int survivors =
+          state instanceof SiloState.Finished done ? done.survivors().size() : round.threshold();
+      boolean verified = state instanceof SiloState.Finished;
+      RoundPrivacy spent = PrivacyPolicy.roundPrivacy(round.round(), survivors, encoding);
+      synchronized (this) {
+        ledger = verified ? ledger.recordVerified(spent) : ledger.record(spent);
+      }
+      Map<String, Object> spend = new LinkedHashMap<>();
+      spend.put("round", round.round());
+      spend.put("survivors", survivors);
+      spend.put("survivorsVerified", verified);
+      spend.put("clipNorm", Double.toString(encoding.clipNorm()));
+      spend.put("noiseMultiplier", Double.toString(encoding.noiseMultiplier()));
+      spend.put("gamma", Double.toString(encoding.gamma()));
+      spend.put("threshold", encoding.threshold());
+      spend.put("dimension", encoding.dimension());
+      spend.put(
+          "epsilonSpent",
+          Double.toString(ledger().spent(config.privacy().delta()).enforcedEpsilon()));
+      spend.put("delta", Double.toString(config.privacy().delta()));
+      journal.append("privacy-spent", spend, clock.instant());
+    }
+    LOG.info(
+        "round {}: {} (reached {})",
+        round.round(),
+        outcome.finished() ? "finished" : "left without finishing",
+        reached);
+  }
+
+  private void refuse(RoundConfig round, String reason) throws IOException {
+    LOG.warn("round {}: refused: {}", round.round(), reason);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", round.round());
+    body.put("reason", reason);
+    journal.append("round-refused", body, clock.instant());
+  }
+
+  private static Map<String, Object> asStrings(Map<String, Double> values) {
+    Map<String, Object> strings = new LinkedHashMap<>();
+    values.forEach((key, value) -> strings.put(key, Double.toString(value)));
+    return strings;
+  }
+
+  /** Replays the journal's {@code privacy-spent} records. */
+  static PrivacyLedger ledgerFromJournal(List<String> lines) throws IOException {
+    PrivacyLedger ledger =
+        PrivacyLedger.empty(PrivacyAccountant.create(EncodingParameters.CONDITIONAL_ROUNDING_BETA));
+    for (String line : lines) {
+      JsonNode record = JSON.readTree(line);
+      if (!record.path("type").asText().equals("privacy-spent")) {
+        continue;
+      }
+      JsonNode body = record.path("body");
+      RoundPrivacy round =
+          new RoundPrivacy(
+              body.path("round").asLong(),
+              body.path("survivors").asInt(),
+              Double.parseDouble(body.path("clipNorm").asText()),
+              Double.parseDouble(body.path("noiseMultiplier").asText()),
+              Double.parseDouble(body.path("gamma").asText()),
+              body.path("threshold").asInt(),
+              body.path("dimension").asLong());
+      ledger =
+          body.path("survivorsVerified").asBoolean()
+              ? ledger.recordVerified(round)
+              : ledger.record(round);
+    }
+    return ledger;
+  }
+}
