@@ -1,0 +1,91 @@
+package org.fedsum.silo.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.fedsum.protocol.RoundConfig;
+import org.fedsum.protocol.SecurityModel;
+import org.fedsum.protocol.encoding.EncodingParameters;
+import org.fedsum.protocol.privacy.PrivacyAccountant;
+import org.fedsum.protocol.privacy.PrivacyLedger;
+import org.junit.jupiter.api.Test;
+
+/** The silo's floor and budget decide whether it joins a round. */
+class PrivacyPolicyTest {
+  private static final List<String> ROSTER = List.of("a", "b", "c", "d", "e");
+
+  private static RoundConfig round(long number, int threshold, int minSurvivors) {
+    return new RoundConfig(
+        "fed",
+        number,
+        RoundConfig.PROTOCOL_VERSION,
+        ROSTER,
+        threshold,
+        minSurvivors,
+        32,
+        100,
+        SecurityModel.HONEST_BUT_CURIOUS,
+        0);
+  }
+
+  private static EncodingParameters encoding(double noiseMultiplier, int threshold) {
+    return EncodingParameters.builder()
+        .setDimension(100)
+        .setClipNorm(1)
+        .setNoiseMultiplier(noiseMultiplier)
+        .setThreshold(threshold)
+        .setSilos(5)
+        .setBits(32)
+        .buildChoosingGamma();
+  }
+
+  private static PrivacyLedger emptyLedger() {
+    return PrivacyLedger.empty(
+        PrivacyAccountant.create(EncodingParameters.CONDITIONAL_ROUNDING_BETA));
+  }
+
+  private static PrivacyPolicy policy(
+      boolean requireDp, double minZ, int minThreshold, int minSurvivors, double budget) {
+    return new PrivacyPolicy(
+        new SiloConfig.Privacy(
+            new SiloConfig.Floor(requireDp, minZ, minThreshold, minSurvivors), budget, 1e-5));
+  }
+
+  @Test
+  void roundMeetingEveryRule_joined() {
+    assertThat(policy(true, 0.5, 3, 3, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+        .isEmpty();
+  }
+
+  @Test
+  void eachFloorViolation_refusedWithItsReason() {
+    assertThat(policy(true, 0, 1, 3, 0).refusal(round(1, 3, 3), encoding(0, 3), emptyLedger()))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("differential privacy is off"));
+    assertThat(policy(false, 1.5, 1, 3, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("noise multiplier 1.0"));
+    assertThat(policy(false, 0, 4, 3, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("threshold 3"));
+    assertThat(policy(false, 0, 1, 4, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("sums of 3 silos"));
+  }
+
+  @Test
+  void budget_refusesTheRoundThatWouldExceedIt_andRoundsWithoutDp() {
+    PrivacyPolicy policy = policy(false, 0, 1, 3, 5);
+    PrivacyLedger ledger = emptyLedger();
+    int joined = 0;
+    for (long number = 1; number <= 200; number++) {
+      RoundConfig round = round(number, 3, 3);
+      EncodingParameters encoding = encoding(1, 3);
+      if (policy.refusal(round, encoding, ledger).isPresent()) {
+        break;
+      }
+      ledger = ledger.record(PrivacyPolicy.roundPrivacy(number, 3, encoding));
+      joined++;
+    }
+    assertThat(joined).isBetween(1, 199);
+    assertThat(ledger.spent(1e-5).enforcedEpsilon()).isLessThanOrEqualTo(5);
+    assertThat(policy.refusal(round(500, 3, 3), encoding(0, 3), emptyLedger()))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("unbounded"));
+  }
+}
