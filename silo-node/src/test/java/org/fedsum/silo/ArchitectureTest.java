@@ -1,5 +1,8 @@
 package org.fedsum.silo;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleNameStartingWith;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -33,6 +36,45 @@ class ArchitectureTest {
         .should()
         .beFreeOfCycles()
         .allowEmptyShould(true)
+        .check(CLASSES);
+  }
+
+  @Test
+  void djl_onlyInTraining() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("org.fedsum.silo.training..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("ai.djl..")
+        .because("DJL is confined to org.fedsum.silo.training (DESIGN.md §2, §8)")
+        .check(CLASSES);
+  }
+
+  @Test
+  void trainingAndData_knowNothingOfTransportProtocolOrCryptography() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("org.fedsum.silo.training..", "org.fedsum.silo.data..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.vertx..", "org.fedsum.protocol..", "org.fedsum.crypto..")
+        .because("training hands over a plain update; masking and transport sit outside it")
+        .check(CLASSES);
+  }
+
+  @Test
+  void silo_usesNoServerCode() {
+    noClasses()
+        .should()
+        .dependOnClassesThat(
+            resideInAPackage("org.fedsum.aggregator..")
+                .or(
+                    resideInAPackage("io.vertx.ext.web..")
+                        .and(not(resideInAPackage("io.vertx.ext.web.client.."))))
+                .or(resideInAPackage("io.vertx..").and(simpleNameStartingWith("HttpServer"))))
+        .allowEmptyShould(true)
+        .because("silos only open outbound connections (DESIGN.md §1)")
         .check(CLASSES);
   }
 }
