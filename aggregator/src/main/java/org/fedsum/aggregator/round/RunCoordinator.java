@@ -124,6 +124,7 @@ public final class RunCoordinator {
   private boolean pauseRequested;
   private String stopReason;
   private Runnable changeListener = () -> {};
+  private volatile java.util.function.BiConsumer<Long, int[]> unmaskedSumObserver;
 
   /** One round in progress: the protocol state and what the coordinator keeps beside it. */
   private static final class RoundRun {
@@ -322,6 +323,15 @@ public final class RunCoordinator {
       throw new IllegalStateException("cannot start a round while the run is " + phase);
     }
     openNextRound();
+  }
+
+  /**
+   * Test hook: told each finished round's unmasked sum (the encoded sum, before decoding), so that
+   * a test can compare it with the sum of the silos' own encodings. Never set in production: it is
+   * exactly the sum the protocol reveals, but a copy of it outside the decoder serves no one.
+   */
+  public void observeUnmaskedSums(java.util.function.BiConsumer<Long, int[]> observer) {
+    this.unmaskedSumObserver = observer;
   }
 
   /** Whether a round was ever started: a run created but never started has not. */
@@ -732,6 +742,10 @@ public final class RunCoordinator {
         throw new IOException(run.sumFailure);
       }
       finished.unmaskPlan().applyInParallel(run.sum);
+      java.util.function.BiConsumer<Long, int[]> observer = unmaskedSumObserver;
+      if (observer != null) {
+        observer.accept(round, run.sum.clone());
+      }
       DecodedUpdate decoded =
           UpdateDecoder.create(settings.encoding()).decode(run.sum, finished.survivors().size());
       double[] startModel;

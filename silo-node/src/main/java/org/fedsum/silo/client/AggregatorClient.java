@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -209,12 +210,15 @@ public final class AggregatorClient implements AutoCloseable {
       }
     }
     String hash = HexFormat.of().formatHex(digest.digest());
-    if (!MessageDigest.isEqual(hash.getBytes(), announced.getBytes())) {
+    if (!MessageDigest.isEqual(
+        hash.getBytes(StandardCharsets.US_ASCII), announced.getBytes(StandardCharsets.US_ASCII))) {
       throw new IOException(
           "the downloaded model has SHA-256 " + hash + ", the reply announced " + announced);
     }
     if (expectedSha256.isPresent()
-        && !MessageDigest.isEqual(hash.getBytes(), expectedSha256.get().getBytes())) {
+        && !MessageDigest.isEqual(
+            hash.getBytes(StandardCharsets.US_ASCII),
+            expectedSha256.get().getBytes(StandardCharsets.US_ASCII))) {
       throw new IOException(
           "the downloaded model has SHA-256 "
               + hash

@@ -132,7 +132,7 @@ public record SiloConfig(
                           : reference.getFieldName())
               .collect(Collectors.joining("."))
               .replace(".[", "[");
-      throw new SiloConfigException(key, e.getOriginalMessage().split("\n")[0]);
+      throw new SiloConfigException(key, e.getOriginalMessage().lines().findFirst().orElse(""));
     } catch (JsonProcessingException e) {
       throw new SiloConfigException("", "not valid YAML: " + e.getOriginalMessage());
     }

@@ -1,0 +1,219 @@
+package org.fedsum.silo.node;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
+import org.fedsum.crypto.EcdsaP256SigningKey;
+import org.fedsum.crypto.FederationTrust;
+import org.fedsum.crypto.MutualTls;
+import org.fedsum.crypto.Pem;
+import org.fedsum.crypto.SiteIdentity;
+import org.fedsum.crypto.SiteRole;
+import org.fedsum.protocol.SiloContext;
+import org.fedsum.protocol.Stage;
+import org.fedsum.silo.client.AggregatorClient;
+import org.fedsum.silo.training.TrainingProgressListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a silo node in this process until its run is over: {@code java org.fedsum.silo.node.SiloMain
+ * silo.yaml}. Exit status 0 when the run is over, 2 for an unusable configuration or TLS material
+ * (the message names the key), 1 for anything else.
+ *
+ * <p>Test and drill options, system properties: {@code fedsum.drill.stopBefore=<STAGE>} makes the
+ * silo go silent before that stage's message in every round; {@code
+ * fedsum.test.exportEncodedUpdates=<folder>} writes each round's encoded update (this silo's
+ * individual, unmasked update: for tests that check the aggregator's sum, never in production) to
+ * {@code <folder>/<siloId>-round-<n>.words} as little-endian 32-bit words.
+ */
+public final class SiloMain {
+  private static final Logger LOG = LoggerFactory.getLogger(SiloMain.class);
+
+  private SiloMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    if (args.length != 1) {
+      System.err.println("usage: SiloMain <silo.yaml>");
+      System.exit(2);
+    }
+    try {
+      SiloConfig config = SiloConfig.load(Path.of(args[0]));
+      int rounds = run(config);
+      System.out.println(
+          "fedsum silo " + config.siloId() + ": run over, " + rounds + " rounds finished");
+      System.exit(0);
+    } catch (SiloConfigException e) {
+      System.err.println("fedsum silo: " + args[0] + ": " + e.getMessage());
+      System.exit(2);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("fedsum silo: " + e.getMessage());
+      LOG.debug("failure", e);
+      System.exit(1);
+    }
+  }
+
+  /** Runs the silo node described by {@code config} until its run is over. */
+  public static int run(SiloConfig config)
+      throws SiloConfigException, IOException, InterruptedException {
+    // The engine reads these when it loads: before any training class is touched.
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads()));
+    Material material = Material.load(config);
+    Clock clock = Clock.systemUTC();
+    AggregatorClient client;
+    try {
+      client =
+          AggregatorClient.create(
+              config.aggregator().url(),
+              MutualTls.clientContext(
+                  material.certificate, material.key, material.trust, SiteRole.AGGREGATOR, clock),
+              Duration.ofSeconds(config.aggregator().requestTimeoutSeconds()));
+    } catch (GeneralSecurityException e) {
+      throw new SiloConfigException("tls.privateKey", e.getMessage());
+    }
+    SiloContext context =
+        new SiloContext(
+            config.siloId(),
+            material.key,
+            encoded(material.certificate),
+            material.trust,
+            new SecureRandom(),
+            config.privacy().floor().minSurvivors());
+    Optional<Stage> drill =
+        Optional.ofNullable(System.getProperty("fedsum.drill.stopBefore")).map(Stage::valueOf);
+    boolean interactive = System.console() != null;
+    try (SiloJournal journal = openJournal(config, material, clock);
+        DjlLocalTrainer trainer =
+            new DjlLocalTrainer(
+                config.data(), TrainingProgressListener.forConsole(interactive, System.out))) {
+      LOG.info(
+          "silo {} of federation {}: connecting to {}",
+          config.siloId(),
+          material.federationId,
+          config.aggregator().url());
+      SiloNode node = new SiloNode(config, client, context, journal, trainer, clock, drill);
+      String export = System.getProperty("fedsum.test.exportEncodedUpdates");
+      if (export != null) {
+        LOG.warn("exporting this silo's unmasked encoded updates to {}: for tests only", export);
+        node.observeEncodedUpdates(
+            (round, words) -> exportWords(Path.of(export), config.siloId(), round, words));
+      }
+      return node.run();
+    }
+  }
+
+  private static SiloJournal openJournal(SiloConfig config, Material material, Clock clock)
+      throws IOException, SiloConfigException {
+    try {
+      return SiloJournal.open(
+          config.dataDirectory(),
+          material.federationId,
+          new SiteIdentity(SiteRole.SILO, config.siloId()),
+          material.certificate,
+          material.key,
+          clock.instant());
+    } catch (GeneralSecurityException e) {
+      throw new SiloConfigException(
+          "dataDirectory", "the journal there cannot be continued: " + e.getMessage());
+    }
+  }
+
+  private static void exportWords(Path folder, String siloId, long round, int[] words) {
+    java.nio.ByteBuffer bytes =
+        java.nio.ByteBuffer.allocate(4 * words.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    bytes.asIntBuffer().put(words);
+    try {
+      Files.write(folder.resolve(siloId + "-round-" + round + ".words"), bytes.array());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] encoded(X509Certificate certificate) {
+    try {
+      return certificate.getEncoded();
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new IllegalStateException("bug: a parsed certificate cannot be encoded", e);
+    }
+  }
+
+  /** The silo's TLS material, checked: the certificate is the federation's, the silo's, valid. */
+  private static final class Material {
+    final X509Certificate certificate;
+    final EcdsaP256SigningKey key;
+    final FederationTrust trust;
+    final String federationId;
+
+    private Material(
+        X509Certificate certificate,
+        EcdsaP256SigningKey key,
+        FederationTrust trust,
+        String federationId) {
+      this.certificate = certificate;
+      this.key = key;
+      this.trust = trust;
+      this.federationId = federationId;
+    }
+
+    static Material load(SiloConfig config) throws SiloConfigException, IOException {
+      X509Certificate ca;
+      X509CRL crl;
+      X509Certificate certificate;
+      EcdsaP256SigningKey key;
+      FederationTrust trust;
+      try {
+        ca = Pem.decodeCertificate(read(config.tls().ca()));
+      } catch (GeneralSecurityException e) {
+        throw new SiloConfigException("tls.ca", "not one PEM certificate: " + e.getMessage());
+      }
+      try {
+        crl = Pem.decodeCrl(read(config.tls().crl()));
+        trust = FederationTrust.create(ca, crl);
+      } catch (GeneralSecurityException e) {
+        throw new SiloConfigException(
+            "tls.crl", "not a CRL of the federation CA: " + e.getMessage());
+      }
+      try {
+        certificate = Pem.decodeCertificate(read(config.tls().certificate()));
+        SiteIdentity identity =
+            trust.verify(certificate, SiteRole.SILO, Clock.systemUTC().instant());
+        if (!identity.siteId().equals(config.siloId())) {
+          throw new SiloConfigException(
+              "siloId",
+              "is "
+                  + config.siloId()
+                  + ", the certificate in tls.certificate is "
+                  + identity.uri());
+        }
+      } catch (GeneralSecurityException e) {
+        throw new SiloConfigException(
+            "tls.certificate", "not a usable silo certificate: " + e.getMessage());
+      }
+      try {
+        key = EcdsaP256SigningKey.fromPkcs8Pem(read(config.tls().privateKey()));
+      } catch (GeneralSecurityException e) {
+        throw new SiloConfigException(
+            "tls.privateKey", "not a PKCS#8 ECDSA P-256 private key: " + e.getMessage());
+      }
+      String subject = ca.getSubjectX500Principal().getName(X500Principal.RFC2253);
+      String prefix = "CN=FedSum CA ";
+      if (!subject.startsWith(prefix)) {
+        throw new SiloConfigException("tls.ca", "not a FedSum federation CA: " + subject);
+      }
+      return new Material(certificate, key, trust, subject.substring(prefix.length()));
+    }
+
+    private static String read(Path file) throws IOException {
+      return Files.readString(file, StandardCharsets.US_ASCII);
+    }
+  }
+}
