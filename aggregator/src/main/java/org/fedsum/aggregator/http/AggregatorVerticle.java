@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.config.AggregatorConfigException;
+import org.fedsum.aggregator.metrics.AggregatorMetrics;
 import org.fedsum.aggregator.round.Scheduler;
 import org.fedsum.aggregator.service.Federation;
 import org.slf4j.Logger;
@@ -29,8 +31,14 @@ import org.slf4j.LoggerFactory;
  * against the CRL in force, roster, connection limit), has its body limited to {@code
  * limits.maxControlMessageBytes}, and every refusal is answered by the one {@link ErrorResponder}.
  *
- * <p>Routes: {@code GET /health} and {@code GET /v1/whoami} for any authenticated site, then the
- * {@link ApiRoutes} tables given to the constructor, in order.
+ * <p>Routes: {@code GET /health} and {@code GET /v1/whoami} for any authenticated site, the silo
+ * and operator APIs, {@code GET /metrics} and the {@code /dashboard} (operators), then the {@link
+ * ApiRoutes} tables given to the constructor, in order.
+ *
+ * <p>Metrics: the first handler of every request counts it, with the body bytes it read and wrote,
+ * when its response ends or its stream closes (so streamed masked vectors, models and journals
+ * count too, as do refused requests); {@link ErrorResponder} counts refusals by code; the run's
+ * coordinator reports its rounds ({@link AggregatorMetrics}).
  */
 public final class AggregatorVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AggregatorVerticle.class);
@@ -45,6 +53,8 @@ public final class AggregatorVerticle extends VerticleBase {
   private long crlTimer = -1;
   private ExecutorService roundWork;
   private Federation federation;
+  private final AggregatorMetrics metrics = AggregatorMetrics.create();
+  private DashboardRoutes dashboard;
 
   /**
    * @param config a validated configuration ({@link AggregatorConfig#load})
@@ -125,7 +135,9 @@ public final class AggregatorVerticle extends VerticleBase {
               thread.setDaemon(true);
               return thread;
             });
-    federation = Federation.open(config, material.journalOwner(), this::schedule, roundWork, clock);
+    federation =
+        Federation.open(config, material.journalOwner(), this::schedule, roundWork, clock, metrics);
+    dashboard = new DashboardRoutes();
     return material;
   }
 
@@ -175,8 +187,9 @@ public final class AggregatorVerticle extends VerticleBase {
 
   private Router router() {
     AggregatorConfig.Limits limits = config.limits();
-    ErrorResponder errors = new ErrorResponder(limits.maxControlMessageBytes());
+    ErrorResponder errors = new ErrorResponder(limits.maxControlMessageBytes(), metrics);
     Router router = Router.router(vertx);
+    router.route().handler(this::countTraffic);
     router
         .route()
         .handler(
@@ -202,10 +215,23 @@ public final class AggregatorVerticle extends VerticleBase {
     new StatusRoutes().mount(router);
     new SiloRoutes(vertx, federation).mount(router);
     new OperatorRoutes(vertx, federation, 4L * limits.maxModelParameters()).mount(router);
+    new MetricsRoutes(vertx, federation, metrics).mount(router);
+    dashboard.mount(router);
     routeTables.forEach(table -> table.mount(router));
     router.route().failureHandler(errors);
     ROUTER_ERROR_STATUSES.forEach(status -> router.errorHandler(status, errors));
     return router;
+  }
+
+  /** Counts the request once its exchange is over, whichever way it ends. */
+  private void countTraffic(RoutingContext context) {
+    context.addEndHandler(
+        ended ->
+            metrics.requestServed(
+                Access.identityIfAuthenticated(context),
+                context.request().bytesRead(),
+                context.response().bytesWritten()));
+    context.next();
   }
 
   private Future<?> installCrl(CrlSnapshot crl) {

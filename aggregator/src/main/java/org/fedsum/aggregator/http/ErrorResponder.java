@@ -7,7 +7,9 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import org.fedsum.aggregator.metrics.AggregatorMetrics;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.protocol.ErrorCode;
 import org.fedsum.protocol.ProtocolException;
@@ -18,19 +20,23 @@ import org.slf4j.LoggerFactory;
  * The one failure handler of the aggregator's router (STYLE.md, Services): every refusal and every
  * unexpected exception becomes the JSON body {@code
  * {"error":{"code":…,"message":…,"round":…,"retryable":…}}} with the status from {@link
- * ErrorCatalog}. Unknown exceptions become {@code INTERNAL_ERROR} with an incident id; their
- * message and stack trace go to the log only, never to the caller.
+ * ErrorCatalog}, counted by code in {@link AggregatorMetrics}. Unknown exceptions become {@code
+ * INTERNAL_ERROR} with an incident id; their message and stack trace go to the log only, never to
+ * the caller.
  */
 final class ErrorResponder implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
 
   private final long maxBodyBytes;
+  private final AggregatorMetrics metrics;
 
   /**
    * @param maxBodyBytes the configured body limit, quoted in {@code MESSAGE_TOO_LARGE} replies
+   * @param metrics counts every refusal by its code
    */
-  ErrorResponder(long maxBodyBytes) {
+  ErrorResponder(long maxBodyBytes, AggregatorMetrics metrics) {
     this.maxBodyBytes = maxBodyBytes;
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   @Override
@@ -38,6 +44,7 @@ final class ErrorResponder implements Handler<RoutingContext> {
     Throwable failure = context.failure();
     ApiException error = classify(failure, context.statusCode());
     log(context, error, failure);
+    metrics.requestRefused(error.code());
     HttpServerResponse response = context.response();
     if (response.ended() || response.closed()) {
       return;

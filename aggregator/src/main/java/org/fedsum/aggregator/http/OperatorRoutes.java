@@ -32,6 +32,9 @@ import org.fedsum.crypto.SiteRole;
  *       little-endian, exactly {@code model.parameters} values; before the start only.
  *   <li>{@code POST /v1/runs/{runId}/start}, {@code /pause}, {@code /resume}, {@code /stop}.
  *   <li>{@code GET /v1/runs}, {@code GET /v1/runs/{runId}}: status.
+ *   <li>{@code GET /v1/runs/{runId}/rounds}: every round from the journal, with its stages,
+ *       survivors, dropouts, durations, aggregate figures and the privacy spent (the dashboard's
+ *       data; docs/API.md, "Dashboard and metrics").
  *   <li>{@code GET /v1/runs/{runId}/model}: the model, streamed; {@code GET
  *       /v1/runs/{runId}/journal}: the signed journal (JSON Lines), streamed from its file.
  * </ul>
@@ -62,6 +65,7 @@ final class OperatorRoutes implements ApiRoutes {
     router.post("/v1/runs").handler(operator).handler(this::create);
     router.get("/v1/runs").handler(operator).handler(this::list);
     router.get("/v1/runs/:runId").handler(operator).handler(this::view);
+    router.get("/v1/runs/:runId/rounds").handler(operator).handler(this::rounds);
     router.put("/v1/runs/:runId/initial-model").handler(operator).handler(this::initialModel);
     router
         .post("/v1/runs/:runId/start")
@@ -138,6 +142,13 @@ final class OperatorRoutes implements ApiRoutes {
     String runId = context.pathParam("runId");
     blocking(() -> federation.view(runId))
         .onSuccess(view -> json(context, 200, viewJson(view)))
+        .onFailure(context::fail);
+  }
+
+  private void rounds(RoutingContext context) {
+    String runId = context.pathParam("runId");
+    blocking(() -> RoundsJson.of(federation.rounds(runId)))
+        .onSuccess(body -> json(context, 200, body))
         .onFailure(context::fail);
   }
 

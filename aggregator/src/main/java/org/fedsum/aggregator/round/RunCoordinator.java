@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -73,6 +74,10 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * run-completed} or {@code run-stopped}. No share, seed, key or vector is ever journaled. Refused
  * submissions change no state and are not journaled.
  *
+ * <p><b>Observers.</b> {@link #onChange} hears of everything a silo's poll could see; {@link
+ * #onRoundEvents} hears of rounds started, stages closed, rounds finished and aborted (for
+ * metrics), each just after its journal record is durable.
+ *
  * <p><b>Round policy.</b> Round numbers start at 1 and are never reused: an aborted round keeps the
  * model and the next round gets the next number (silos bind their keys to the number). The run
  * completes when {@link RunSettings#rounds()} rounds have finished, and stops after {@link
@@ -125,6 +130,7 @@ public final class RunCoordinator {
   private String stopReason;
   private Runnable changeListener = () -> {};
   private volatile java.util.function.BiConsumer<Long, int[]> unmaskedSumObserver;
+  private RoundEvents roundEvents = RoundEvents.NONE;
 
   /** One round in progress: the protocol state and what the coordinator keeps beside it. */
   private static final class RoundRun {
@@ -138,14 +144,19 @@ public final class RunCoordinator {
     final Map<String, Integer> delivered = new TreeMap<>();
     final Map<Stage, SortedSet<String>> participants = new EnumMap<>(Stage.class);
     Scheduler.Cancellable deadline;
+    // When the round and its open stage started, by the coordinator's clock: for RoundEvents.
+    final Instant startedAt;
+    Instant stageOpenedAt;
     // The round's blocking work, chained so that it runs in order: additions, then the finish.
     CompletableFuture<Void> blockingWork = CompletableFuture.completedFuture(null);
     // Written by executor tasks in chain order, read by the finish task at its end.
     volatile String sumFailure;
 
-    RoundRun(RoundConfig config, String startModelSha256) {
+    RoundRun(RoundConfig config, String startModelSha256, Instant startedAt) {
       this.config = config;
       this.startModelSha256 = startModelSha256;
+      this.startedAt = startedAt;
+      this.stageOpenedAt = startedAt;
       this.state = AggregatorProtocol.start(config);
       this.sum = new int[config.vectorLength()];
     }
@@ -349,6 +360,14 @@ public final class RunCoordinator {
   }
 
   /**
+   * Registers the one observer of round events (see {@link RoundEvents} for what it may do when
+   * called); replaces the previous one.
+   */
+  public synchronized void onRoundEvents(RoundEvents observer) {
+    roundEvents = Objects.requireNonNull(observer, "observer");
+  }
+
+  /**
    * Pauses the run: the round in progress runs to its end, no further round starts until {@link
    * #resumeRun()}. Journaled ({@code run-paused}) so that a restarted aggregator stays paused.
    *
@@ -437,9 +456,10 @@ public final class RunCoordinator {
     body.put("deadlineMillis", deadlines);
     append("round-started", body);
     lastStartedRound = config.round();
-    current = new RoundRun(config, modelSha256);
+    current = new RoundRun(config, modelSha256, clock.instant());
     phase = RunStatus.Phase.COLLECTING;
     scheduleDeadline(current);
+    roundEvents.roundStarted(config.round());
     changeListener.run();
   }
 
@@ -685,6 +705,13 @@ public final class RunCoordinator {
         body.put("participants", List.copyOf(participantsOf(run, before.stage())));
         body.put("closedBy", closedBy);
         append("stage-closed", body);
+        Instant now = clock.instant();
+        roundEvents.stageClosed(
+            run.config.round(),
+            before.stage(),
+            Duration.between(run.stageOpenedAt, now),
+            participantsOf(run, before.stage()).size());
+        run.stageOpenedAt = now;
       }
       if (after instanceof AggregatorState.Aborted aborted) {
         abortRound(run, aborted.stage(), aborted.reason().name(), aborted.detail());
@@ -767,6 +794,8 @@ public final class RunCoordinator {
       String hash = ModelCheckpoints.sha256(floats);
       synchronized (this) {
         append("round-finished", finishedBody(run, finished, decoded, hash, nextState.steps()));
+        roundEvents.roundFinished(
+            round, finished.survivors().size(), Duration.between(run.startedAt, clock.instant()));
         model = nextModel;
         strategyState = nextState;
         lastModelSha256 = hash;
@@ -842,6 +871,8 @@ public final class RunCoordinator {
     body.put("detail", detail);
     body.put("participants", List.copyOf(participantsOf(run, stage)));
     append("round-aborted", body);
+    roundEvents.roundAborted(
+        run.config.round(), stage, reason, Duration.between(run.startedAt, clock.instant()));
     roundsAborted++;
     consecutiveAborts++;
     // Additions still queued must not read files the cleanup deletes: clean up after them.

@@ -16,7 +16,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -24,6 +26,7 @@ import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.config.AggregatorConfigException;
 import org.fedsum.aggregator.config.RunConfig;
 import org.fedsum.aggregator.round.GlobalModel;
+import org.fedsum.aggregator.round.RoundEvents;
 import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.round.RunStatus;
 import org.fedsum.aggregator.round.Scheduler;
@@ -63,11 +66,14 @@ public final class Federation implements AutoCloseable {
   private final Scheduler scheduler;
   private final Executor executor;
   private final Clock clock;
+  private final RoundEvents roundEvents;
   private final Path runsDirectory;
 
   // Guarded by this.
   private ActiveRun active;
   private Runnable changeListener = () -> {};
+  // Per run, what was read of its journal for round histories (a dashboard polls them).
+  private final Map<String, JournalRounds> roundHistories = new HashMap<>();
 
   /**
    * The active run: its configuration and coordinator, and the data directory it holds locked.
@@ -85,13 +91,15 @@ public final class Federation implements AutoCloseable {
       JournalOwner owner,
       Scheduler scheduler,
       Executor executor,
-      Clock clock)
+      Clock clock,
+      RoundEvents roundEvents)
       throws IOException {
     this.config = config;
     this.owner = owner;
     this.scheduler = scheduler;
     this.executor = executor;
     this.clock = clock;
+    this.roundEvents = roundEvents;
     this.runsDirectory = config.dataDirectory().resolve(RUNS_DIRECTORY);
     createPrivateDirectory(runsDirectory);
   }
@@ -111,13 +119,30 @@ public final class Federation implements AutoCloseable {
       Executor executor,
       Clock clock)
       throws IOException, GeneralSecurityException, AggregatorConfigException {
+    return open(config, owner, scheduler, executor, clock, RoundEvents.NONE);
+  }
+
+  /**
+   * As {@link #open(AggregatorConfig, JournalOwner, Scheduler, Executor, Clock)}, with {@code
+   * roundEvents} observing the rounds of every run this federation activates, from the resumed
+   * run's next round on (see {@link RunCoordinator#onRoundEvents}).
+   */
+  public static Federation open(
+      AggregatorConfig config,
+      JournalOwner owner,
+      Scheduler scheduler,
+      Executor executor,
+      Clock clock,
+      RoundEvents roundEvents)
+      throws IOException, GeneralSecurityException, AggregatorConfigException {
     Federation federation =
         new Federation(
             Objects.requireNonNull(config, "config"),
             Objects.requireNonNull(owner, "owner"),
             Objects.requireNonNull(scheduler, "scheduler"),
             Objects.requireNonNull(executor, "executor"),
-            Objects.requireNonNull(clock, "clock"));
+            Objects.requireNonNull(clock, "clock"),
+            Objects.requireNonNull(roundEvents, "roundEvents"));
     List<String> unfinished = new ArrayList<>();
     for (String runId : federation.runIds()) {
       if (!federation.ended(runId)) {
@@ -336,6 +361,32 @@ public final class Federation implements AutoCloseable {
     return readJournal(runId);
   }
 
+  /**
+   * The rounds of run {@code runId} and the privacy they spent, from its journal; reads only what
+   * was appended since the previous call for the same run.
+   *
+   * @throws FederationException {@code RUN_NOT_FOUND}
+   */
+  public synchronized RoundHistory rounds(String runId) throws FederationException, IOException {
+    JournalRounds rounds = roundHistories.get(runId);
+    if (rounds == null) {
+      RunConfig run =
+          active != null && active.config().runId().equals(runId)
+              ? active.config()
+              : storedConfig(runId);
+      rounds = new JournalRounds(runId, run.settings().encoding(), run.delta());
+    } else {
+      requireRun(runId);
+    }
+    Path journal = runDirectory(runId).resolve(JournalFile.FILE_NAME);
+    if (!rounds.readNew(journal)) {
+      roundHistories.remove(runId);
+      return rounds(runId);
+    }
+    roundHistories.put(runId, rounds);
+    return rounds.snapshot();
+  }
+
   /** The journal file of run {@code runId}: for streaming it to an operator. */
   public synchronized Path journalFile(String runId) throws FederationException {
     requireRun(runId);
@@ -460,6 +511,7 @@ public final class Federation implements AutoCloseable {
               executor,
               clock);
       coordinator.onChange(changeListener);
+      coordinator.onRoundEvents(roundEvents);
       active = new ActiveRun(run, coordinator, data, stores.journal());
     } catch (GeneralSecurityException e) {
       data.close();

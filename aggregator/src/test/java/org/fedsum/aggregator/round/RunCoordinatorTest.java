@@ -182,6 +182,76 @@ class RunCoordinatorTest {
     }
   }
 
+  /** Records each event with the type of the journal's last record when it arrived. */
+  private static final class RecordingEvents implements RoundEvents {
+    final List<String> events = new ArrayList<>();
+    private final RoundFixture fixture;
+
+    RecordingEvents(RoundFixture fixture) {
+      this.fixture = fixture;
+    }
+
+    private void add(String event) {
+      try {
+        List<String> lines = fixture.journalLines();
+        String last = JSON.readTree(lines.get(lines.size() - 1)).path("type").asText();
+        events.add(event + " after " + last);
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    @Override
+    public void roundStarted(long round) {
+      add("started " + round);
+    }
+
+    @Override
+    public void stageClosed(
+        long round, Stage stage, java.time.Duration duration, int participants) {
+      add("closed " + round + " " + stage + " " + duration + " " + participants);
+    }
+
+    @Override
+    public void roundFinished(long round, int survivors, java.time.Duration duration) {
+      add("finished " + round + " " + survivors + " " + duration);
+    }
+
+    @Override
+    public void roundAborted(long round, Stage stage, String reason, java.time.Duration duration) {
+      add("aborted " + round + " " + stage + " " + reason + " " + duration);
+    }
+  }
+
+  @Test
+  void roundEvents_eachAfterItsJournalRecord_withDurationsOfTheClock() throws Exception {
+    try (RoundFixture fixture = new RoundFixture(root, 2, 3)) {
+      RunCoordinator coordinator = fixture.open();
+      RecordingEvents recording = new RecordingEvents(fixture);
+      coordinator.onRoundEvents(recording);
+      coordinator.startRound();
+      fixture.playRound(fixture.randomUpdates(), Map.of("silo-03", Stage.MASKED_INPUT));
+      fixture.playRound(
+          fixture.randomUpdates(),
+          Map.of("silo-02", Stage.SHARE_KEYS, "silo-03", Stage.SHARE_KEYS));
+
+      // Silos answer at once; only the deadline the dropouts leave open takes time (30 s).
+      assertThat(recording.events)
+          .containsExactly(
+              "started 1 after round-started",
+              "closed 1 ADVERTISE_KEYS PT0S 4 after stage-closed",
+              "closed 1 SHARE_KEYS PT0S 4 after stage-closed",
+              "closed 1 MASKED_INPUT PT30S 3 after stage-closed",
+              "closed 1 CONSISTENCY_CHECK PT0S 3 after stage-closed",
+              "closed 1 UNMASK PT0S 3 after stage-closed",
+              "finished 1 3 PT30S after round-finished",
+              "started 2 after round-started",
+              "closed 2 ADVERTISE_KEYS PT0S 4 after stage-closed",
+              "aborted 2 SHARE_KEYS THRESHOLD_NOT_MET PT30S after round-aborted",
+              "started 3 after round-started");
+    }
+  }
+
   @Test
   void run_consecutiveAbortsReachTheLimit_stops() throws Exception {
     try (RoundFixture fixture = new RoundFixture(root, 3, 2)) {
