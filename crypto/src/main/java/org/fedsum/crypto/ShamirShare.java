@@ -44,12 +44,20 @@ public final class ShamirShare {
     this.yValues = yValues;
   }
 
-  /** A share made by {@link ShamirSecretSharing#split}; {@code ys} are field elements. */
+  /** A share with the given field elements as y values; for tests that build shares by hand. */
   static ShamirShare of(int x, int threshold, int secretLength, BigInteger[] ys) {
     byte[] yValues = new byte[ys.length * FIELD_ELEMENT_BYTES];
     for (int block = 0; block < ys.length; block++) {
       writeFixedWidth(ys[block], yValues, block * FIELD_ELEMENT_BYTES, FIELD_ELEMENT_BYTES);
     }
+    return new ShamirShare(x, threshold, secretLength, yValues);
+  }
+
+  /**
+   * A share made by {@link ShamirSecretSharing#split}: {@code yValues} are its field elements,
+   * encoded as {@link #encode} writes them; the share keeps the array.
+   */
+  static ShamirShare ofEncodedYValues(int x, int threshold, int secretLength, byte[] yValues) {
     return new ShamirShare(x, threshold, secretLength, yValues);
   }
 

@@ -6,6 +6,9 @@
  *
  * <p>Callers choose named suites, never algorithm strings, modes or nonces. This package must not
  * depend on Vert.x, DJL or Jackson, and exposes no Bouncy Castle or Conscrypt type: those stay in
- * {@code org.fedsum.crypto.internal}.
+ * {@code org.fedsum.crypto.internal}, whose package comment says which provider backs which
+ * primitive. Where Conscrypt's native library loads, the mask PRG's AES-CTR and ECDSA verification
+ * run on BoringSSL; elsewhere on the JDK and Bouncy Castle, with the same results. Shamir sharing's
+ * field arithmetic is FedSum's own ({@code MersenneField521}).
  */
 package org.fedsum.crypto;

@@ -50,6 +50,28 @@ class EcdsaP256VerifyingKeyTest {
   }
 
   @Test
+  void fromSubjectPublicKeyInfo_sameKeyTwice_returnsTheValidatedKey()
+      throws GeneralSecurityException {
+    byte[] der = key.verifyingKey().toSubjectPublicKeyInfo();
+    EcdsaP256VerifyingKey first = EcdsaP256VerifyingKey.fromSubjectPublicKeyInfo(der);
+
+    assertThat(EcdsaP256VerifyingKey.fromSubjectPublicKeyInfo(der.clone())).isSameAs(first);
+  }
+
+  @Test
+  void fromSubjectPublicKeyInfo_pointOffCurveAfterValidKeyParsed_stillRefused()
+      throws GeneralSecurityException {
+    byte[] der = key.verifyingKey().toSubjectPublicKeyInfo();
+    EcdsaP256VerifyingKey.fromSubjectPublicKeyInfo(der);
+    byte[] offCurve = der.clone();
+    offCurve[offCurve.length - 1] ^= 1;
+
+    assertThatThrownBy(() -> EcdsaP256VerifyingKey.fromSubjectPublicKeyInfo(offCurve))
+        .isInstanceOf(InvalidKeyException.class)
+        .hasMessageContaining("not on the curve");
+  }
+
+  @Test
   void equals_sameEncoding_equalAndSameHash() throws GeneralSecurityException {
     EcdsaP256VerifyingKey first =
         EcdsaP256VerifyingKey.fromSubjectPublicKeyInfo(key.verifyingKey().toSubjectPublicKeyInfo());

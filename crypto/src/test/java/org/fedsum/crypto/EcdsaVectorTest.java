@@ -1,6 +1,7 @@
 package org.fedsum.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
@@ -8,7 +9,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.fedsum.crypto.Vectors.WycheproofCase;
+import org.fedsum.crypto.internal.P256;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every case of Wycheproof's ECDSA P-256 / SHA-256 verification files (C2SP/wycheproof
@@ -16,6 +20,10 @@ import org.junit.jupiter.api.Test;
  * has "acceptable" cases; the tests assert that, so a future file that adds some fails here until
  * someone decides how to treat them (FedSum's default would be to refuse them: a signature scheme
  * has no use for a second accepted encoding).
+ *
+ * <p>The files run through the public methods (the verifier production code uses) and once more
+ * through each verifier behind them, Conscrypt's BoringSSL and Bouncy Castle, so the fallback is
+ * held to the same answers.
  */
 class EcdsaVectorTest {
   private static final int DER_CASES = 484;
@@ -48,6 +56,53 @@ class EcdsaVectorTest {
     assertThat(outcome.checked).isEqualTo(P1363_CASES);
     assertThat(outcome.acceptedValid).isEqualTo(P1363_VALID);
     assertThat(outcome.acceptable).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(P256.Verifier.class)
+  void verify_everyWycheproofDerCase_eachVerifier_matchesExpectedResult(P256.Verifier verifier) {
+    assumeAvailable(verifier);
+    Outcome outcome =
+        check(
+            "ecdsa_secp256r1_sha256_test.json",
+            (key, signature, message) -> key.verify(signature, message, verifier));
+
+    assertThat(outcome.failures).isEmpty();
+    assertThat(outcome.checked).isEqualTo(DER_CASES);
+    assertThat(outcome.acceptedValid).isEqualTo(DER_VALID);
+    assertThat(outcome.acceptable).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(P256.Verifier.class)
+  void verifyP1363_everyWycheproofP1363Case_eachVerifier_matchesExpectedResult(
+      P256.Verifier verifier) {
+    assumeAvailable(verifier);
+    Outcome outcome =
+        check(
+            "ecdsa_secp256r1_sha256_p1363_test.json",
+            (key, signature, message) -> key.verifyP1363(signature, message, verifier));
+
+    assertThat(outcome.failures).isEmpty();
+    assertThat(outcome.checked).isEqualTo(P1363_CASES);
+    assertThat(outcome.acceptedValid).isEqualTo(P1363_VALID);
+    assertThat(outcome.acceptable).isZero();
+  }
+
+  @Test
+  void preferredVerifier_conscryptLoaded_isConscrypt() {
+    // The public methods above must exercise the fast path wherever it exists.
+    assertThat(P256.preferredVerifier())
+        .isEqualTo(
+            P256.conscryptVerifierAvailable()
+                ? P256.Verifier.CONSCRYPT
+                : P256.Verifier.BOUNCY_CASTLE);
+  }
+
+  private static void assumeAvailable(P256.Verifier verifier) {
+    assumeTrue(
+        verifier != P256.Verifier.CONSCRYPT || P256.conscryptVerifierAvailable(),
+        "Conscrypt's native library did not load");
   }
 
   private static final class Outcome {

@@ -385,7 +385,7 @@ public final class SiloProtocol {
               state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
     }
     int[] masked = state.input().words().clone();
-    UnmaskPlan.applyMasks(masks, config.bits(), masked, 0, masked.length, 0);
+    UnmaskPlan.applyMasksOnAllCores(masks, config.bits(), masked);
     SentMaskedInput next =
         new SentMaskedInput(
             config,

@@ -117,6 +117,31 @@ public final class UnmaskPlan {
     reduce(vector, offset, length, bits);
   }
 
+  /**
+   * {@link #applyMasks} over a whole vector, for a silo masking its input. With many masks (a large
+   * federation: one pairwise mask per peer) the vector is cut into one contiguous range per core
+   * and the ranges are masked in parallel on the common fork-join pool; each range creates its own
+   * generators, which at one range per core costs less than the masking it spreads. With few masks
+   * it runs on the calling thread, cache-blocked, as {@link #applyMasks} does.
+   */
+  static void applyMasksOnAllCores(List<Removal> masks, int bits, int[] vector) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    int rangeWords = Math.max(CACHE_CHUNK_WORDS, ceilDiv(vector.length, cores));
+    int ranges = ceilDiv(vector.length, rangeWords);
+    if (masks.size() <= BLOCKED_MASK_LIMIT || ranges < 2) {
+      applyMasks(masks, bits, vector, 0, vector.length, 0);
+      return;
+    }
+    IntStream.range(0, ranges)
+        .parallel()
+        .forEach(
+            range -> {
+              int start = range * rangeWords;
+              int length = Math.min(rangeWords, vector.length - start);
+              applyMasks(masks, bits, vector, start, length, start);
+            });
+  }
+
   /** Unmasks a whole sum, chunk by chunk, on the common fork-join pool. */
   public void applyInParallel(int[] sum) {
     if (sum.length != vectorLength) {

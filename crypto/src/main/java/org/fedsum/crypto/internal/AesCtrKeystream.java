@@ -9,7 +9,6 @@ import java.util.Objects;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.conscrypt.Conscrypt;
 
 /**
  * The AES-256-CTR keystream (NIST SP 800-38A §6.5) with a 128-bit big-endian counter block that
@@ -129,21 +128,6 @@ public abstract sealed class AesCtrKeystream {
    */
   static void writeCounterBlock(byte[] buffer, int offset, long block) {
     LONG_BIG_ENDIAN.set(buffer, offset + 8, block);
-  }
-
-  /** The process-wide Conscrypt provider, created once and never installed in java.security. */
-  private static final class ConscryptProvider {
-    static final Provider INSTANCE = load();
-
-    private static Provider load() {
-      try {
-        // isAvailable() loads the native library; a private provider keeps Conscrypt out of every
-        // other JCA lookup in the process.
-        return Conscrypt.isAvailable() ? Conscrypt.newProvider() : null;
-      } catch (LinkageError | RuntimeException e) {
-        return null;
-      }
-    }
   }
 
   /** BoringSSL's CTR mode; re-keyed with a new IV only when a call does not continue the last. */

@@ -4,8 +4,15 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.KeyFactory;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.SignatureException;
 import java.security.spec.InvalidKeySpecException;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Objects;
 import org.bouncycastle.asn1.ASN1BitString;
@@ -38,12 +45,15 @@ import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
- * ECDSA over NIST P-256 with SHA-256 (FIPS 186-5 §6), on Bouncy Castle's low-level engine.
+ * ECDSA over NIST P-256 with SHA-256 (FIPS 186-5 §6): signing, key encoding and point validation on
+ * Bouncy Castle's low-level engine; verification on BoringSSL through Conscrypt where its native
+ * library loads, else on Bouncy Castle ({@link Verifier}).
  *
  * <p>Private keys cross this boundary as 32-byte big-endian scalars, public keys as 65-byte
- * uncompressed points (SEC 1 v2 §2.3.3), signatures as the pair (r, s). Bouncy Castle's JCA layer
- * is deliberately not used: the JDK 17 provider and lenient DER decoders accept non-canonical
- * signatures, so the callers parse encodings themselves and hand over bare integers.
+ * uncompressed points (SEC 1 v2 §2.3.3), signatures as the pair (r, s). No provider's signature
+ * decoder decides what is accepted: the JDK 17 provider and lenient DER decoders accept
+ * non-canonical signatures, so the callers parse encodings themselves and hand over bare integers,
+ * and Conscrypt receives the distinguished DER encoding of those integers.
  */
 public final class P256 {
   /** Bytes of a private scalar and of one coordinate. */
@@ -146,19 +156,176 @@ public final class P256 {
   }
 
   /**
-   * Verifies (r, s) over SHA-256({@code message}) (FIPS 186-5 §6.4.2). Returns false for r or s
-   * outside [1, n-1].
-   *
-   * @param point a point already accepted by {@link #validatePublicPoint}
+   * Which code checks signatures. Both give the same answer for every signature: each runs every
+   * case of the Wycheproof ECDSA P-256 files (EcdsaVectorTest), behind the same strict parsing of
+   * the encodings, which happens before either is called.
    */
-  public static boolean verify(byte[] point, BigInteger r, BigInteger s, byte[] message) {
+  public enum Verifier {
+    /**
+     * BoringSSL's P-256 through Conscrypt's JNI binding: several times faster than Bouncy Castle
+     * (figures in BENCHMARKS.md, section "One round in memory").
+     */
+    CONSCRYPT("conscrypt-boringssl"),
+    /** Bouncy Castle's low-level ECDSA engine on its constant-time P-256 field arithmetic. */
+    BOUNCY_CASTLE("bouncy-castle");
+
+    private final String label;
+
+    Verifier(String label) {
+      this.label = label;
+    }
+
+    /** A stable name for reports and benchmarks. */
+    public String label() {
+      return label;
+    }
+  }
+
+  /** Conscrypt when its native library loads and provides ECDSA P-256, else Bouncy Castle. */
+  public static Verifier preferredVerifier() {
+    return ConscryptEcdsa.AVAILABLE ? Verifier.CONSCRYPT : Verifier.BOUNCY_CASTLE;
+  }
+
+  /** Whether {@link Verifier#CONSCRYPT} works on this machine. */
+  public static boolean conscryptVerifierAvailable() {
+    return ConscryptEcdsa.AVAILABLE;
+  }
+
+  /**
+   * A public key made ready for one verifier: decoded once, then used for any number of signatures,
+   * from any thread. Holds no secret.
+   */
+  public static final class PreparedKey {
+    private final Verifier verifier;
+    private final PublicKey conscryptKey;
+    private final ECPublicKeyParameters bouncyCastleKey;
+
+    private PreparedKey(
+        Verifier verifier, PublicKey conscryptKey, ECPublicKeyParameters bouncyCastleKey) {
+      this.verifier = verifier;
+      this.conscryptKey = conscryptKey;
+      this.bouncyCastleKey = bouncyCastleKey;
+    }
+
+    /** The verifier this key was prepared for. */
+    public Verifier verifier() {
+      return verifier;
+    }
+
+    @Override
+    public String toString() {
+      return "P256.PreparedKey[" + verifier.label() + "]";
+    }
+  }
+
+  /**
+   * Prepares a public key for {@code verifier}.
+   *
+   * @param subjectPublicKeyInfo the DER SubjectPublicKeyInfo of {@code point}
+   * @param point a point already accepted by {@link #validatePublicPoint}
+   * @throws IllegalStateException if Conscrypt is asked for but not available, or refuses a point
+   *     that {@link #validatePublicPoint} accepted (a bug)
+   */
+  public static PreparedKey prepare(byte[] subjectPublicKeyInfo, byte[] point, Verifier verifier) {
+    Objects.requireNonNull(subjectPublicKeyInfo, "subjectPublicKeyInfo");
+    Objects.requireNonNull(point, "point");
+    Objects.requireNonNull(verifier, "verifier");
+    switch (verifier) {
+      case CONSCRYPT:
+        return new PreparedKey(verifier, ConscryptEcdsa.publicKey(subjectPublicKeyInfo), null);
+      case BOUNCY_CASTLE:
+        return new PreparedKey(
+            verifier, null, new ECPublicKeyParameters(CURVE.decodePoint(point), DOMAIN));
+    }
+    throw new AssertionError(verifier);
+  }
+
+  /**
+   * Verifies (r, s) over SHA-256({@code message}) (FIPS 186-5 §6.4.2) with the key's verifier.
+   * Returns false for r or s outside [1, n-1].
+   */
+  public static boolean verify(PreparedKey key, BigInteger r, BigInteger s, byte[] message) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(message, "message");
     if (!inSignatureRange(r) || !inSignatureRange(s)) {
       return false;
     }
-    ECPoint publicPoint = CURVE.decodePoint(point);
-    ECDSASigner verifier = new ECDSASigner();
-    verifier.init(false, new ECPublicKeyParameters(publicPoint, DOMAIN));
-    return verifier.verifySignature(sha256(message), r, s);
+    switch (key.verifier) {
+      case CONSCRYPT:
+        return ConscryptEcdsa.verify(key.conscryptKey, r, s, message);
+      case BOUNCY_CASTLE:
+        ECDSASigner verifier = new ECDSASigner();
+        verifier.init(false, key.bouncyCastleKey);
+        return verifier.verifySignature(sha256(message), r, s);
+    }
+    throw new AssertionError(key.verifier);
+  }
+
+  /** BoringSSL's ECDSA through Conscrypt's JCA classes, used with our private provider only. */
+  private static final class ConscryptEcdsa {
+    static final boolean AVAILABLE = probe();
+
+    private ConscryptEcdsa() {}
+
+    private static boolean probe() {
+      Provider provider = ConscryptProvider.INSTANCE;
+      if (provider == null) {
+        return false;
+      }
+      try {
+        KeyFactory.getInstance("EC", provider);
+        Signature.getInstance("SHA256withECDSA", provider);
+        return true;
+      } catch (GeneralSecurityException e) {
+        return false;
+      }
+    }
+
+    static PublicKey publicKey(byte[] subjectPublicKeyInfo) {
+      if (!AVAILABLE) {
+        throw new IllegalStateException("Conscrypt's ECDSA is not available here");
+      }
+      try {
+        return KeyFactory.getInstance("EC", ConscryptProvider.INSTANCE)
+            .generatePublic(new X509EncodedKeySpec(subjectPublicKeyInfo));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("bug: Conscrypt refused a validated P-256 public key", e);
+      }
+    }
+
+    static boolean verify(PublicKey key, BigInteger r, BigInteger s, byte[] message) {
+      try {
+        Signature signature = Signature.getInstance("SHA256withECDSA", ConscryptProvider.INSTANCE);
+        signature.initVerify(key);
+        signature.update(message);
+        // The caller parsed the received encoding strictly; BoringSSL gets the one DER encoding
+        // of the same (r, s), so its own parser never decides what is accepted.
+        return signature.verify(distinguishedEncoding(r, s));
+      } catch (InvalidKeyException | NoSuchAlgorithmException e) {
+        throw new IllegalStateException("bug: Conscrypt cannot verify with a prepared key", e);
+      } catch (SignatureException e) {
+        // Not expected for a canonical encoding with r and s in range; refusing is the safe side.
+        return false;
+      }
+    }
+
+    /** DER SEQUENCE { INTEGER r, INTEGER s } for r, s in [1, n-1]: always short-form lengths. */
+    private static byte[] distinguishedEncoding(BigInteger r, BigInteger s) {
+      byte[] rBytes = r.toByteArray();
+      byte[] sBytes = s.toByteArray();
+      int contentLength = 2 + rBytes.length + 2 + sBytes.length;
+      byte[] der = new byte[2 + contentLength];
+      der[0] = 0x30;
+      der[1] = (byte) contentLength;
+      der[2] = 0x02;
+      der[3] = (byte) rBytes.length;
+      System.arraycopy(rBytes, 0, der, 4, rBytes.length);
+      int sAt = 4 + rBytes.length;
+      der[sAt] = 0x02;
+      der[sAt + 1] = (byte) sBytes.length;
+      System.arraycopy(sBytes, 0, der, sAt + 2, sBytes.length);
+      return der;
+    }
   }
 
   private static boolean inSignatureRange(BigInteger value) {

@@ -59,6 +59,10 @@ public final class RoundSimulation {
    * @param siloStageNanos per silo, time spent producing each stage's message
    * @param siloStageCpuNanos per silo, CPU time of the calling thread producing each stage's
    *     message (work a transition hands to other threads is not included)
+   * @param siloProcessCpuNanos per silo, CPU time of every Java thread of the process during its
+   *     transitions, in total: the work the silo's transitions hand to the fork-join pool too, and
+   *     less sensitive than wall-clock time to other processes on the machine (garbage collection
+   *     and JIT compilation are not Java threads and are not included)
    * @param aggregatorNanos time the aggregator spent in transitions and summing
    * @param unmaskNanos time to reconstruct seeds and remove the masks from the sum (included in
    *     aggregatorNanos)
@@ -70,6 +74,7 @@ public final class RoundSimulation {
       Map<String, Long> siloNanos,
       Map<String, Map<Stage, Long>> siloStageNanos,
       Map<String, Map<Stage, Long>> siloStageCpuNanos,
+      Map<String, Long> siloProcessCpuNanos,
       long aggregatorNanos,
       long unmaskNanos,
       long unmaskProcessCpuNanos) {}
@@ -82,6 +87,7 @@ public final class RoundSimulation {
     Map<String, Long> siloNanos = new TreeMap<>();
     Map<String, Map<Stage, Long>> siloStageNanos = new TreeMap<>();
     Map<String, Map<Stage, Long>> siloStageCpuNanos = new TreeMap<>();
+    Map<String, Long> siloProcessCpuNanos = new TreeMap<>();
     long[] aggregatorNanos = {0};
     int[] sum = new int[config.vectorLength()];
     AggregatorState aggregator = AggregatorProtocol.start(config);
@@ -93,9 +99,11 @@ public final class RoundSimulation {
       String siloId = silo.getKey();
       long started = System.nanoTime();
       long startedCpu = THREADS.getCurrentThreadCpuTime();
+      long startedProcessCpu = javaThreadsCpuNanos();
       SiloStep step =
           SiloProtocol.start(silo.getValue(), config, WordVector.wrap(inputs.get(siloId).clone()));
       long elapsed = System.nanoTime() - started;
+      siloProcessCpuNanos.merge(siloId, javaThreadsCpuNanos() - startedProcessCpu, Long::sum);
       siloStageCpuNanos
           .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
           .merge(Stage.ADVERTISE_KEYS, THREADS.getCurrentThreadCpuTime() - startedCpu, Long::sum);
@@ -143,9 +151,11 @@ public final class RoundSimulation {
           }
           long started = System.nanoTime();
           long startedCpu = THREADS.getCurrentThreadCpuTime();
+          long startedProcessCpu = javaThreadsCpuNanos();
           SiloStep step =
               SiloProtocol.apply(contexts.get(siloId), siloStates.get(siloId), message, now);
           long elapsed = System.nanoTime() - started;
+          siloProcessCpuNanos.merge(siloId, javaThreadsCpuNanos() - startedProcessCpu, Long::sum);
           siloStageCpuNanos
               .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
               .merge(message.stage(), THREADS.getCurrentThreadCpuTime() - startedCpu, Long::sum);
@@ -176,6 +186,7 @@ public final class RoundSimulation {
         siloNanos,
         siloStageNanos,
         siloStageCpuNanos,
+        siloProcessCpuNanos,
         aggregatorNanos[0],
         unmaskNanos,
         unmaskCpuNanos);
@@ -183,6 +194,22 @@ public final class RoundSimulation {
 
   private static final java.lang.management.ThreadMXBean THREADS =
       java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /**
+   * CPU time of every live Java thread, in nanoseconds: unlike the process CPU time, which this JVM
+   * reports in 10 ms steps, precise enough for one transition. Threads that end in between are
+   * lost; the fork-join pool's workers live on.
+   */
+  private static long javaThreadsCpuNanos() {
+    long total = 0;
+    for (long id : THREADS.getAllThreadIds()) {
+      long nanos = THREADS.getThreadCpuTime(id);
+      if (nanos > 0) {
+        total += nanos;
+      }
+    }
+    return total;
+  }
 
   /** CPU time of the whole process (all threads, GC included); 0 where the JVM cannot tell. */
   private static long processCpuNanos() {

@@ -219,6 +219,12 @@ public final class RoundBenchmark {
           PAPER_SERVER_SECONDS_10,
           PAPER_SERVER_SECONDS_10 / result.serverSeconds);
       System.out.printf(Locale.ROOT, "  of which unmasking: %.3f s%n", result.unmaskSeconds);
+      System.out.printf(
+          Locale.ROOT,
+          "per-client CPU time (median over clients, all Java threads): %.3f s%n",
+          result.clientProcessCpuSecondsMedian);
+      System.out.printf(
+          Locale.ROOT, "per-client time by stage (median over clients):%s%n", result.clientStages);
     }
   }
 
@@ -228,7 +234,9 @@ public final class RoundBenchmark {
       double unmaskSeconds,
       double unmaskCpuSeconds,
       double clientSecondsMedian,
-      double serverSeconds) {}
+      double serverSeconds,
+      double clientProcessCpuSecondsMedian,
+      String clientStages) {}
 
   private static Result run(
       TestFederation federation,
@@ -265,10 +273,26 @@ public final class RoundBenchmark {
     List<Double> masking = new ArrayList<>();
     List<Double> maskingCpu = new ArrayList<>();
     List<Double> clientTotal = new ArrayList<>();
+    List<Double> clientProcessCpu = new ArrayList<>();
     for (String survivor : finished.survivors()) {
+      clientProcessCpu.add(outcome.siloProcessCpuNanos().get(survivor) / 1e9);
       masking.add(outcome.siloStageNanos().get(survivor).get(Stage.MASKED_INPUT) / 1e9);
       maskingCpu.add(outcome.siloStageCpuNanos().get(survivor).get(Stage.MASKED_INPUT) / 1e9);
       clientTotal.add(outcome.siloNanos().get(survivor) / 1e9);
+    }
+    StringBuilder clientStages = new StringBuilder();
+    for (Stage stage : Stage.values()) {
+      List<Double> seconds = new ArrayList<>();
+      for (String survivor : finished.survivors()) {
+        Long nanos = outcome.siloStageNanos().get(survivor).get(stage);
+        if (nanos != null) {
+          seconds.add(nanos / 1e9);
+        }
+      }
+      if (!seconds.isEmpty()) {
+        clientStages.append(
+            String.format(Locale.ROOT, " %s %.1f ms", stage, median(seconds) * 1e3));
+      }
     }
     return new Result(
         median(masking),
@@ -276,7 +300,9 @@ public final class RoundBenchmark {
         outcome.unmaskNanos() / 1e9,
         outcome.unmaskProcessCpuNanos() / 1e9,
         median(clientTotal),
-        outcome.aggregatorNanos() / 1e9);
+        outcome.aggregatorNanos() / 1e9,
+        median(clientProcessCpu),
+        clientStages.toString());
   }
 
   /** Single-thread {@code addTo} rate in bytes per second: {wall clock, CPU time}. */
