@@ -19,6 +19,7 @@ import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.config.AggregatorConfigException;
 import org.fedsum.aggregator.round.Scheduler;
 import org.fedsum.aggregator.service.Federation;
+import org.fedsum.protocol.codec.VectorFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -175,7 +176,10 @@ public final class AggregatorVerticle extends VerticleBase {
 
   private Router router() {
     AggregatorConfig.Limits limits = config.limits();
-    ErrorResponder errors = new ErrorResponder(limits.maxControlMessageBytes());
+    ErrorResponder errors =
+        new ErrorResponder(
+            limits.maxControlMessageBytes(),
+            VectorFrame.HEADER_BYTES + 4L * limits.maxModelParameters());
     Router router = Router.router(vertx);
     router
         .route()
