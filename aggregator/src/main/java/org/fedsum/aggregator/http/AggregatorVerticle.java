@@ -21,6 +21,7 @@ import org.fedsum.aggregator.config.AggregatorConfigException;
 import org.fedsum.aggregator.metrics.AggregatorMetrics;
 import org.fedsum.aggregator.round.Scheduler;
 import org.fedsum.aggregator.service.Federation;
+import org.fedsum.protocol.codec.VectorFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,7 +188,11 @@ public final class AggregatorVerticle extends VerticleBase {
 
   private Router router() {
     AggregatorConfig.Limits limits = config.limits();
-    ErrorResponder errors = new ErrorResponder(limits.maxControlMessageBytes(), metrics);
+    ErrorResponder errors =
+        new ErrorResponder(
+            limits.maxControlMessageBytes(),
+            VectorFrame.HEADER_BYTES + 4L * limits.maxModelParameters(),
+            metrics);
     Router router = Router.router(vertx);
     router.route().handler(this::countTraffic);
     router

@@ -46,7 +46,11 @@ public final class ApiException extends RuntimeException {
     return new ApiException(ErrorCatalog.of(code), message, round, true);
   }
 
-  /** The protocol core's refusal, with its code and round. */
+  /**
+   * The protocol core's refusal, with its code and round. A negative round (the core's "no round",
+   * e.g. for a message too malformed to name one) becomes no round: {@code null} on the wire, as
+   * docs/ERRORS.md promises, never a made-up round number.
+   */
   public static ApiException from(ProtocolException refusal) {
     String message = refusal.getMessage();
     // ProtocolException prefixes its message with the code, which the body carries separately.
@@ -54,7 +58,10 @@ public final class ApiException extends RuntimeException {
     if (message != null && message.startsWith(prefix)) {
       message = message.substring(prefix.length());
     }
-    return of(refusal.code(), refusal.round(), message == null ? refusal.code().name() : message);
+    String text = message == null ? refusal.code().name() : message;
+    return refusal.round() < 0
+        ? of(refusal.code(), text)
+        : of(refusal.code(), refusal.round(), text);
   }
 
   /** The stable code string, e.g. {@code UNKNOWN_SILO}. */

@@ -1,8 +1,12 @@
 package org.fedsum.aggregator.http;
 
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -22,30 +26,46 @@ import org.slf4j.LoggerFactory;
  * {"error":{"code":…,"message":…,"round":…,"retryable":…}}} with the status from {@link
  * ErrorCatalog}, counted by code in {@link AggregatorMetrics}. Unknown exceptions become {@code
  * INTERNAL_ERROR} with an incident id; their message and stack trace go to the log only, never to
- * the caller.
+ * the caller. A caller that went away mid-request gets nothing (nobody is left to answer); the rest
+ * of a refused upload is read and dropped, within a bound, so that its sender sees the refusal.
  */
 final class ErrorResponder implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
 
   private final long maxBodyBytes;
+  private final long maxUploadBytes;
   private final AggregatorMetrics metrics;
 
   /**
    * @param maxBodyBytes the configured body limit, quoted in {@code MESSAGE_TOO_LARGE} replies
+   * @param maxUploadBytes the largest streamed body (vector frame, initial model) the service
+   *     takes; of a refused upload, at most this much is read and dropped
    * @param metrics counts every refusal by its code
    */
-  ErrorResponder(long maxBodyBytes, AggregatorMetrics metrics) {
+  ErrorResponder(long maxBodyBytes, long maxUploadBytes, AggregatorMetrics metrics) {
     this.maxBodyBytes = maxBodyBytes;
+    this.maxUploadBytes = maxUploadBytes;
     this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   @Override
   public void handle(RoutingContext context) {
     Throwable failure = context.failure();
+    HttpServerResponse response = context.response();
+    if (callerWentAway(failure) && !response.ended()) {
+      // The connection closed or the stream was reset mid-request: nobody is left to answer, and
+      // a network that drops a silo is no fault of the aggregator's.
+      LOG.info(
+          "{} {} from {}: the caller went away ({})",
+          context.request().method().name(),
+          context.request().path(),
+          caller(context),
+          String.valueOf(failure));
+      return;
+    }
     ApiException error = classify(failure, context.statusCode());
     log(context, error, failure);
     metrics.requestRefused(error.code());
-    HttpServerResponse response = context.response();
     if (response.ended() || response.closed()) {
       return;
     }
@@ -64,8 +84,51 @@ final class ErrorResponder implements Handler<RoutingContext> {
               // The connection itself is the problem: answer once, then free the slot.
               if (error.code().equals(AggregatorErrorCode.TOO_MANY_CONNECTIONS.name())) {
                 context.request().connection().close();
+              } else if (leftUnread(context.request())) {
+                discardRest(context.request(), response);
               }
             });
+  }
+
+  /**
+   * Whether the request streams its body itself (masked vectors, initial models) and was refused
+   * before reading all of it: the rest will never be read.
+   */
+  private static boolean leftUnread(HttpServerRequest request) {
+    return !request.isEnded()
+        && (SiloRoutes.streamsBody(request) || OperatorRoutes.streamsBody(request));
+  }
+
+  /**
+   * Reads and drops the rest of a refused upload, up to {@code maxUploadBytes} in all, and stops it
+   * beyond: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
+   *
+   * <p>Why read at all: a client that is still sending (the JDK's HTTP/2 client among them) may not
+   * look at the response until its body is out; with nobody reading, flow control stalls it until
+   * its request times out, and it never sees the refusal. Over HTTP/1.1 the unread bytes would also
+   * be taken for its next request.
+   */
+  private void discardRest(HttpServerRequest request, HttpServerResponse response) {
+    long[] discarded = {0};
+    request.exceptionHandler(ignored -> {});
+    request.endHandler(ignored -> {});
+    request.handler(
+        chunk -> {
+          discarded[0] += chunk.length();
+          if (discarded[0] > maxUploadBytes) {
+            request.handler(null);
+            stop(request, response);
+          }
+        });
+    request.resume();
+  }
+
+  private static void stop(HttpServerRequest request, HttpServerResponse response) {
+    if (request.version() == HttpVersion.HTTP_2) {
+      response.reset(0);
+    } else {
+      request.connection().close();
+    }
   }
 
   /** The JSON body of an error. */
@@ -114,11 +177,18 @@ final class ErrorResponder implements Handler<RoutingContext> {
         "internal error, incident " + incidentId() + "; the aggregator's log has the details");
   }
 
+  private static boolean callerWentAway(Throwable failure) {
+    return failure instanceof HttpClosedException || failure instanceof StreamResetException;
+  }
+
+  private static String caller(RoutingContext context) {
+    return Access.identityIfAuthenticated(context)
+        .map(SiteIdentity::uri)
+        .orElseGet(() -> String.valueOf(context.request().remoteAddress()));
+  }
+
   private static void log(RoutingContext context, ApiException error, Throwable failure) {
-    String who =
-        Access.identityIfAuthenticated(context)
-            .map(SiteIdentity::uri)
-            .orElseGet(() -> String.valueOf(context.request().remoteAddress()));
+    String who = caller(context);
     String method = context.request().method().name();
     String path = context.request().path();
     if (error.httpStatus() >= 500) {

@@ -302,6 +302,7 @@ final class SiloRoutes implements ApiRoutes {
   }
 
   private void model(RoutingContext context) {
+    String siloId = Access.identity(context).siteId();
     vertx
         .executeBlocking(
             () -> {
@@ -309,17 +310,23 @@ final class SiloRoutes implements ApiRoutes {
               if (active.isEmpty()) {
                 throw new ProtocolException(ErrorCode.NOT_READY, -1, "no run is active");
               }
-              return active.get().coordinator().globalModelSnapshot();
+              return active.get().coordinator().globalModelSnapshot(siloId);
             },
             false)
         .onSuccess(model -> ModelStream.send(context.response(), model))
         .onFailure(context::fail);
   }
 
+  /**
+   * The coordinator a silo's message for {@code round} goes to. With no run active, the round the
+   * message names belonged to a run that is over (a silo only learns of rounds from its tasks), so
+   * the message can never count: {@code ROUND_CLOSED}, as the coordinator answers for its own run
+   * once it is over, never the retryable {@code NOT_READY}.
+   */
   private RunCoordinator coordinator(long round) throws ProtocolException {
     return federation
         .active()
-        .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_READY, round, "no run is active"))
+        .orElseThrow(() -> new ProtocolException(ErrorCode.ROUND_CLOSED, round, "no run is active"))
         .coordinator();
   }
 

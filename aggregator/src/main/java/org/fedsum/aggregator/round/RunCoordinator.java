@@ -614,6 +614,17 @@ public final class RunCoordinator {
         ModelCheckpoints.roundToFloat(model.clone()), modelSha256, roundsFinished);
   }
 
+  /**
+   * As {@link #globalModelSnapshot()}, for a silo: the model is the product of the run's roster, so
+   * a silo outside it gets it no more than it gets the run's tasks.
+   *
+   * @throws ProtocolException {@code UNKNOWN_SILO} if the silo is not in the roster
+   */
+  public synchronized GlobalModel globalModelSnapshot(String siloId) throws ProtocolException {
+    checkRoster(siloId);
+    return globalModelSnapshot();
+  }
+
   /** A snapshot of the run. */
   public synchronized RunStatus status() {
     Map<Stage, List<String>> participants = new EnumMap<>(Stage.class);

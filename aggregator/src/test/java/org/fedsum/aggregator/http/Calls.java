@@ -6,14 +6,19 @@ import static org.assertj.core.api.Assertions.fail;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 
 /** Blocking, time-bounded helpers for driving Vert.x clients from JUnit threads. */
 final class Calls {
@@ -68,13 +73,29 @@ final class Calls {
             .setHost(FederationFixture.HOST)
             .setPort(port)
             .setURI(path);
-    return client
-        .request(options)
-        .compose(request -> body == null ? request.send() : request.send(body))
-        .compose(response -> response.body().map(bytes -> reply(response, bytes)));
+    return client.request(options).compose(request -> exchange(request, body));
   }
 
-  private static Reply reply(HttpClientResponse response, Buffer body) {
+  /**
+   * Sends {@code request} with {@code body} (none if null) and reads the whole reply. The reply's
+   * listener is in place before the request goes out: a listener added from a test thread to a
+   * response that has already arrived runs on that thread while the event loop goes on delivering
+   * the body, so on a busy machine the body can pass before {@code body()} asks for it, and the
+   * call then never completes.
+   */
+  static Future<Reply> exchange(HttpClientRequest request, Buffer body) {
+    Future<Reply> reply =
+        request
+            .response()
+            .compose(response -> response.body().map(bytes -> reply(response, bytes)));
+    // A server may answer before it has read the body, and close: the reply is what counts. A
+    // request that could not be sent is reset, which fails the reply rather than leaving it open.
+    (body == null ? request.end() : request.end(body))
+        .onFailure(failure -> request.reset(0, failure));
+    return reply;
+  }
+
+  static Reply reply(HttpClientResponse response, Buffer body) {
     return new Reply(
         response.statusCode(),
         response.version(),
@@ -101,5 +122,33 @@ final class Calls {
                 .filter(entry -> entry.code().equals(code))
                 .map(ErrorCatalog.Entry::httpStatus))
         .containsExactly(status);
+  }
+
+  /** Asserts that {@code code} has its row in docs/ERRORS.md, the list clients program against. */
+  static void assertDocumented(String code) throws IOException {
+    // Failsafe runs in the module folder; docs/ is at the repository root.
+    String errors = Files.readString(Path.of("..", "docs", "ERRORS.md"));
+    assertThat(errors).as("docs/ERRORS.md").contains("| `" + code + "` |");
+  }
+
+  /**
+   * Asserts that the call got no HTTP reply because the server ended the TLS handshake with a
+   * certificate alert (in TLS 1.3 the alert may arrive with the client's first read).
+   */
+  static void assertHandshakeRefused(Future<?> call) throws Exception {
+    Throwable failure = awaitFailure(call);
+    StringBuilder chain = new StringBuilder();
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      chain.append(cause.getClass().getName()).append(": ").append(cause.getMessage()).append('\n');
+    }
+    assertThat(chain.toString())
+        .as("failure chain")
+        .contains(SSLHandshakeException.class.getName())
+        .containsAnyOf(
+            "bad_certificate",
+            "certificate_unknown",
+            "certificate_required",
+            "certificate_revoked",
+            "certificate_expired");
   }
 }
