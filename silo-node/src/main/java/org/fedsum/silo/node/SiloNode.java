@@ -331,12 +331,21 @@ public final class SiloNode {
     }
   }
 
-  private void refuse(RoundConfig round, String reason) throws IOException {
+  private void refuse(RoundConfig round, String reason) throws IOException, InterruptedException {
     LOG.warn("round {}: refused: {}", round.round(), reason);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("round", round.round());
     body.put("reason", reason);
     journal.append("round-refused", body, clock.instant());
+    // Saying so lets the round go on without waiting for this silo until its deadline; if the
+    // aggregator does not hear it, the deadline does the same, later.
+    try {
+      client.decline(
+          round.round(), reason.length() <= 500 ? reason : reason.substring(0, 497) + "...");
+    } catch (AggregatorRefusal | IOException e) {
+      LOG.info(
+          "round {}: the aggregator did not take the refusal: {}", round.round(), e.getMessage());
+    }
   }
 
   private static Map<String, Object> asStrings(Map<String, Double> values) {
