@@ -1,0 +1,450 @@
+package org.fedsum.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.fedsum.audit.report.RunReport;
+import org.fedsum.crypto.EcdsaP256SigningKey;
+import org.fedsum.crypto.FederationCa;
+import org.fedsum.crypto.SiteIdentity;
+import org.fedsum.crypto.SiteRole;
+import org.fedsum.protocol.privacy.PrivacySpend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The audit of a real run ({@link RealRun}: aggregator and silo nodes over mutual TLS): its
+ * journals verify and agree, each tampering is detected and named (file, line, seq, record type,
+ * what differs), and the report's privacy figures are the accountant's.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RealRunAuditIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Path directory;
+
+  private RealRun run;
+  private List<String> aggregatorLines;
+  private Map<String, List<String>> siloLines;
+
+  @BeforeAll
+  void runFederation(@TempDir Path shared) throws Exception {
+    directory = shared;
+    run = RealRun.complete(directory);
+    aggregatorLines = JournalInput.read(run.aggregatorJournal).lines();
+    siloLines = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, Path> silo : run.siloJournals.entrySet()) {
+      siloLines.put(silo.getKey(), JournalInput.read(silo.getValue()).lines());
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (run != null) {
+      run.close();
+    }
+  }
+
+  private AuditResult audit(List<String> aggregator, Map<String, List<String>> silos) {
+    List<JournalInput> inputs = new ArrayList<>();
+    inputs.add(new JournalInput("aggregator.jsonl", aggregator));
+    silos.forEach((silo, lines) -> inputs.add(new JournalInput(silo + ".jsonl", lines)));
+    return AuditVerifier.verify(inputs, run.trust, Instant.now());
+  }
+
+  private Map<String, List<String>> silosWith(String silo, List<String> lines) {
+    Map<String, List<String>> copy = new java.util.LinkedHashMap<>(siloLines);
+    copy.put(silo, lines);
+    return copy;
+  }
+
+  private static AuditFinding firstFailure(AuditResult result) {
+    assertThat(result.verified()).as("audit of a tampered run: %s", result.findings()).isFalse();
+    assertThat(result.headline()).startsWith("TAMPERED OR INCONSISTENT: ");
+    return result.failures().get(0);
+  }
+
+  @Test
+  void verify_realRun_everyJournalVerifiesAndAgrees() {
+    AuditResult result = audit(aggregatorLines, siloLines);
+
+    assertThat(result.findings()).as("findings").isEmpty();
+    assertThat(result.verified()).isTrue();
+    assertThat(result.headline()).startsWith("VERIFIED: 5 journals");
+    assertThat(result.journals()).allMatch(JournalAudit::valid);
+    RunFacts facts = result.facts();
+    assertThat(facts.rounds()).hasSize(RealRun.ROUNDS);
+    assertThat(facts.runId()).contains(RealRun.RUN_ID);
+    // The cross-check had something to match: every silo that took part journaled one digest per
+    // stage, and the aggregator accepted exactly those.
+    for (String silo : List.of("silo-1", "silo-2", "silo-3")) {
+      for (long round = 1; round <= RealRun.ROUNDS; round++) {
+        JsonNode submitted =
+            facts
+                .silos()
+                .get(silo)
+                .rounds()
+                .get(round)
+                .outcome()
+                .orElseThrow()
+                .body()
+                .path("submitted");
+        assertThat(submitted.size()).as("%s round %s submissions", silo, round).isEqualTo(5);
+        for (RunFacts.Accepted accepted : facts.rounds().get(round).accepted()) {
+          if (accepted.silo().equals(silo)) {
+            assertThat(submitted.path(accepted.stage()).asText()).isEqualTo(accepted.sha256());
+          }
+        }
+      }
+      assertThat(facts.rounds().get(1L).survivors()).contains(silo);
+    }
+    assertThat(facts.silos().get(RealRun.STRICT_SILO).rounds().values())
+        .allMatch(round -> round.refused().isPresent() && round.agreed().isEmpty());
+  }
+
+  @Test
+  void verify_byteFlippedInAggregatorJournal_namesTheRecordWhoseSignatureFails() {
+    int index = Tampering.indexOf(aggregatorLines, "message-accepted");
+    String line = aggregatorLines.get(index);
+    int column = line.indexOf("\"sha256\":\"") + 12;
+
+    AuditFinding finding =
+        firstFailure(audit(Tampering.flipByte(aggregatorLines, index, column), siloLines));
+
+    assertThat(finding.file()).isEqualTo("aggregator.jsonl");
+    assertThat(finding.line()).isEqualTo(index + 1);
+    assertThat(finding.seq()).isEqualTo(index);
+    assertThat(finding.recordType()).isEqualTo("message-accepted");
+    assertThat(finding.check()).isEqualTo("journal-signature");
+    assertThat(finding.detail()).contains("signature does not verify", "aggregator");
+    assertThat(finding.toString())
+        .startsWith("aggregator.jsonl:" + (index + 1) + " (seq " + index + ", message-accepted): ");
+  }
+
+  @Test
+  void verify_byteFlippedInSiloPrivacyRecord_isDetected() {
+    List<String> lines = siloLines.get("silo-2");
+    int index = Tampering.indexOf(lines, "privacy-spent");
+    int column = lines.get(index).indexOf("\"epsilonSpent\":\"") + 16;
+
+    AuditFinding finding =
+        firstFailure(
+            audit(aggregatorLines, silosWith("silo-2", Tampering.flipByte(lines, index, column))));
+
+    assertThat(finding.file()).isEqualTo("silo-2.jsonl");
+    assertThat(finding.line()).isEqualTo(index + 1);
+    assertThat(finding.recordType()).isEqualTo("privacy-spent");
+    assertThat(finding.check()).isEqualTo("journal-signature");
+  }
+
+  @Test
+  void verify_recordRemoved_namesTheGap() {
+    List<String> lines = siloLines.get("silo-1");
+    int index = Tampering.indexOf(lines, "round-outcome");
+
+    AuditFinding finding =
+        firstFailure(audit(aggregatorLines, silosWith("silo-1", Tampering.remove(lines, index))));
+
+    assertThat(finding.file()).isEqualTo("silo-1.jsonl");
+    assertThat(finding.line()).isEqualTo(index + 1);
+    assertThat(finding.seq()).isEqualTo(index + 1);
+    assertThat(finding.check()).isEqualTo("journal-sequence");
+    assertThat(finding.detail()).contains("record " + index + " is missing");
+  }
+
+  @Test
+  void verify_recordsCutFromTheEndOfASiloJournal_crossCheckNamesTheUnbackedParticipation() {
+    List<String> lines = siloLines.get("silo-3");
+    // Cut the last round's round-outcome and privacy-spent: the chain alone cannot tell.
+    int cut = lines.size() - 2;
+    List<String> truncated = new ArrayList<>(lines.subList(0, cut));
+
+    AuditResult result = audit(aggregatorLines, silosWith("silo-3", truncated));
+    AuditFinding finding = firstFailure(result);
+
+    assertThat(result.journals()).allMatch(JournalAudit::valid);
+    assertThat(finding.file()).isEqualTo("aggregator.jsonl");
+    assertThat(finding.recordType()).isEqualTo("message-accepted");
+    assertThat(finding.check()).isEqualTo("cross-submission");
+    assertThat(finding.detail())
+        .contains("silo-3", "round " + RealRun.ROUNDS, "no round-outcome", "survivor");
+    assertThat(result.failures())
+        .anySatisfy(
+            failure -> {
+              assertThat(failure.check()).isEqualTo("privacy-missing");
+              assertThat(failure.recordType()).isEqualTo("round-finished");
+            });
+  }
+
+  @Test
+  void verify_recordsReordered_namesWhereTheMissingRecordIs() {
+    int index = Tampering.indexOf(aggregatorLines, "stage-closed");
+
+    AuditFinding finding = firstFailure(audit(Tampering.swap(aggregatorLines, index), siloLines));
+
+    assertThat(finding.line()).isEqualTo(index + 1);
+    assertThat(finding.check()).isEqualTo("journal-sequence");
+    assertThat(finding.detail())
+        .contains("record " + index + " is on line " + (index + 2), "out of order");
+  }
+
+  @Test
+  void verify_recordInserted_namesTheReplay() {
+    List<String> lines = siloLines.get("silo-1");
+    int index = Tampering.indexOf(lines, "privacy-spent");
+
+    AuditFinding finding =
+        firstFailure(
+            audit(
+                aggregatorLines,
+                silosWith("silo-1", Tampering.insert(lines, index + 1, lines.get(index)))));
+
+    assertThat(finding.file()).isEqualTo("silo-1.jsonl");
+    assertThat(finding.line()).isEqualTo(index + 2);
+    assertThat(finding.seq()).isEqualTo(index);
+    assertThat(finding.recordType()).isEqualTo("privacy-spent");
+    assertThat(finding.detail()).contains("inserted or replayed");
+  }
+
+  @Test
+  void verify_recordSignedByANonRosterKey_isRefused() {
+    List<String> lines = siloLines.get("silo-2");
+    int index = Tampering.indexOf(lines, "round-outcome");
+    EcdsaP256SigningKey outsider = EcdsaP256SigningKey.generate(new SecureRandom());
+
+    AuditFinding finding =
+        firstFailure(
+            audit(aggregatorLines, silosWith("silo-2", Tampering.resign(lines, index, outsider))));
+
+    assertThat(finding.file()).isEqualTo("silo-2.jsonl");
+    assertThat(finding.line()).isEqualTo(index + 1);
+    assertThat(finding.recordType()).isEqualTo("round-outcome");
+    assertThat(finding.check()).isEqualTo("journal-signature");
+    assertThat(finding.detail()).contains("does not verify with the key of writer silo-2");
+  }
+
+  @Test
+  void verify_journalWrittenByACertifiedSiloOutsideTheRoster_isRefused() throws Exception {
+    RealRun.Party outsider = run.outsider("silo-9");
+    List<String> forged =
+        Tampering.rewrite(
+            siloLines.get("silo-1"),
+            RealRun.FEDERATION,
+            new SiteIdentity(SiteRole.SILO, "silo-9"),
+            outsider.certificate(),
+            outsider.key(),
+            record -> {
+              ((ObjectNode) record).set("writer", TextNode.valueOf("silo-9"));
+              return record;
+            });
+    Map<String, List<String>> silos = new java.util.LinkedHashMap<>(siloLines);
+    silos.put("silo-9", forged);
+
+    AuditResult result = audit(aggregatorLines, silos);
+    AuditFinding finding = firstFailure(result);
+
+    assertThat(finding.file()).isEqualTo("silo-9.jsonl");
+    assertThat(finding.line()).isEqualTo(1);
+    assertThat(finding.check()).isEqualTo("roster");
+    assertThat(finding.detail()).contains("silo-9", "not in the run's roster");
+  }
+
+  @Test
+  void verify_journalSignedWithAnotherFederationsCertificate_isRefused() throws Exception {
+    FederationCa other = FederationCa.create("other-fed", Duration.ofDays(2), new SecureRandom());
+    EcdsaP256SigningKey key = EcdsaP256SigningKey.generate(new SecureRandom());
+    SiteIdentity identity = new SiteIdentity(SiteRole.SILO, "silo-1");
+    List<String> forged =
+        Tampering.rewrite(
+            siloLines.get("silo-1"),
+            RealRun.FEDERATION,
+            identity,
+            other.issue(identity, key.verifyingKey(), Duration.ofDays(1), List.of()),
+            key,
+            record -> record);
+
+    AuditFinding finding = firstFailure(audit(aggregatorLines, silosWith("silo-1", forged)));
+
+    assertThat(finding.file()).isEqualTo("silo-1.jsonl");
+    assertThat(finding.line()).isEqualTo(1);
+    assertThat(finding.recordType()).isEqualTo("journal-opened");
+    assertThat(finding.check()).isEqualTo("journal-certificate");
+    assertThat(finding.detail()).contains("not accepted by the federation CA");
+  }
+
+  @Test
+  void verify_aggregatorReSignsAForgedDigest_crossCheckNamesBothRecords() throws Exception {
+    // An operator holding the aggregator's key can write any journal it likes; only the silos'
+    // own signed records expose it.
+    int[] edited = {-1};
+    List<String> forged =
+        Tampering.rewrite(
+            aggregatorLines,
+            RealRun.FEDERATION,
+            new SiteIdentity(SiteRole.AGGREGATOR, "aggregator"),
+            run.aggregator.certificate(),
+            run.aggregator.key(),
+            record -> {
+              JsonNode body = record.path("body");
+              if (edited[0] < 0
+                  && record.path("type").asText().equals("message-accepted")
+                  && body.path("silo").asText().equals("silo-2")
+                  && body.path("stage").asText().equals("MASKED_INPUT")) {
+                edited[0] = record.path("seq").asInt();
+                ((ObjectNode) body).put("sha256", "0".repeat(64));
+                ((ObjectNode) record).set("body", body);
+              }
+              return record;
+            });
+
+    AuditResult result = audit(forged, siloLines);
+    AuditFinding finding = firstFailure(result);
+
+    assertThat(result.journals()).allMatch(JournalAudit::valid);
+    assertThat(finding.file()).isEqualTo("aggregator.jsonl");
+    assertThat(finding.seq()).isEqualTo(edited[0]);
+    assertThat(finding.line()).isEqualTo(edited[0] + 1);
+    assertThat(finding.recordType()).isEqualTo("message-accepted");
+    assertThat(finding.check()).isEqualTo("cross-submission");
+    assertThat(finding.detail())
+        .contains("silo-2", "MASKED_INPUT", "0000000000000000", "silo-2.jsonl:");
+  }
+
+  @Test
+  void verify_aggregatorClaimsARefusingSiloSurvived_isRefused() throws Exception {
+    List<String> forged =
+        Tampering.rewrite(
+            aggregatorLines,
+            RealRun.FEDERATION,
+            new SiteIdentity(SiteRole.AGGREGATOR, "aggregator"),
+            run.aggregator.certificate(),
+            run.aggregator.key(),
+            record -> {
+              if (record.path("type").asText().equals("round-finished")
+                  && record.path("body").path("round").asLong() == 2) {
+                ((com.fasterxml.jackson.databind.node.ArrayNode)
+                        record.path("body").path("survivors"))
+                    .add(RealRun.STRICT_SILO);
+              }
+              return record;
+            });
+
+    AuditResult result = audit(forged, siloLines);
+
+    assertThat(result.failures())
+        .anySatisfy(
+            failure -> {
+              assertThat(failure.check()).isEqualTo("cross-survivors");
+              assertThat(failure.recordType()).isEqualTo("round-finished");
+              assertThat(failure.detail())
+                  .contains(RealRun.STRICT_SILO, "round 2", "no agreement", "refused the round");
+            });
+    assertThat(result.failures())
+        .anySatisfy(
+            failure -> {
+              assertThat(failure.check()).isEqualTo("cross-survivors");
+              assertThat(failure.file()).endsWith(".jsonl");
+            });
+  }
+
+  @Test
+  void report_privacyFiguresAreTheAccountants() throws Exception {
+    RunReport report = RunReport.of(audit(aggregatorLines, siloLines), run.trust);
+    Path out = directory.resolve("report");
+    report.write(out);
+    JsonNode json = JSON.readTree(Files.readString(out.resolve(RunReport.JSON_FILE)));
+
+    assertThat(json.path("headline").asText()).startsWith("VERIFIED");
+    assertThat(json.path("federation").path("runId").asText()).isEqualTo(RealRun.RUN_ID);
+    for (JsonNode silo : json.path("privacy").path("silos")) {
+      String id = silo.path("siloId").asText();
+      if (id.equals(RealRun.STRICT_SILO)) {
+        assertThat(silo.path("spent").isNull()).as("refusing silo spent nothing").isTrue();
+        continue;
+      }
+      PrivacySpend ledger = run.silos.get(id).ledger().spent(RealRun.DELTA);
+      assertThat(silo.path("spent").path("epsilon").asDouble())
+          .as(id)
+          .isEqualTo(ledger.enforcedEpsilon());
+      assertThat(silo.path("spent").path("epsilonRdp").asDouble()).isEqualTo(ledger.epsilonRdp());
+      assertThat(silo.path("spent").path("epsilonGdp").asDouble()).isEqualTo(ledger.epsilonGdp());
+      assertThat(silo.path("rounds")).hasSize(RealRun.ROUNDS);
+      assertThat(silo.path("rounds")).allMatch(round -> round.path("matchesRecord").asBoolean());
+      assertThat(ledger.enforcedEpsilon()).isPositive();
+    }
+    assertThat(json.path("rounds")).hasSize(RealRun.ROUNDS);
+    for (JsonNode round : json.path("rounds")) {
+      assertThat(round.path("outcome").asText()).isEqualTo("finished");
+      assertThat(round.path("survivors")).hasSize(3);
+      assertThat(round.path("stages").get(0).path("dropouts").get(0).asText())
+          .isEqualTo(RealRun.STRICT_SILO);
+      assertThat(round.path("sharesRevealed")).hasSize(3);
+      assertThat(round.path("metrics").path("silos").asInt()).isEqualTo(3);
+    }
+    assertThat(json.path("refusals").path("countsByCategory").path("privacy-floor").asInt())
+        .isEqualTo(RealRun.ROUNDS);
+    assertThat(
+            json.path("configuration").path("differentialPrivacy").path("noiseMultiplier").asText())
+        .isEqualTo("0.5");
+    assertThat(json.path("configuration").path("silos")).hasSize(4);
+    assertThat(
+            json.path("configuration")
+                .path("silos")
+                .get(3)
+                .path("privacyFloor")
+                .path("minNoiseMultiplier")
+                .asText())
+        .isEqualTo("1.0");
+    assertThat(json.path("participants")).hasSize(5);
+    assertThat(json.path("participants"))
+        .allMatch(p -> p.path("certificateSha256").asText().length() == 64);
+    List<String> controls = new ArrayList<>();
+    json.path("controls")
+        .forEach(
+            c -> controls.add(c.path("framework").asText() + " " + c.path("reference").asText()));
+    assertThat(controls)
+        .containsExactly(
+            "GDPR Art. 5(1)(c)",
+            "GDPR Art. 25",
+            "GDPR Art. 30",
+            "GDPR Art. 32",
+            "GDPR Art. 35",
+            "HIPAA §164.312(b)",
+            "HIPAA §164.312(e)(1)");
+    String html = Files.readString(out.resolve(RunReport.HTML_FILE));
+    assertThat(html)
+        .doesNotContain("<script", "http://", "https://")
+        .contains("<svg id=\"privacy-chart\"");
+  }
+
+  @Test
+  void report_tamperedRun_saysSoOnItsFirstLine() throws Exception {
+    int index = Tampering.indexOf(aggregatorLines, "round-finished");
+    List<String> tampered =
+        Tampering.flipByte(aggregatorLines, index, aggregatorLines.get(index).length() - 30);
+    RunReport report = RunReport.of(audit(tampered, siloLines), run.trust);
+
+    assertThat(report.json().path("headline").asText())
+        .startsWith("TAMPERED OR INCONSISTENT: aggregator.jsonl:" + (index + 1));
+    String html = report.html();
+    String body = html.substring(html.indexOf("<body>") + "<body>".length()).strip();
+    assertThat(body).startsWith("<p id=\"headline\" class=\"tampered\">TAMPERED OR INCONSISTENT: ");
+    assertThat(html).contains("<title>TAMPERED OR INCONSISTENT");
+    assertThat(report.json().path("controls").get(0).path("status").asText())
+        .startsWith("NOT evidenced");
+  }
+}
