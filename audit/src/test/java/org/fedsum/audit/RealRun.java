@@ -277,6 +277,17 @@ final class RealRun implements AutoCloseable {
     assertThat(response.statusCode()).as("POST %s: %s", path, response.body()).isEqualTo(expected);
   }
 
+  /** The run's privacy parameters, as the aggregator's run settings hold them. */
+  org.fedsum.audit.lineage.LineageManifest.Privacy lineagePrivacy() throws Exception {
+    var settings = server.federation().view(RUN_ID).config().settings();
+    return org.fedsum.audit.lineage.LineageManifest.Privacy.of(settings.encoding(), DELTA);
+  }
+
+  /** The run's final global model, as the aggregator serves it. */
+  float[] finalModel() throws Exception {
+    return server.federation().model(RUN_ID).values();
+  }
+
   /** The journals in audit order: the aggregator's, then the silos'. */
   List<Path> journalFiles() {
     List<Path> files = new ArrayList<>();

@@ -1,6 +1,7 @@
 package org.fedsum.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.fedsum.audit.cli.AuditCommand;
+import org.fedsum.audit.lineage.LineageManifest;
 import org.fedsum.audit.report.RunReport;
 import org.fedsum.crypto.EcdsaP256SigningKey;
 import org.fedsum.crypto.FederationCa;
@@ -25,6 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The audit of a real run ({@link RealRun}: aggregator and silo nodes over mutual TLS): its
@@ -446,5 +453,261 @@ class RealRunAuditIT {
     assertThat(html).contains("<title>TAMPERED OR INCONSISTENT");
     assertThat(report.json().path("controls").get(0).path("status").asText())
         .startsWith("NOT evidenced");
+  }
+
+  @Test
+  void report_inHeadlessChromium_loadsCleanly_chartsRender_figuresEqualTheJson() throws Exception {
+    RunReport report = RunReport.of(audit(aggregatorLines, siloLines), run.trust);
+    Path out = directory.resolve("browser-report");
+    report.write(out);
+    JsonNode json = JSON.readTree(Files.readString(out.resolve(RunReport.JSON_FILE)));
+    Path home = Files.createDirectories(directory.resolve("browser-home"));
+
+    try (HeadlessChromium browser = HeadlessChromium.start(home)) {
+      ChromeDriver driver = browser.driver();
+      driver.get(out.resolve(RunReport.HTML_FILE).toUri().toString());
+
+      assertThat(driver.findElement(By.id("headline")).getText())
+          .isEqualTo(json.path("headline").asText());
+      // Two series per silo that spent privacy (both accountants), each a drawn path.
+      List<WebElement> privacySeries =
+          driver.findElements(By.cssSelector("svg#privacy-chart path.series"));
+      assertThat(privacySeries).hasSize(2 * 3);
+      List<WebElement> metricSeries =
+          driver.findElements(By.cssSelector("svg#metrics-chart path.series"));
+      assertThat(metricSeries).hasSizeGreaterThanOrEqualTo(2);
+      for (WebElement path : concat(privacySeries, metricSeries)) {
+        Map<?, ?> box =
+            (Map<?, ?>)
+                driver.executeScript(
+                    "const b = arguments[0].getBBox(); return {width: b.width, height: b.height,"
+                        + " length: arguments[0].getTotalLength()};",
+                    path);
+        assertThat(((Number) box.get("width")).doubleValue())
+            .as("width of %s", path.getAttribute("data-series"))
+            .isPositive();
+        assertThat(((Number) box.get("length")).doubleValue()).isPositive();
+      }
+      for (JsonNode silo : json.path("privacy").path("silos")) {
+        String id = silo.path("siloId").asText();
+        if (silo.path("spent").isNull()) {
+          continue;
+        }
+        for (String field : List.of("epsilon", "epsilonRdp", "epsilonGdp")) {
+          String figure =
+              field.equals("epsilon")
+                  ? "epsilon-" + id
+                  : "epsilon-" + field.substring(7).toLowerCase(java.util.Locale.ROOT) + "-" + id;
+          WebElement cell =
+              driver.findElement(By.cssSelector("#privacy-totals [data-figure='" + figure + "']"));
+          assertThat(Double.parseDouble(cell.getAttribute("data-value")))
+              .as(figure)
+              .isEqualTo(silo.path("spent").path(field).asDouble());
+          assertThat(cell.getText()).isNotBlank();
+        }
+      }
+      for (JsonNode round : json.path("rounds")) {
+        WebElement survivors =
+            driver.findElement(
+                By.cssSelector("[data-figure='survivors-" + round.path("round").asLong() + "']"));
+        assertThat(survivors.getAttribute("data-value"))
+            .isEqualTo(Integer.toString(round.path("survivors").size()));
+      }
+      assertThat(
+              driver
+                  .findElement(By.cssSelector("[data-figure='refusals-privacy-floor']"))
+                  .getText())
+          .isEqualTo(json.path("refusals").path("countsByCategory").path("privacy-floor").asText());
+      assertThat(
+              driver
+                  .findElement(By.cssSelector("[data-figure='verified']"))
+                  .getAttribute("data-value"))
+          .isEqualTo("true");
+      assertThat(driver.findElements(By.cssSelector("#controls ~ table tbody tr"))).hasSize(7);
+      Path screenshot = Path.of("target", "audit-report.png");
+      Files.createDirectories(screenshot.getParent());
+      Files.write(screenshot, driver.getScreenshotAs(OutputType.BYTES));
+      assertThat(Files.size(screenshot)).isPositive();
+      assertThat(browser.console(java.util.logging.Level.WARNING))
+          .as("console errors and warnings (a CSP violation shows here)")
+          .isEmpty();
+    }
+  }
+
+  private static List<WebElement> concat(List<WebElement> first, List<WebElement> second) {
+    List<WebElement> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
+  }
+
+  @Test
+  void lineage_everyPublishedModel_hasASignedManifestChainedToThePreviousOne() throws Exception {
+    AuditResult audit = audit(aggregatorLines, siloLines);
+    String initialModel =
+        audit
+            .facts()
+            .silos()
+            .get("silo-1")
+            .rounds()
+            .get(1L)
+            .agreed()
+            .orElseThrow()
+            .body()
+            .path("modelSha256")
+            .asText();
+    LineageManifest.Privacy privacy = run.lineagePrivacy();
+    String previous = initialModel;
+    LineageManifest last = null;
+    for (long round = 1; round <= RealRun.ROUNDS; round++) {
+      LineageManifest manifest =
+          LineageManifest.forRound(
+              RealRun.RUN_ID, aggregatorLines, round, initialModel, privacy, "test", Instant.now());
+      String document = manifest.sign(run.aggregator.certificate(), run.aggregator.key());
+
+      LineageManifest verified = LineageManifest.verify(document, run.trust);
+      JsonNode facts = verified.manifest();
+      assertThat(facts.path("round").asLong()).isEqualTo(round);
+      assertThat(facts.path("runId").asText()).isEqualTo(RealRun.RUN_ID);
+      assertThat(facts.path("federationId").asText()).isEqualTo(RealRun.FEDERATION);
+      assertThat(facts.path("previousModelSha256").asText()).isEqualTo(previous);
+      assertThat(facts.path("modelSha256").asText())
+          .isEqualTo(
+              audit
+                  .facts()
+                  .rounds()
+                  .get(round)
+                  .finished()
+                  .orElseThrow()
+                  .body()
+                  .path("modelSha256")
+                  .asText());
+      assertThat(facts.path("rounds")).hasSize((int) round);
+      assertThat(facts.path("rounds").get((int) round - 1).path("survivors")).hasSize(3);
+      previous = facts.path("modelSha256").asText();
+      last = verified;
+
+      // A changed figure, or a manifest signed by a silo, does not verify.
+      String forged =
+          document.replace("\"round\":" + round + ",", "\"round\":" + (round + 10) + ",");
+      assertThat(forged).isNotEqualTo(document);
+      assertThatThrownBy(() -> LineageManifest.verify(forged, run.trust))
+          .isInstanceOf(java.security.SignatureException.class)
+          .hasMessageContaining("does not verify");
+      RealRun.Party silo = run.parties.get("silo-1");
+      String bySilo = manifest.sign(silo.certificate(), silo.key());
+      assertThatThrownBy(() -> LineageManifest.verify(bySilo, run.trust))
+          .hasMessageContaining("not by an aggregator");
+    }
+    // The final manifest's ε is the accountant's over the rounds' real survivors: with all three
+    // silos verified survivors every round, the silos' own ledgers say the same.
+    PrivacySpend ledger = run.silos.get("silo-1").ledger().spent(RealRun.DELTA);
+    assertThat(last.manifest().path("epsilonSpent").path("epsilon").asText())
+        .isEqualTo(Double.toString(ledger.enforcedEpsilon()));
+    // The model file the aggregator serves is the one the last manifest names.
+    Path model = directory.resolve("model.bin");
+    float[] values = run.finalModel();
+    java.nio.ByteBuffer bytes =
+        java.nio.ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    Files.write(model, bytes.array());
+    last.requireModelFile(model);
+    LineageManifest first =
+        LineageManifest.forRound(
+            RealRun.RUN_ID, aggregatorLines, 1, initialModel, privacy, "test", Instant.now());
+    assertThatThrownBy(() -> first.requireModelFile(model))
+        .hasMessageContaining("the manifest names");
+  }
+
+  @Test
+  void command_verifyAndReport_exitCodesAndOneLineErrors() throws Exception {
+    List<String> files = new ArrayList<>();
+    run.journalFiles().forEach(file -> files.add(file.toString()));
+    String ca = directory.resolve("ca.pem").toString();
+    String crl = directory.resolve("crl.pem").toString();
+
+    Invocation verified =
+        invoke(concat(List.of("verify"), files, List.of("--ca", ca, "--crl", crl)));
+    assertThat(verified.exitCode()).as("%s", verified).isEqualTo(AuditCommand.VERIFIED);
+    assertThat(verified.out()).startsWith("VERIFIED: 5 journals");
+
+    Path tampered = directory.resolve("tampered.jsonl");
+    int index = Tampering.indexOf(aggregatorLines, "round-finished");
+    Files.write(tampered, Tampering.remove(aggregatorLines, index));
+    List<String> tamperedFiles = new ArrayList<>(files);
+    tamperedFiles.set(0, tampered.toString());
+    Invocation failed =
+        invoke(concat(List.of("verify"), tamperedFiles, List.of("--ca", ca, "--crl", crl)));
+    assertThat(failed.exitCode()).as("%s", failed).isEqualTo(AuditCommand.NOT_VERIFIED);
+    assertThat(failed.out())
+        .startsWith(
+            "TAMPERED OR INCONSISTENT: " + tampered + ":" + (index + 1) + " (seq " + (index + 1));
+
+    Path out = directory.resolve("cli-report");
+    Invocation report =
+        invoke(
+            concat(
+                List.of("report"),
+                files,
+                List.of("--out", out.toString(), "--ca", ca, "--crl", crl)));
+    assertThat(report.exitCode()).as("%s", report).isEqualTo(AuditCommand.VERIFIED);
+    assertThat(out.resolve(RunReport.HTML_FILE)).exists();
+    assertThat(out.resolve(RunReport.JSON_FILE)).exists();
+    Invocation tamperedReport =
+        invoke(
+            concat(
+                List.of("report"),
+                tamperedFiles,
+                List.of(
+                    "--out",
+                    directory.resolve("cli-tampered").toString(),
+                    "--ca",
+                    ca,
+                    "--crl",
+                    crl)));
+    assertThat(tamperedReport.exitCode()).isEqualTo(AuditCommand.NOT_VERIFIED);
+    assertThat(Files.readString(directory.resolve("cli-tampered").resolve(RunReport.JSON_FILE)))
+        .contains("\"headline\" : \"TAMPERED OR INCONSISTENT");
+
+    Invocation missing =
+        invoke(
+            List.of(
+                "verify", directory.resolve("nope.jsonl").toString(), "--ca", ca, "--crl", crl));
+    assertThat(missing.exitCode()).isEqualTo(AuditCommand.BAD_INPUT);
+    assertThat(missing.err().strip())
+        .isEqualTo(
+            "fedsum audit verify: journal " + directory.resolve("nope.jsonl") + " does not exist");
+    Invocation noCrl = invoke(concat(List.of("verify"), files, List.of("--ca", ca)));
+    assertThat(noCrl.exitCode()).isEqualTo(AuditCommand.BAD_INPUT);
+    assertThat(noCrl.err().strip().lines()).hasSize(1);
+    assertThat(noCrl.err()).contains("--crl");
+    Invocation notCa =
+        invoke(concat(List.of("verify"), files, List.of("--ca", files.get(0), "--crl", crl)));
+    assertThat(notCa.exitCode()).isEqualTo(AuditCommand.BAD_INPUT);
+    assertThat(notCa.err())
+        .startsWith("fedsum audit verify: --ca ")
+        .contains("is not a PEM certificate");
+    Invocation usage = invoke(List.of("verify", "--ca", ca));
+    assertThat(usage.exitCode()).isEqualTo(AuditCommand.BAD_INPUT);
+  }
+
+  private record Invocation(int exitCode, String out, String err) {}
+
+  @SafeVarargs
+  private static List<String> concat(List<String>... parts) {
+    List<String> all = new ArrayList<>();
+    for (List<String> part : parts) {
+      all.addAll(part);
+    }
+    return all;
+  }
+
+  private static Invocation invoke(List<String> arguments) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine command = AuditCommand.commandLine();
+    command.setOut(new java.io.PrintWriter(out));
+    command.setErr(new java.io.PrintWriter(err));
+    int exitCode = command.execute(arguments.toArray(String[]::new));
+    return new Invocation(exitCode, out.toString(), err.toString());
   }
 }
