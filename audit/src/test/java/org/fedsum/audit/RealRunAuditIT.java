@@ -528,6 +528,9 @@ class RealRunAuditIT {
       Files.createDirectories(screenshot.getParent());
       Files.write(screenshot, driver.getScreenshotAs(OutputType.BYTES));
       assertThat(Files.size(screenshot)).isPositive();
+      driver.executeScript("document.getElementById('privacy').scrollIntoView();");
+      Files.write(
+          Path.of("target", "audit-report-privacy.png"), driver.getScreenshotAs(OutputType.BYTES));
       assertThat(browser.console(java.util.logging.Level.WARNING))
           .as("console errors and warnings (a CSP violation shows here)")
           .isEmpty();
