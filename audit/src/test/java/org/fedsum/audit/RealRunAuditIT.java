@@ -596,6 +596,11 @@ class RealRunAuditIT {
       assertThatThrownBy(() -> LineageManifest.verify(forged, run.trust))
           .isInstanceOf(java.security.SignatureException.class)
           .hasMessageContaining("does not verify");
+      String fractional =
+          document.replace("\"round\":" + round + ",", "\"round\":" + round + ".5,");
+      assertThatThrownBy(() -> LineageManifest.verify(fractional, run.trust))
+          .isInstanceOf(java.security.SignatureException.class)
+          .hasMessageContaining("not canonical");
       RealRun.Party silo = run.parties.get("silo-1");
       String bySilo = manifest.sign(silo.certificate(), silo.key());
       assertThatThrownBy(() -> LineageManifest.verify(bySilo, run.trust))

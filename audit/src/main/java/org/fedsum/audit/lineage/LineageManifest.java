@@ -287,8 +287,14 @@ public final class LineageManifest {
     } catch (IllegalArgumentException e) {
       throw new SignatureException("the lineage document's signature is not base64");
     }
+    byte[] signed;
     try {
-      EcdsaP256VerifyingKey.fromCertificate(certificate).verify(signature, signedBytes(manifest));
+      signed = signedBytes(manifest);
+    } catch (IllegalArgumentException e) {
+      throw new SignatureException("the lineage manifest is not canonical: " + e.getMessage());
+    }
+    try {
+      EcdsaP256VerifyingKey.fromCertificate(certificate).verify(signature, signed);
     } catch (GeneralSecurityException e) {
       throw new SignatureException(
           "the lineage manifest's signature does not verify with the key of " + signer.uri());
