@@ -44,6 +44,8 @@ public record JournalInput(String name, List<String> lines) {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new IOException("journal " + name + " does not exist", e);
+    } catch (IOException e) {
+      throw new IOException("journal " + name + " cannot be read: " + e.getMessage(), e);
     }
     String text;
     try {

@@ -298,7 +298,6 @@ final class RealRun implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    // Not interrupted by design: the caller's thread only waits for the server to close.
     threads.shutdownNow();
     for (SiloJournal journal : journals) {
       journal.close();

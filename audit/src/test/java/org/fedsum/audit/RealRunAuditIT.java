@@ -453,6 +453,14 @@ class RealRunAuditIT {
     assertThat(html).contains("<title>TAMPERED OR INCONSISTENT");
     assertThat(report.json().path("controls").get(0).path("status").asText())
         .startsWith("NOT evidenced");
+
+    // With the aggregator's opening record broken nothing of it is a fact, and the report says so.
+    RunReport opening =
+        RunReport.of(audit(Tampering.flipByte(aggregatorLines, 0, 20), siloLines), run.trust);
+    assertThat(opening.json().path("headline").asText())
+        .startsWith("TAMPERED OR INCONSISTENT: aggregator.jsonl:1 ");
+    assertThat(opening.json().path("rounds")).isEmpty();
+    assertThat(opening.html()).contains("class=\"tampered\"");
   }
 
   @Test
