@@ -536,9 +536,13 @@ class RealRunAuditIT {
       Files.createDirectories(screenshot.getParent());
       Files.write(screenshot, driver.getScreenshotAs(OutputType.BYTES));
       assertThat(Files.size(screenshot)).isPositive();
-      driver.executeScript("document.getElementById('privacy').scrollIntoView();");
+      // The whole page in one image, for review.
+      long height =
+          ((Number) driver.executeScript("return document.documentElement.scrollHeight;"))
+              .longValue();
+      driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, (int) height + 40));
       Files.write(
-          Path.of("target", "audit-report-privacy.png"), driver.getScreenshotAs(OutputType.BYTES));
+          Path.of("target", "audit-report-full.png"), driver.getScreenshotAs(OutputType.BYTES));
       assertThat(browser.console(java.util.logging.Level.WARNING))
           .as("console errors and warnings (a CSP violation shows here)")
           .isEmpty();
