@@ -20,6 +20,17 @@ class PrivacySpendTest {
   }
 
   @Test
+  void describeUnit_namesBothUnits_andRefusesOthers() {
+    assertThat(PrivacySpend.describeUnit(PrivacySpend.UNIT_SILO))
+        .isEqualTo("one silo's whole update in one round");
+    assertThat(PrivacySpend.describeUnit(PrivacySpend.UNIT_RECORD)).contains("one record");
+    assertThatThrownBy(() -> PrivacySpend.describeUnit("patient"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unit")
+        .hasMessageContaining("patient");
+  }
+
+  @Test
   void constructor_invalidFields_throwNamingThem() {
     assertThatThrownBy(() -> new PrivacySpend(-1, 0, 1e-5, "silo"))
         .isInstanceOf(IllegalArgumentException.class)
