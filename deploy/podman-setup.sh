@@ -77,6 +77,14 @@ location = "gcr.io"
 blocked = true
 CONF
 
+# Published ports are DNATed by CNI's portmap; for connections to 127.0.0.1/localhost (what the
+# test's TESTCONTAINERS_HOST_OVERRIDE=localhost uses) the kernel must route loopback-sourced
+# packets to the container network, which it refuses unless route_localnet is on.
+if [ "$(sysctl -n net.ipv4.conf.all.route_localnet 2>/dev/null || echo 0)" != 1 ]; then
+  sysctl -q -w net.ipv4.conf.all.route_localnet=1 \
+    || say "cannot set net.ipv4.conf.all.route_localnet=1: published ports will not answer on localhost"
+fi
+
 if socket_answers; then
   say "already running on unix://$SOCKET_PATH"
   exit 0

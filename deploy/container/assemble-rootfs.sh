@@ -28,7 +28,7 @@ chmod 1777 "$base/tmp"
 
 say "jlink $modules"
 "$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
-  --compress=2 --output "$base/opt/fedsum/jre"
+  --output "$base/opt/fedsum/jre"
 
 # Copies each shared library a file needs (and the loader) into ROOT at the same path, following
 # symbolic links, unless it is already there.
@@ -99,6 +99,8 @@ JAVA
   say "unpacking PyTorch's native libraries into the DJL cache"
   DJL_CACHE_DIR=$cache ENGINE_CACHE_DIR=$cache OPT_OUT_TRACKING=true \
     "$java_home/bin/java" -Dai.djl.offline=true -cp "$app_lib/*" "$scratch/WarmDjl.java" >&2
+  # DJL unpacks into private (0700) temporary folders: the container's user must read them.
+  chmod -R a+rX "$cache"
   torch_libs=$(find "$cache" -name '*.so*' -type f)
   copy_needed "$torch" $torch_libs
 fi
