@@ -50,7 +50,7 @@ import org.fedsum.protocol.journal.JournalVerifier;
 import org.fedsum.silo.node.SiloJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.runner.Description;
@@ -88,8 +88,9 @@ class DeploymentIT {
   private static final List<GenericContainer<?>> CONTAINERS = new ArrayList<>();
   private static PodmanNetwork network;
 
-  @BeforeAll
-  static void engine() {
+  // Per test rather than per class, so that the report counts the test as skipped.
+  @BeforeEach
+  void engine() {
     boolean available;
     try {
       available = DockerClientFactory.instance().isDockerAvailable();
