@@ -47,35 +47,22 @@ events_logger = "file"
 CONF
 cat >/etc/containers/registries.conf <<'CONF'
 # Written by deploy/podman-setup.sh. No registry is reachable from here: short names are never
-# expanded and every registry is blocked, so a pull fails at once. Images are built locally.
+# expanded and registries are blocked, so a pull fails at once instead of waiting on the network.
+# Images are built locally (FROM scratch). registries.conf has no "every registry" entry: the
+# well-known registries are named, and wildcards block whole top-level domains.
 unqualified-search-registries = []
 short-name-mode = "disabled"
-
-[[registry]]
-prefix = "docker.io"
-location = "docker.io"
-blocked = true
-
-[[registry]]
-prefix = "quay.io"
-location = "quay.io"
-blocked = true
-
-[[registry]]
-prefix = "registry.fedoraproject.org"
-location = "registry.fedoraproject.org"
-blocked = true
-
-[[registry]]
-prefix = "ghcr.io"
-location = "ghcr.io"
-blocked = true
-
-[[registry]]
-prefix = "gcr.io"
-location = "gcr.io"
-blocked = true
 CONF
+for registry in docker.io registry-1.docker.io quay.io ghcr.io gcr.io registry.k8s.io \
+    registry.fedoraproject.org registry.access.redhat.com public.ecr.aws mcr.microsoft.com \
+    '*.io' '*.com' '*.org' '*.net' '*.dev' '*.cloud' '*.app' '*.aws'; do
+  {
+    printf '\n[[registry]]\nprefix = "%s"\n' "$registry"
+    # A named registry needs its location; a wildcard must not have one.
+    case "$registry" in \**) ;; *) printf 'location = "%s"\n' "$registry" ;; esac
+    printf 'blocked = true\n'
+  } >>/etc/containers/registries.conf
+done
 
 # Published ports are DNATed by CNI's portmap; for connections to 127.0.0.1/localhost (what the
 # test's TESTCONTAINERS_HOST_OVERRIDE=localhost uses) the kernel must route loopback-sourced
