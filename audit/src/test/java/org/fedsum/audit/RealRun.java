@@ -278,9 +278,9 @@ final class RealRun implements AutoCloseable {
   }
 
   /** The run's privacy parameters, as the aggregator's run settings hold them. */
-  org.fedsum.audit.lineage.LineageManifest.Privacy lineagePrivacy() throws Exception {
+  org.fedsum.protocol.lineage.LineageManifest.Privacy lineagePrivacy() throws Exception {
     var settings = server.federation().view(RUN_ID).config().settings();
-    return org.fedsum.audit.lineage.LineageManifest.Privacy.of(settings.encoding(), DELTA);
+    return org.fedsum.protocol.lineage.LineageManifest.Privacy.of(settings.encoding(), DELTA);
   }
 
   /** The run's final global model, as the aggregator serves it. */

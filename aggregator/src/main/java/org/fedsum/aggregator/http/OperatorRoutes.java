@@ -37,6 +37,8 @@ import org.fedsum.crypto.SiteRole;
  *       data; docs/API.md, "Dashboard and metrics").
  *   <li>{@code GET /v1/runs/{runId}/model}: the model, streamed; {@code GET
  *       /v1/runs/{runId}/journal}: the signed journal (JSON Lines), streamed from its file.
+ *   <li>{@code GET /v1/runs/{runId}/lineage/{round}}: the signed lineage manifest of the model that
+ *       round published (docs/AUDIT.md).
  * </ul>
  */
 final class OperatorRoutes implements ApiRoutes {
@@ -91,6 +93,7 @@ final class OperatorRoutes implements ApiRoutes {
                             runId, "stopped by operator " + Access.identity(c).siteId())));
     router.get("/v1/runs/:runId/model").handler(operator).handler(this::model);
     router.get("/v1/runs/:runId/journal").handler(operator).handler(this::journal);
+    router.get("/v1/runs/:runId/lineage/:round").handler(operator).handler(this::lineage);
   }
 
   private interface RunChange {
@@ -218,6 +221,39 @@ final class OperatorRoutes implements ApiRoutes {
                 context
                     .response()
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/jsonl")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                    .sendFile(file))
+        .onFailure(context::fail);
+  }
+
+  private void lineage(RoutingContext context) {
+    String runId = context.pathParam("runId");
+    long round;
+    try {
+      round = Long.parseLong(context.pathParam("round"));
+    } catch (NumberFormatException e) {
+      context.fail(ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the round is not a number"));
+      return;
+    }
+    blocking(
+            () ->
+                federation
+                    .lineageFile(runId, round)
+                    .orElseThrow(
+                        () ->
+                            ApiException.of(
+                                AggregatorErrorCode.NOT_FOUND,
+                                "run '"
+                                    + runId
+                                    + "' has no lineage manifest for round "
+                                    + round
+                                    + ": only finished rounds publish a model"))
+                    .toString())
+        .compose(
+            file ->
+                context
+                    .response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                     .sendFile(file))
         .onFailure(context::fail);

@@ -35,6 +35,7 @@ import org.fedsum.aggregator.store.CheckpointStore;
 import org.fedsum.aggregator.store.DataDirectory;
 import org.fedsum.aggregator.store.JournalFile;
 import org.fedsum.aggregator.store.JournalOwner;
+import org.fedsum.protocol.lineage.LineageManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -370,6 +371,19 @@ public final class Federation implements AutoCloseable {
     return new RunView(run, JournalSummary.status(readJournal(runId)), false);
   }
 
+  /**
+   * The signed lineage manifest of the model that round {@code round} of run {@code runId}
+   * published, if it was written (rounds that finished have one; see {@link LineageWriter}).
+   *
+   * @throws FederationException {@code RUN_NOT_FOUND}
+   */
+  public synchronized Optional<Path> lineageFile(String runId, long round)
+      throws FederationException, IOException {
+    storedConfig(runId);
+    Path file = LineageWriter.manifestFile(runDirectory(runId), round);
+    return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+  }
+
   /** The journal lines of run {@code runId}, as written (each a signed, chained JSON record). */
   public synchronized List<String> journalLines(String runId)
       throws FederationException, IOException {
@@ -521,6 +535,11 @@ public final class Federation implements AutoCloseable {
     }
     Path directory = runDirectory(runId);
     double[] initial = initialModel(directory, run.settings().dimension());
+    float[] initialFloats = new float[initial.length];
+    for (int i = 0; i < initial.length; i++) {
+      initialFloats[i] = (float) initial[i];
+    }
+    String initialModelSha256 = GlobalModel.sha256Of(initialFloats);
     DataDirectory data = DataDirectory.open(directory);
     try {
       DataDirectory.Recovered stores =
@@ -536,7 +555,17 @@ public final class Federation implements AutoCloseable {
               executor,
               clock);
       coordinator.onChange(changeListener);
-      coordinator.onRoundEvents(roundEvents);
+      coordinator.onRoundEvents(
+          new LineageWriter(
+              roundEvents,
+              runId,
+              stores.journal(),
+              directory,
+              initialModelSha256,
+              LineageManifest.Privacy.of(run.settings().encoding(), run.delta()),
+              owner,
+              executor,
+              clock));
       active = new ActiveRun(run, coordinator, data, stores.journal());
     } catch (GeneralSecurityException e) {
       data.close();

@@ -33,6 +33,7 @@ import java.util.function.UnaryOperator;
 import org.fedsum.aggregator.AggregatorServer;
 import org.fedsum.aggregator.http.FederationFixture.Party;
 import org.fedsum.aggregator.http.SiloDriver.Played;
+import org.fedsum.crypto.FederationTrust;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.protocol.MaskedInput;
 import org.fedsum.protocol.RoundConfig;
@@ -41,6 +42,7 @@ import org.fedsum.protocol.Stage;
 import org.fedsum.protocol.WordVector;
 import org.fedsum.protocol.codec.JsonMessageCodec;
 import org.fedsum.protocol.codec.VectorFrame;
+import org.fedsum.protocol.lineage.LineageManifest;
 import org.fedsum.silo.client.AggregatorClient;
 import org.fedsum.silo.client.AggregatorRefusal;
 import org.junit.jupiter.api.AfterAll;
@@ -167,6 +169,27 @@ class BadInputIT {
             .toList();
     assertThat(accepted).doesNotHaveDuplicates().hasSize(ROSTER.size() * Stage.values().length);
     assertThat(spooled(run, 1)).as("spool files left").isEmpty();
+    // The published model's lineage manifest: signed by the aggregator, naming the survivors.
+    LineageManifest lineage = null;
+    for (int attempt = 0; attempt < 100 && lineage == null; attempt++) {
+      Calls.Reply reply = operator.get("/v1/runs/" + run + "/lineage/1");
+      if (reply.status() == 200) {
+        lineage =
+            LineageManifest.verify(
+                reply.body().toString(),
+                FederationTrust.create(
+                    fixture.ca.certificate(),
+                    fixture.ca.emptyCrl(java.time.Instant.now(), java.time.Duration.ofDays(1))));
+      } else {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(lineage).as("lineage manifest of round 1").isNotNull();
+    assertThat(lineage.modelSha256())
+        .isEqualTo(org.fedsum.aggregator.round.GlobalModel.sha256Of(operator.model(run)));
+    assertThat(lineage.manifest().path("rounds").get(0).path("survivors")).hasSize(ROSTER.size());
+    assertError(operator.get("/v1/runs/" + run + "/lineage/2"), 404, "NOT_FOUND", false, null);
+    assertError(operator.get("/v1/runs/" + run + "/lineage/x"), 400, "BAD_REQUEST", false, null);
     // The two silos that shared metrics: journaled once each, averaged by their examples.
     assertThat(OperatorCalls.bodies(operator.journal(run), "silo-metrics"))
         .extracting(body -> body.getString("silo"))

@@ -7,4 +7,4 @@
  * <p>Depends on the protocol's accountant and the crypto module's signatures and PKI only, so the
  * aggregator can write manifests at run time and an auditor can verify them offline.
  */
-package org.fedsum.audit.lineage;
+package org.fedsum.protocol.lineage;

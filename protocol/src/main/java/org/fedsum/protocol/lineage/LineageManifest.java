@@ -1,4 +1,4 @@
-package org.fedsum.audit.lineage;
+package org.fedsum.protocol.lineage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
