@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.round.SiloMetrics;
@@ -235,14 +236,19 @@ final class SiloRoutes implements ApiRoutes {
     String siloId = Access.identity(context).siteId();
     byte[] json =
         context.body().buffer() == null ? new byte[0] : context.body().buffer().getBytes();
+    acceptOffTheEventLoop(
+        context,
+        () -> {
+          SiloMessage message = JsonMessageCodec.decodeSiloMessage(json, siloId);
+          coordinator(message.round()).submit(siloId, message);
+          return message.round();
+        });
+  }
+
+  /** Runs {@code work} (journal fsyncs) on a worker, then answers 202 with the round it returns. */
+  private void acceptOffTheEventLoop(RoutingContext context, Callable<Long> work) {
     vertx
-        .executeBlocking(
-            () -> {
-              SiloMessage message = JsonMessageCodec.decodeSiloMessage(json, siloId);
-              coordinator(message.round()).submit(siloId, message);
-              return message.round();
-            },
-            false)
+        .executeBlocking(work, false)
         .onSuccess(round -> accepted(context, round))
         .onFailure(context::fail);
   }
@@ -256,15 +262,12 @@ final class SiloRoutes implements ApiRoutes {
       context.fail(e);
       return;
     }
-    vertx
-        .executeBlocking(
-            () -> {
-              coordinator(metrics.round()).recordSiloMetrics(siloId, metrics);
-              return metrics.round();
-            },
-            false)
-        .onSuccess(round -> accepted(context, round))
-        .onFailure(context::fail);
+    acceptOffTheEventLoop(
+        context,
+        () -> {
+          coordinator(metrics.round()).recordSiloMetrics(siloId, metrics);
+          return metrics.round();
+        });
   }
 
   private void decline(RoutingContext context) {
@@ -283,15 +286,12 @@ final class SiloRoutes implements ApiRoutes {
       context.fail(e);
       return;
     }
-    vertx
-        .executeBlocking(
-            () -> {
-              coordinator(round).decline(siloId, round, reason);
-              return round;
-            },
-            false)
-        .onSuccess(declined -> accepted(context, declined))
-        .onFailure(context::fail);
+    acceptOffTheEventLoop(
+        context,
+        () -> {
+          coordinator(round).decline(siloId, round, reason);
+          return round;
+        });
   }
 
   /** The request body as a JSON object with only {@code allowed} fields, or a BAD_REQUEST. */

@@ -533,13 +533,7 @@ public final class RunCoordinator {
       throws ProtocolException, IOException {
     Objects.requireNonNull(reason, "reason");
     checkRoster(siloId);
-    RoundRun run = openRound(round);
-    if (run.config.round() != round) {
-      throw new ProtocolException(
-          ErrorCode.ROUND_MISMATCH,
-          round,
-          "the refusal is for round " + round + ", the open round is " + run.config.round());
-    }
+    RoundRun run = openRoundNumbered(round, "the refusal is for round ");
     if (run.state.terminal() || run.state.stage() != Stage.ADVERTISE_KEYS) {
       throw new ProtocolException(
           ErrorCode.STAGE_OUT_OF_ORDER,
@@ -613,16 +607,7 @@ public final class RunCoordinator {
       throws ProtocolException, IOException {
     Objects.requireNonNull(metrics, "metrics");
     checkRoster(siloId);
-    RoundRun run = openRound(metrics.round());
-    if (run.config.round() != metrics.round()) {
-      throw new ProtocolException(
-          ErrorCode.ROUND_MISMATCH,
-          metrics.round(),
-          "the metrics are for round "
-              + metrics.round()
-              + ", the open round is "
-              + run.config.round());
-    }
+    RoundRun run = openRoundNumbered(metrics.round(), "the metrics are for round ");
     if (run.metricsReported.contains(siloId)) {
       throw new ProtocolException(
           ErrorCode.DUPLICATE_SUBMISSION,
@@ -651,13 +636,7 @@ public final class RunCoordinator {
   public synchronized SpoolWriter receiveMaskedVector(String siloId, long round)
       throws ProtocolException {
     checkRoster(siloId);
-    RoundRun run = openRound(round);
-    if (run.config.round() != round) {
-      throw new ProtocolException(
-          ErrorCode.ROUND_MISMATCH,
-          round,
-          "the masked vector is for round " + round + ", the open round is " + run.config.round());
-    }
+    RoundRun run = openRoundNumbered(round, "the masked vector is for round ");
     if (run.state.terminal() || run.state.stage() != Stage.MASKED_INPUT) {
       throw new ProtocolException(
           ErrorCode.STAGE_OUT_OF_ORDER,
@@ -802,6 +781,18 @@ public final class RunCoordinator {
   }
 
   /** The round a message for {@code round} may go to, or the reason it may not. */
+  /** The open round, which must be round {@code round}: else ROUND_MISMATCH, {@code what} first. */
+  private RoundRun openRoundNumbered(long round, String what) throws ProtocolException {
+    RoundRun run = openRound(round);
+    if (run.config.round() != round) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_MISMATCH,
+          round,
+          what + round + ", the open round is " + run.config.round());
+    }
+    return run;
+  }
+
   private RoundRun openRound(long round) throws ProtocolException {
     if (current != null) {
       return current;
