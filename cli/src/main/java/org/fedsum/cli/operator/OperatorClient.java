@@ -63,7 +63,7 @@ public final class OperatorClient {
                       tls.trust(),
                       SiteRole.AGGREGATOR,
                       Clock.systemUTC()))
-              .connectTimeout(Duration.ofSeconds(10))
+              .connectTimeout(timeout)
               .build();
       return new OperatorClient(http, base, timeout);
     } catch (GeneralSecurityException e) {

@@ -38,7 +38,8 @@ import picocli.CommandLine.ParentCommand;
       OperatorCommand.Metrics.class
     })
 public final class OperatorCommand implements Callable<Integer> {
-  @Option(names = "--kit", required = true, paramLabel = "DIR", description = "The operator's kit.")
+  // Not required by the parser, so that every subcommand's --help works without a kit.
+  @Option(names = "--kit", paramLabel = "DIR", description = "The operator's kit (required).")
   Path kit;
 
   @Option(
@@ -58,6 +59,9 @@ public final class OperatorCommand implements Callable<Integer> {
   }
 
   OperatorClient client() throws CliException {
+    if (kit == null) {
+      throw new CliException("give --kit DIR, the operator's kit, before the subcommand");
+    }
     if (timeoutSeconds < 1) {
       throw new CliException("--timeout must be at least 1 second, not " + timeoutSeconds);
     }
