@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,6 +55,7 @@ class FederatedTrainingIT {
   private static final String FEDERATION = "e2e-fed";
   private static final List<String> ROSTER = List.of("silo-1", "silo-2", "silo-3", "silo-4");
   private static final String STRICT_SILO = "silo-4";
+  private static final String SHARING_SILO = "silo-2";
   private static final int ROUNDS = 5;
   private static final int EXAMPLES = 600;
   private static final long DATA_SEED = 11;
@@ -119,8 +121,9 @@ class FederatedTrainingIT {
             "roster: [" + String.join(", ", ROSTER) + "]",
             "rounds: " + ROUNDS,
             "threshold: 3",
-            "deadlines: {advertiseKeys: 20s, shareKeys: 20s, maskedInput: 20s,"
-                + " consistencyCheck: 20s, unmask: 20s}",
+            // Generous: the first round loads the engine in four JVMs on a possibly busy machine.
+            "deadlines: {advertiseKeys: 120s, shareKeys: 60s, maskedInput: 60s,"
+                + " consistencyCheck: 60s, unmask: 60s}",
             "model: {kind: logistic-regression, parameters: "
                 + parameters
                 + ", inputShape: [60],"
@@ -134,8 +137,15 @@ class FederatedTrainingIT {
     send(operator, "POST", "/v1/runs/synthetic-lr/start", "", 200);
 
     RunStatus status = waitForEnd(Duration.ofMinutes(8));
-    assertThat(status.phase()).as("%s", status).isEqualTo(RunStatus.Phase.COMPLETED);
+    assertThat(status.phase())
+        .as("%s; silo logs:%n%s", status, siloLogTails())
+        .isEqualTo(RunStatus.Phase.COMPLETED);
     assertThat(status.roundsFinished()).isEqualTo(ROUNDS);
+    // Every silo, the refusing one included, learns that its run is over and exits by itself.
+    for (Process silo : silos) {
+      assertThat(silo.waitFor(90, TimeUnit.SECONDS)).as("silo exited after the run").isTrue();
+      assertThat(silo.exitValue()).as("silo exit status").isZero();
+    }
 
     // The decoded sum is the sum of what the three participating silos encoded, word for word.
     assertThat(unmaskedSums).hasSize(ROUNDS);
@@ -158,6 +168,23 @@ class FederatedTrainingIT {
           .as("unmasked sum of round %s", round.getKey())
           .isEqualTo(expected);
     }
+
+    // The sharing silo's held-out figures reached the aggregator's journal for every round.
+    List<JsonNode> shared = new ArrayList<>();
+    for (String line : server.federation().journalLines("synthetic-lr")) {
+      JsonNode record = JSON.readTree(line);
+      if (record.path("type").asText().equals("silo-metrics")) {
+        shared.add(record.path("body"));
+      }
+    }
+    assertThat(shared).hasSize(ROUNDS);
+    assertThat(shared)
+        .allSatisfy(
+            body -> {
+              assertThat(body.path("silo").asText()).isEqualTo(SHARING_SILO);
+              assertThat(Double.parseDouble(body.path("metrics").path("accuracy").asText()))
+                  .isBetween(0.0, 1.0);
+            });
 
     // The strict silo refused every round, said why, and sent nothing.
     Path strictJournal = directory.resolve(STRICT_SILO + "-state").resolve(SiloJournal.FILE_NAME);
@@ -208,6 +235,21 @@ class FederatedTrainingIT {
     }
   }
 
+  private String siloLogTails() throws IOException {
+    StringBuilder tails = new StringBuilder();
+    for (String silo : ROSTER) {
+      Path log = directory.resolve(silo + ".log");
+      if (Files.exists(log)) {
+        List<String> lines = Files.readAllLines(log);
+        tails.append("== ").append(silo).append('\n');
+        lines
+            .subList(Math.max(0, lines.size() - 15), lines.size())
+            .forEach(line -> tails.append(line).append('\n'));
+      }
+    }
+    return tails.toString();
+  }
+
   private RunStatus waitForEnd(Duration limit) throws Exception {
     long deadline = System.nanoTime() + limit.toNanos();
     RunStatus status = null;
@@ -253,6 +295,8 @@ class FederatedTrainingIT {
                 + ", heldOutFraction: 0.2}",
             "privacy:",
             "  floor: {requireDifferentialPrivacy: true, minNoiseMultiplier: " + minNoise + "}",
+            // One silo shares its held-out figures with the aggregator; the others keep them.
+            "shareMetrics: " + siloId.equals(SHARING_SILO),
             ""));
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -263,7 +307,8 @@ class FederatedTrainingIT {
             "-cp",
             System.getProperty("java.class.path"),
             "org.fedsum.silo.node.SiloMain",
-            yaml.toString());
+            yaml.toString(),
+            "--once");
     builder.environment().put("OPT_OUT_TRACKING", "true");
     builder.redirectErrorStream(true);
     builder.redirectOutput(directory.resolve(siloId + ".log").toFile());

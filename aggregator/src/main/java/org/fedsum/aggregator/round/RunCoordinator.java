@@ -70,7 +70,8 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * (the public round parameters), {@code message-accepted} (type, silo, stage and SHA-256 of the
  * message's wire encoding, or of the masked vector's words; never the message itself), {@code
  * stage-closed} (the participants), {@code round-finished} (participation per stage, dropouts per
- * stage, the new model's SHA-256), {@code round-aborted} (stage, reason code, detail), and {@code
+ * stage, the new model's SHA-256), {@code round-aborted} (stage, reason code, detail), {@code
+ * silo-metrics} (a sharing silo's held-out figures for the round's starting model), and {@code
  * run-completed} or {@code run-stopped}. No share, seed, key or vector is ever journaled. Refused
  * submissions change no state and are not journaled.
  *
@@ -143,6 +144,8 @@ public final class RunCoordinator {
     // The cursor of the draining poll(siloId) convenience.
     final Map<String, Integer> delivered = new TreeMap<>();
     final Map<Stage, SortedSet<String>> participants = new EnumMap<>(Stage.class);
+    // Silos that reported their metrics for this round (at most once each).
+    final SortedSet<String> metricsReported = new TreeSet<>();
     Scheduler.Cancellable deadline;
     // When the round and its open stage started, by the coordinator's clock: for RoundEvents.
     final Instant startedAt;
@@ -495,6 +498,47 @@ public final class RunCoordinator {
     append("message-accepted", body);
     run.participants.computeIfAbsent(message.stage(), stage -> new TreeSet<>()).add(siloId);
     commit(run, step, "all-answered");
+  }
+
+  /**
+   * Journals {@code siloId}'s evaluation of the open round's starting model ({@code silo-metrics}).
+   * Metrics do not take part in the protocol: they neither move a stage nor count a silo as a
+   * participant.
+   *
+   * @throws ProtocolException {@code UNKNOWN_SILO}, {@code NOT_READY} or {@code ROUND_CLOSED} (no
+   *     round open), {@code ROUND_MISMATCH}, {@code DUPLICATE_SUBMISSION} (already reported for
+   *     this round); nothing changed
+   * @throws IOException if journaling failed
+   */
+  public synchronized void recordSiloMetrics(String siloId, SiloMetrics metrics)
+      throws ProtocolException, IOException {
+    Objects.requireNonNull(metrics, "metrics");
+    checkRoster(siloId);
+    RoundRun run = openRound(metrics.round());
+    if (run.config.round() != metrics.round()) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_MISMATCH,
+          metrics.round(),
+          "the metrics are for round "
+              + metrics.round()
+              + ", the open round is "
+              + run.config.round());
+    }
+    if (run.metricsReported.contains(siloId)) {
+      throw new ProtocolException(
+          ErrorCode.DUPLICATE_SUBMISSION,
+          metrics.round(),
+          "'" + siloId + "' reported its metrics for round " + metrics.round() + " already");
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    metrics.values().forEach((name, value) -> values.put(name, Double.toString(value)));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", metrics.round());
+    body.put("silo", siloId);
+    body.put("examples", metrics.examples());
+    body.put("metrics", values);
+    append("silo-metrics", body);
+    run.metricsReported.add(siloId);
   }
 
   /**
