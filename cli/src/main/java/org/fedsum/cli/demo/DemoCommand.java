@@ -13,8 +13,12 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -68,11 +72,11 @@ public final class DemoCommand implements Callable<Integer> {
   /** δ of every ε the demo reports. */
   public static final double DELTA = 1e-5;
 
-  /** Word width of the masked vectors: small runs need γ chosen from fewer than 32 bits. */
-  public static final int BITS = 24;
+  /** Word width of the masked vectors (a run's default). */
+  public static final int BITS = 32;
 
   /** The L2 clip of each silo's update. */
-  public static final double CLIP_NORM = 2.0;
+  public static final double CLIP_NORM = 1.0;
 
   /** Marks a folder as a demo's output, which a later demo may replace. */
   static final String MARKER = ".fedsum-demo";
@@ -166,7 +170,13 @@ public final class DemoCommand implements Callable<Integer> {
       throw new CliException("--epsilon must be > 0, not " + epsilon);
     }
     PrintWriter console = spec.commandLine().getOut();
-    Path folder = prepareOutput(out.toAbsolutePath().normalize());
+    Path folder = out.toAbsolutePath().normalize();
+    try (FileChannel marker = lockOutput(folder)) {
+      return demo(folder, console, started);
+    }
+  }
+
+  private int demo(Path folder, PrintWriter console, long started) throws Exception {
     Path logs = Files.createDirectories(folder.resolve("logs"));
     Path kits = folder.resolve("kits");
     Path data = Files.createDirectories(folder.resolve("data"));
@@ -239,11 +249,20 @@ public final class DemoCommand implements Callable<Integer> {
     String runYaml = runYaml(siloIds, threshold, demoData, noiseMultiplier);
     Files.writeString(folder.resolve("run.yaml"), runYaml);
     operator.post("/v1/runs", runYaml, "application/yaml");
-    operator.post("/v1/runs/" + RUN_ID + "/start", "", "text/plain");
 
     List<DemoResult.Round> results;
     String phase;
     try (LocalModel evaluator = LocalModel.create(demoData.spec(), 0)) {
+      // Loads the engine (and its one-time warnings) before the first round's line.
+      EvaluationReport initial = evaluator.evaluate(demoData.evaluation());
+      console.printf(
+          Locale.ROOT,
+          "initial model: loss %.4f  accuracy %.3f on %d held-out examples%n",
+          initial.loss(),
+          initial.accuracy(),
+          initial.examples());
+      console.flush();
+      operator.post("/v1/runs/" + RUN_ID + "/start", "", "text/plain");
       RunWatch watch = new RunWatch(operator, evaluator, demoData, console, silos);
       phase = watch.follow();
       results = watch.results();
@@ -357,7 +376,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
 
-    private void report(JsonNode history) {
+    private void report(JsonNode history) throws Exception {
       for (JsonNode round : history.path("rounds")) {
         long number = round.path("round").asLong();
         String outcome = round.path("outcome").asText();
@@ -374,6 +393,10 @@ public final class DemoCommand implements Callable<Integer> {
         Optional<EvaluationReport> evaluation = Optional.empty();
         if (done) {
           finished++;
+          if (!evaluations.containsKey(finished)) {
+            // The round ended between two looks: its model is normally still the latest.
+            evaluateLatest();
+          }
           evaluation = Optional.ofNullable(evaluations.get(finished));
         }
         JsonNode spent = round.path("privacySpent");
@@ -502,36 +525,47 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * The output folder, emptied if it holds an earlier demo; refused if it holds anything else (the
-   * demo never deletes what it did not write).
+   * Takes the output folder for this demo: emptied if it holds an earlier demo, refused if it holds
+   * anything else (the demo never deletes what it did not write) or if another demo is running
+   * there. The marker file stays locked until the demo ends.
    */
-  private static Path prepareOutput(Path folder) throws CliException, IOException {
-    if (Files.exists(folder)) {
-      if (!Files.isDirectory(folder)) {
-        throw new CliException("--out " + folder + " is a file, not a folder");
-      }
-      boolean empty;
+  private static FileChannel lockOutput(Path folder) throws CliException, IOException {
+    if (Files.exists(folder) && !Files.isDirectory(folder)) {
+      throw new CliException("--out " + folder + " is a file, not a folder");
+    }
+    Files.createDirectories(folder);
+    Path marker = folder.resolve(MARKER);
+    if (!Files.exists(marker)) {
       try (Stream<Path> entries = Files.list(folder)) {
-        empty = entries.findAny().isEmpty();
-      }
-      if (!empty && !Files.exists(folder.resolve(MARKER))) {
-        throw new CliException(
-            "--out "
-                + folder
-                + " holds files that are not an earlier demo's; choose another --out or empty it");
-      }
-      try (Stream<Path> entries = Files.walk(folder)) {
-        for (Path entry : entries.sorted(Comparator.reverseOrder()).toList()) {
-          if (!entry.equals(folder)) {
-            Files.delete(entry);
-          }
+        if (entries.findAny().isPresent()) {
+          throw new CliException(
+              "--out "
+                  + folder
+                  + " holds files that are not an earlier demo's; choose another --out or empty"
+                  + " it");
         }
       }
     }
-    Files.createDirectories(folder);
-    Files.writeString(
-        folder.resolve(MARKER), "Output of 'fedsum demo': a later demo replaces this folder.\n");
-    return folder;
+    FileChannel channel =
+        FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (channel.tryLock() == null) {
+      channel.close();
+      throw new CliException(
+          "another fedsum demo is running in " + folder + "; give another --out");
+    }
+    try (Stream<Path> entries = Files.walk(folder)) {
+      for (Path entry : entries.sorted(Comparator.reverseOrder()).toList()) {
+        if (!entry.equals(folder) && !entry.equals(marker)) {
+          Files.delete(entry);
+        }
+      }
+    }
+    channel.truncate(0);
+    channel.write(
+        ByteBuffer.wrap(
+            "Output of 'fedsum demo': a later demo replaces this folder.\n"
+                .getBytes(StandardCharsets.UTF_8)));
+    return channel;
   }
 
   private void startSilo(Path kit, Path log) throws IOException {
@@ -547,6 +581,7 @@ public final class DemoCommand implements Callable<Integer> {
     command.add("silo");
     command.add("--kit");
     command.add(kit.toString());
+    command.add("--once");
     command.add("--parent-pid");
     command.add(Long.toString(ProcessHandle.current().pid()));
     ProcessBuilder builder = new ProcessBuilder(command);

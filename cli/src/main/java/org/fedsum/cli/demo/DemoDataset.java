@@ -128,7 +128,7 @@ record DemoDataset(
         "synthetic",
         ModelSpec.logisticRegression(
             new int[] {FedProxSynthetic.FEATURES}, FedProxSynthetic.CLASSES),
-        "{epochs: 2, batchSize: 32, learningRate: 0.05, seed: 3}",
+        "{epochs: 2, batchSize: 32, learningRate: 0.1, seed: 3}",
         concatenate(heldOut),
         blocks);
   }

@@ -54,8 +54,8 @@ public final class PrivacyCommand implements Callable<Integer> {
   @Option(
       names = "--bits",
       paramLabel = "B",
-      defaultValue = "24",
-      description = "Word width of the masked vectors, 8..32 (default 24).")
+      defaultValue = "32",
+      description = "Word width of the masked vectors, 8..32 (default 32, as in a run).")
   int bits;
 
   @Option(

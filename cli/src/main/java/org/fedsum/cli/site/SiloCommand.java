@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
     name = "silo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a silo node from its kit: it connects to the aggregator, takes part in the rounds of"
-          + " the active run and exits 0 when the run is over.",
+      "Runs a silo node from its kit: it connects to the aggregator and takes part in one run"
+          + " after the other until it is stopped; with --once it exits 0 when its run is over.",
       "Its journal (with its privacy ledger) is in the kit's dataDirectory or --data-dir."
     })
 public final class SiloCommand implements Callable<Integer> {
@@ -36,6 +36,9 @@ public final class SiloCommand implements Callable<Integer> {
       paramLabel = "PATH",
       description = "The journal here instead of the kit's dataDirectory.")
   Path dataDirectory;
+
+  @Option(names = "--once", description = "Exit when the run this silo joined is over.")
+  boolean once;
 
   // The demo's silos end with the launcher that started them, even if it is killed with SIGKILL.
   @Option(names = "--parent-pid", hidden = true)
@@ -54,7 +57,7 @@ public final class SiloCommand implements Callable<Integer> {
     }
     int rounds;
     try {
-      rounds = SiloMain.run(config);
+      rounds = SiloMain.run(config, once);
     } catch (SiloConfigException e) {
       throw new CliException(kit + ": " + e.getMessage(), e);
     } catch (IOException e) {

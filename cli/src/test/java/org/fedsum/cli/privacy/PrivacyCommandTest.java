@@ -54,7 +54,7 @@ class PrivacyCommandTest {
             "privacy", "--noise-multiplier", "1.1", "--rounds", "20", "--delta", "1e-6", "--json");
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode json = JSON.readTree(run.out());
-    PrivacySpend expected = ledger(1.1, 20, 1e-6, 3, 2, 24, 610);
+    PrivacySpend expected = ledger(1.1, 20, 1e-6, 3, 2, 32, 610);
     assertThat(json.path("epsilon_gdp").asDouble()).isCloseTo(expected.epsilonGdp(), within(1e-6));
     assertThat(json.path("epsilon_rdp").asDouble()).isCloseTo(expected.epsilonRdp(), within(1e-6));
     assertThat(json.path("epsilon_rdp").asDouble())
@@ -106,9 +106,9 @@ class PrivacyCommandTest {
     double z = json.path("noise_multiplier").asDouble();
     assertThat(json.path("noise_multiplier_gdp").asDouble())
         .isCloseTo(PrivacyAccountant.gdpRequiredNoiseMultiplier(4, 1e-5, 30), within(1e-9));
-    PrivacySpend at = ledger(z, 30, 1e-5, 3, 2, 24, 610);
+    PrivacySpend at = ledger(z, 30, 1e-5, 3, 2, 32, 610);
     assertThat(at.enforcedEpsilon()).isLessThanOrEqualTo(4);
-    PrivacySpend below = ledger(z * 0.99, 30, 1e-5, 3, 2, 24, 610);
+    PrivacySpend below = ledger(z * 0.99, 30, 1e-5, 3, 2, 32, 610);
     assertThat(below.enforcedEpsilon()).isGreaterThan(4);
   }
 }
