@@ -84,8 +84,9 @@ class DemoIT {
     try (Launcher launcher = Launcher.in(directory)) {
       Path log = directory.resolve("interrupted.log");
       Process demo = launcher.start("exec ./fedsum demo --rounds 200 --out interrupted", log);
-      Launcher.awaitLine(log, "round 1/200", demo, 300);
+      Launcher.awaitLine(log, "3 silo processes started", demo, 300);
       List<ProcessHandle> children = demo.descendants().toList();
+      assertThat(children).hasSizeGreaterThanOrEqualTo(3);
       assertThat(javaProcessesUnder(directory)).hasSizeGreaterThanOrEqualTo(3);
       // What a terminal sends on Ctrl-C.
       new ProcessBuilder("kill", "-INT", Long.toString(demo.pid())).start().waitFor();

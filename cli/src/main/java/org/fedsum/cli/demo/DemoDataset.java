@@ -84,7 +84,7 @@ record DemoDataset(
         return synthetic(silos);
       }
       if (dataset.equals("fashion-mnist")) {
-        return fashionMnist(silos, dataFolder);
+        return fashionMnist(FASHION_MNIST, silos, dataFolder);
       }
       Path csv = Path.of(dataset);
       if (!Files.isRegularFile(csv)) {
@@ -138,12 +138,12 @@ record DemoDataset(
    * silo (an IID split, written as IDX files into the silo's data folder), and the first {@value
    * #FASHION_EVALUATION_EXAMPLES} test images for evaluation.
    */
-  static DemoDataset fashionMnist(int silos, Path dataFolder)
+  static DemoDataset fashionMnist(Path source, int silos, Path dataFolder)
       throws IOException, DatasetFormatException, CliException {
-    Path trainImages = FASHION_MNIST.resolve("train-images-idx3-ubyte.gz");
-    Path trainLabels = FASHION_MNIST.resolve("train-labels-idx1-ubyte.gz");
-    Path testImages = FASHION_MNIST.resolve("t10k-images-idx3-ubyte.gz");
-    Path testLabels = FASHION_MNIST.resolve("t10k-labels-idx1-ubyte.gz");
+    Path trainImages = source.resolve("train-images-idx3-ubyte.gz");
+    Path trainLabels = source.resolve("train-labels-idx1-ubyte.gz");
+    Path testImages = source.resolve("t10k-images-idx3-ubyte.gz");
+    Path testLabels = source.resolve("t10k-labels-idx1-ubyte.gz");
     for (Path file : List.of(trainImages, trainLabels, testImages, testLabels)) {
       if (!Files.isRegularFile(file)) {
         throw new CliException(
