@@ -48,6 +48,8 @@ import org.fedsum.protocol.codec.RoundConfigCodec;
  *   <li>{@code GET /v1/silo/model}: the global model, float32 little-endian, streamed.
  *   <li>{@code POST /v1/silo/metrics}: a silo that shares its metrics reports its held-out figures
  *       for the open round's starting model ({@code {"round", "examples", "metrics"}}).
+ *   <li>{@code POST /v1/silo/declines}: a silo refuses the open round before advertising keys
+ *       ({@code {"round", "reason"}}), so that the round need not wait for it.
  * </ul>
  *
  * Blocking work (the coordinator's journal fsyncs, spool writes, the model snapshot) runs on worker
@@ -60,6 +62,7 @@ final class SiloRoutes implements ApiRoutes {
       Pattern.compile("/v1/silo/rounds/([0-9]{1,18})/masked-input");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> METRICS_FIELDS = Set.of("round", "examples", "metrics");
+  private static final Set<String> DECLINE_FIELDS = Set.of("round", "reason");
 
   private final Vertx vertx;
   private final Federation federation;
@@ -87,6 +90,7 @@ final class SiloRoutes implements ApiRoutes {
     router.putWithRegex(MASKED_INPUT_PATH.pattern()).handler(silo).handler(this::maskedInput);
     router.get("/v1/silo/model").handler(silo).handler(this::model);
     router.post("/v1/silo/metrics").handler(silo).handler(this::metrics);
+    router.post("/v1/silo/declines").handler(silo).handler(this::decline);
   }
 
   private void task(RoutingContext context) {
@@ -263,35 +267,71 @@ final class SiloRoutes implements ApiRoutes {
         .onFailure(context::fail);
   }
 
-  /** Reads {@code {"round": R, "examples": N, "metrics": {"name": number, …}}}, strictly. */
-  private static SiloMetrics parseMetrics(RoutingContext context) {
+  private void decline(RoutingContext context) {
+    String siloId = Access.identity(context).siteId();
+    long round;
+    String reason;
+    try {
+      JsonNode body = jsonObject(context, "refusal", DECLINE_FIELDS);
+      round = longField(body, "round");
+      JsonNode reasonNode = body.get("reason");
+      if (reasonNode == null || !reasonNode.isTextual()) {
+        throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "reason must be a string");
+      }
+      reason = reasonNode.asText();
+    } catch (ApiException e) {
+      context.fail(e);
+      return;
+    }
+    vertx
+        .executeBlocking(
+            () -> {
+              coordinator(round).decline(siloId, round, reason);
+              return round;
+            },
+            false)
+        .onSuccess(declined -> accepted(context, declined))
+        .onFailure(context::fail);
+  }
+
+  /** The request body as a JSON object with only {@code allowed} fields, or a BAD_REQUEST. */
+  private static JsonNode jsonObject(RoutingContext context, String what, Set<String> allowed) {
     JsonNode body;
     try {
       byte[] bytes =
           context.body().buffer() == null ? new byte[0] : context.body().buffer().getBytes();
       body = JSON.readTree(bytes);
     } catch (IOException e) {
-      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the metrics are not JSON");
+      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the " + what + " is not JSON");
     }
     if (body == null || !body.isObject()) {
-      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the metrics must be a JSON object");
+      throw ApiException.of(
+          AggregatorErrorCode.BAD_REQUEST, "the " + what + " must be a JSON object");
     }
     for (var names = body.fieldNames(); names.hasNext(); ) {
       String name = names.next();
-      if (!METRICS_FIELDS.contains(name)) {
+      if (!allowed.contains(name)) {
         throw ApiException.of(
-            AggregatorErrorCode.BAD_REQUEST, "unknown field '" + name + "' in the metrics");
+            AggregatorErrorCode.BAD_REQUEST, "unknown field '" + name + "' in the " + what);
       }
     }
-    JsonNode round = body.get("round");
-    JsonNode examples = body.get("examples");
+    return body;
+  }
+
+  private static long longField(JsonNode body, String name) {
+    JsonNode value = body.get(name);
+    if (value == null || !value.canConvertToLong()) {
+      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, name + " must be an integer");
+    }
+    return value.asLong();
+  }
+
+  /** Reads {@code {"round": R, "examples": N, "metrics": {"name": number, …}}}, strictly. */
+  private static SiloMetrics parseMetrics(RoutingContext context) {
+    JsonNode body = jsonObject(context, "metrics", METRICS_FIELDS);
+    long round = longField(body, "round");
+    long examples = longField(body, "examples");
     JsonNode values = body.get("metrics");
-    if (round == null || !round.canConvertToLong()) {
-      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "round must be an integer");
-    }
-    if (examples == null || !examples.canConvertToLong()) {
-      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "examples must be an integer");
-    }
     if (values == null || !values.isObject()) {
       throw ApiException.of(
           AggregatorErrorCode.BAD_REQUEST, "metrics must be an object of named numbers");
@@ -306,7 +346,7 @@ final class SiloRoutes implements ApiRoutes {
       figures.put(field.getKey(), field.getValue().doubleValue());
     }
     try {
-      return new SiloMetrics(round.asLong(), examples.asLong(), figures);
+      return new SiloMetrics(round, examples, figures);
     } catch (IllegalArgumentException e) {
       throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, e.getMessage());
     }

@@ -136,6 +136,31 @@ public final class AggregatorClient implements AutoCloseable {
   }
 
   /**
+   * Tells the aggregator that this silo refuses {@code round} (before advertising keys), so that
+   * the round's first stage need not wait for it until its deadline.
+   *
+   * @param reason why, in words fit for the aggregator's journal (the silo's refusal reason)
+   */
+  public void decline(long round, String reason)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("round", round);
+    body.put("reason", reason);
+    postJson("/v1/silo/declines", body);
+  }
+
+  private void postJson(String path, ObjectNode body)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(requestTimeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+            .build();
+    json(send(request));
+  }
+
+  /**
    * Reports this silo's held-out figures for the starting model of {@code round} (only for a silo
    * that shares its metrics): aggregate numbers, never a per-record value.
    *
@@ -148,13 +173,7 @@ public final class AggregatorClient implements AutoCloseable {
     body.put("examples", examples);
     ObjectNode values = body.putObject("metrics");
     figures.forEach(values::put);
-    HttpRequest request =
-        HttpRequest.newBuilder(base.resolve("/v1/silo/metrics"))
-            .timeout(requestTimeout)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-            .build();
-    json(send(request));
+    postJson("/v1/silo/metrics", body);
   }
 
   /**

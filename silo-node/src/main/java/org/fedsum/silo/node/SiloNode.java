@@ -116,6 +116,7 @@ public final class SiloNode {
    * @return how many rounds the silo saw through to the end
    */
   public int run() throws IOException, InterruptedException {
+    journalConfiguration();
     Duration wait = Duration.ofSeconds(config.aggregator().pollWaitSeconds());
     long lastRound = -1;
     Optional<String> joinedRun = Optional.empty();
@@ -164,6 +165,26 @@ public final class SiloNode {
         LOG.warn("round {}: lost the aggregator mid-round: {}", round.round(), e.getMessage());
       }
     }
+  }
+
+  /**
+   * Journals the floor and budget this silo enforces from now on ({@code silo-configured}), so that
+   * an audit report can show each silo's own privacy settings from its signed journal rather than
+   * from the operator's word.
+   */
+  private void journalConfiguration() throws IOException {
+    SiloConfig.Privacy privacy = config.privacy();
+    Map<String, Object> floor = new LinkedHashMap<>();
+    floor.put("requireDifferentialPrivacy", privacy.floor().requireDifferentialPrivacy());
+    floor.put("minNoiseMultiplier", Double.toString(privacy.floor().minNoiseMultiplier()));
+    floor.put("minThreshold", privacy.floor().minThreshold());
+    floor.put("minSurvivors", privacy.floor().minSurvivors());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("privacyFloor", floor);
+    body.put("epsilonBudget", Double.toString(privacy.epsilonBudget()));
+    body.put("delta", Double.toString(privacy.delta()));
+    body.put("epsilonUnit", "silo");
+    journal.append("silo-configured", body, clock.instant());
   }
 
   /** One round; true if the silo's session finished it. */
@@ -266,6 +287,10 @@ public final class SiloNode {
     body.put("reachedStage", reached.name());
     body.put("maskedInputSent", maskedInputSent);
     body.put("encodedUpdateSha256", inputSha256);
+    // What the aggregator journals as message-accepted, so an audit can match the two journals.
+    Map<String, Object> submitted = new LinkedHashMap<>();
+    outcome.submissions().forEach((stage, sha256) -> submitted.put(stage.name(), sha256));
+    body.put("submitted", submitted);
     if (state instanceof SiloState.Finished done) {
       body.put("survivors", done.survivors());
       body.put("selfMaskSharesRevealedFor", done.selfMaskSharesRevealedFor());
@@ -331,12 +356,21 @@ public final class SiloNode {
     }
   }
 
-  private void refuse(RoundConfig round, String reason) throws IOException {
+  private void refuse(RoundConfig round, String reason) throws IOException, InterruptedException {
     LOG.warn("round {}: refused: {}", round.round(), reason);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("round", round.round());
     body.put("reason", reason);
     journal.append("round-refused", body, clock.instant());
+    // Saying so lets the round go on without waiting for this silo until its deadline; if the
+    // aggregator does not hear it, the deadline does the same, later.
+    try {
+      client.decline(
+          round.round(), reason.length() <= 500 ? reason : reason.substring(0, 497) + "...");
+    } catch (AggregatorRefusal | IOException e) {
+      LOG.info(
+          "round {}: the aggregator did not take the refusal: {}", round.round(), e.getMessage());
+    }
   }
 
   private static Map<String, Object> asStrings(Map<String, Double> values) {
