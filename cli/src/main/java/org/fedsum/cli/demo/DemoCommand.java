@@ -1,0 +1,673 @@
+package org.fedsum.cli.demo;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.core.joran.spi.JoranException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.fedsum.aggregator.AggregatorServer;
+import org.fedsum.aggregator.round.GlobalModel;
+import org.fedsum.cli.CliException;
+import org.fedsum.cli.Kit;
+import org.fedsum.cli.operator.OperatorClient;
+import org.fedsum.cli.privacy.PrivacyCalculator;
+import org.fedsum.cli.provision.FederationSpec;
+import org.fedsum.cli.provision.Provisioner;
+import org.fedsum.cli.site.AggregatorCommand;
+import org.fedsum.crypto.SiteRole;
+import org.fedsum.silo.node.SiloJournal;
+import org.fedsum.silo.training.EvaluationReport;
+import org.fedsum.silo.training.LocalModel;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fedsum demo}: a whole federation on this machine, one run, then where everything is. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a federation on this machine: a throwaway CA and kits, an aggregator and N silo"
+          + " processes on 127.0.0.1 with mutual TLS, and one training run with secure"
+          + " aggregation and differential privacy. Prints one line per round and where the"
+          + " model, the journals and the report are; writes DIR/summary.json.",
+      "Ctrl-C stops everything, the silo processes included."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  /** The demo run's id. */
+  public static final String RUN_ID = "demo";
+
+  /** The demo federation's id. */
+  public static final String FEDERATION_ID = "demo";
+
+  /** δ of every ε the demo reports. */
+  public static final double DELTA = 1e-5;
+
+  /** Word width of the masked vectors (a run's default). */
+  public static final int BITS = 32;
+
+  /** The L2 clip of each silo's update. */
+  public static final double CLIP_NORM = 1.0;
+
+  /** Marks a folder as a demo's output, which a later demo may replace. */
+  static final String MARKER = ".fedsum-demo";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int POLL_WAIT_SECONDS = 2;
+
+  @Option(
+      names = "--silos",
+      paramLabel = "N",
+      defaultValue = "3",
+      description = "Silo processes, at least 3 (default 3).")
+  int silos;
+
+  @Option(
+      names = "--rounds",
+      paramLabel = "R",
+      defaultValue = "5",
+      description = "Training rounds (default 5).")
+  int rounds;
+
+  @Option(
+      names = "--dataset",
+      paramLabel = "DATA",
+      defaultValue = "synthetic",
+      description = "synthetic (default), fashion-mnist, or a CSV file with a header row.")
+  String dataset;
+
+  @Option(
+      names = "--label-column",
+      paramLabel = "NAME",
+      defaultValue = "label",
+      description = "The label column of a CSV dataset (default label).")
+  String labelColumn;
+
+  @Option(
+      names = "--dp",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Differential privacy on (default) or off (--no-dp).")
+  boolean dp;
+
+  @Option(
+      names = "--epsilon",
+      paramLabel = "E",
+      defaultValue = "" + DemoCommand.DEFAULT_EPSILON,
+      description = "ε the whole run may spend at δ = 1e-5 (default ${DEFAULT-VALUE}).")
+  double epsilon;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      defaultValue = "demo-out",
+      description = "Output folder (default demo-out); an earlier demo there is replaced.")
+  Path out;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Default of {@code --epsilon}. */
+  public static final double DEFAULT_EPSILON = 30;
+
+  private final ReportWriter reportWriter;
+  private final List<Process> siloProcesses = new ArrayList<>();
+  private AggregatorServer server;
+  private boolean cleanedUp;
+
+  public DemoCommand() {
+    this(new JsonReportWriter());
+  }
+
+  /** A demo whose report is written by {@code reportWriter}. */
+  public DemoCommand(ReportWriter reportWriter) {
+    this.reportWriter = reportWriter;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    long started = System.nanoTime();
+    if (silos < 3) {
+      throw new CliException(
+          "--silos must be at least 3 (a sum of two reveals each), not " + silos);
+    }
+    if (silos > 20) {
+      throw new CliException("--silos must be at most 20 on one machine, not " + silos);
+    }
+    if (rounds < 1 || rounds > 1000) {
+      throw new CliException("--rounds must be between 1 and 1000, not " + rounds);
+    }
+    if (dp && !(epsilon > 0) || Double.isInfinite(epsilon)) {
+      throw new CliException("--epsilon must be > 0, not " + epsilon);
+    }
+    PrintWriter console = spec.commandLine().getOut();
+    Path folder = out.toAbsolutePath().normalize();
+    try (FileChannel marker = lockOutput(folder)) {
+      return demo(folder, console, started);
+    }
+  }
+
+  private int demo(Path folder, PrintWriter console, long started) throws Exception {
+    Path logs = Files.createDirectories(folder.resolve("logs"));
+    Path kits = folder.resolve("kits");
+    Path data = Files.createDirectories(folder.resolve("data"));
+    quietLogging(logs.resolve("aggregator.log"));
+    System.setProperty("ai.djl.offline", "true");
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+
+    DemoDataset demoData = DemoDataset.of(dataset, silos, labelColumn, data);
+    int threshold = silos / 2 + 1;
+    double noiseMultiplier = 0;
+    if (dp) {
+      PrivacyCalculator calculator =
+          new PrivacyCalculator(silos, threshold, BITS, (int) demoData.spec().parameterCount());
+      noiseMultiplier = calculator.noiseFor(epsilon, rounds, DELTA).enforced();
+    }
+    console.printf(
+        Locale.ROOT,
+        "fedsum demo: %d silos, %d rounds, %s data, %s, secure aggregation (threshold %d)%n",
+        silos,
+        rounds,
+        demoData.name(),
+        dp
+            ? String.format(
+                Locale.ROOT,
+                "DP on (ε ≤ %s at δ = %s: noise multiplier %.3f)",
+                epsilon,
+                DELTA,
+                noiseMultiplier)
+            : "DP off",
+        threshold);
+    console.flush();
+
+    List<String> siloIds = new ArrayList<>();
+    for (int i = 1; i <= silos; i++) {
+      siloIds.add("silo-" + i);
+    }
+    int port = freePort();
+    FederationSpec federation =
+        new FederationSpec(
+            FEDERATION_ID,
+            "aggregator",
+            List.of("127.0.0.1", "localhost"),
+            port,
+            "127.0.0.1",
+            URI.create("https://127.0.0.1:" + port),
+            siloIds,
+            List.of("operator"),
+            2,
+            1,
+            1);
+    new Provisioner(kits, new SecureRandom())
+        .create(federation, demoData.kitSettings(dp, POLL_WAIT_SECONDS));
+
+    Runtime.getRuntime().addShutdownHook(new Thread(this::cleanUp, "fedsum-demo-shutdown"));
+    Kit aggregatorKit = Kit.open(kits.resolve("aggregator"), SiteRole.AGGREGATOR);
+    synchronized (this) {
+      server = AggregatorCommand.start(AggregatorCommand.config(aggregatorKit, null, null));
+    }
+    console.println("aggregator listening on https://127.0.0.1:" + server.port());
+    for (String silo : siloIds) {
+      startSilo(kits.resolve(silo), logs.resolve(silo + ".log"));
+    }
+    console.println(silos + " silo processes started (logs in " + logs + ")");
+    console.flush();
+
+    OperatorClient operator =
+        OperatorClient.fromKit(
+            Kit.open(kits.resolve("operator"), SiteRole.OPERATOR),
+            java.time.Duration.ofSeconds(60));
+    String runYaml = runYaml(siloIds, threshold, demoData, noiseMultiplier);
+    Files.writeString(folder.resolve("run.yaml"), runYaml);
+    operator.post("/v1/runs", runYaml, "application/yaml");
+
+    List<DemoResult.Round> results;
+    String phase;
+    try (LocalModel evaluator = LocalModel.create(demoData.spec(), 0)) {
+      // Loads the engine (and its one-time warnings) before the first round's line.
+      EvaluationReport initial = evaluator.evaluate(demoData.evaluation());
+      console.printf(
+          Locale.ROOT,
+          "initial model: loss %.4f  accuracy %.3f on %d held-out examples%n",
+          initial.loss(),
+          initial.accuracy(),
+          initial.examples());
+      console.flush();
+      operator.post("/v1/runs/" + RUN_ID + "/start", "", "text/plain");
+      RunWatch watch = new RunWatch(operator, evaluator, demoData, console, silos);
+      phase = watch.follow();
+      results = watch.results();
+    }
+
+    Path model = folder.resolve("model.bin");
+    operator.download("/v1/runs/" + RUN_ID + "/model", model);
+    Path journals = Files.createDirectories(folder.resolve("journals"));
+    Path aggregatorJournal = journals.resolve("aggregator.jsonl");
+    operator.download("/v1/runs/" + RUN_ID + "/journal", aggregatorJournal);
+    awaitSilos();
+    cleanUp();
+
+    Map<String, Path> siloJournals = new LinkedHashMap<>();
+    for (String silo : siloIds) {
+      siloJournals.put(
+          silo, kits.resolve(silo).resolve(Provisioner.DATA_FOLDER).resolve(SiloJournal.FILE_NAME));
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    DemoResult result =
+        new DemoResult(
+            RUN_ID,
+            FEDERATION_ID,
+            phase,
+            demoData.name(),
+            siloIds,
+            noiseMultiplier,
+            DELTA,
+            results,
+            model,
+            kits.resolve(Provisioner.CA_FOLDER).resolve(Provisioner.CA_CERTIFICATE),
+            kits.resolve(Provisioner.CA_FOLDER).resolve(Provisioner.CRL),
+            aggregatorJournal,
+            siloJournals,
+            seconds);
+    Path report = reportWriter.write(result, folder);
+    Path summary = folder.resolve("summary.json");
+    Files.writeString(summary, summaryJson(result, report).toPrettyString() + "\n");
+
+    console.printf(
+        Locale.ROOT,
+        "run %s %s: %d of %d rounds finished in %.1f s%n",
+        RUN_ID,
+        phase,
+        results.stream().filter(r -> r.outcome().equals("finished")).count(),
+        rounds,
+        seconds);
+    console.println("model:    " + model + " (float32, little-endian)");
+    console.println(
+        "journals: "
+            + aggregatorJournal
+            + " (aggregator), "
+            + kits.resolve("silo-*").resolve(Provisioner.DATA_FOLDER).resolve(SiloJournal.FILE_NAME)
+            + " (silos)");
+    console.println("report:   " + report);
+    console.println("summary:  " + summary);
+    console.flush();
+    return phase.equals("COMPLETED") ? 0 : CliException.FAILURE;
+  }
+
+  /** Follows the run: one line per ended round, the model measured after each finished one. */
+  private final class RunWatch {
+    private final OperatorClient operator;
+    private final LocalModel evaluator;
+    private final DemoDataset data;
+    private final PrintWriter console;
+    private final int roster;
+    private final Map<Integer, EvaluationReport> evaluations = new HashMap<>();
+    private final List<DemoResult.Round> results = new ArrayList<>();
+    private final Set<Long> reported = new HashSet<>();
+    private final Set<Integer> deadSilos = new HashSet<>();
+    private int finished;
+
+    RunWatch(
+        OperatorClient operator,
+        LocalModel evaluator,
+        DemoDataset data,
+        PrintWriter console,
+        int roster) {
+      this.operator = operator;
+      this.evaluator = evaluator;
+      this.data = data;
+      this.console = console;
+      this.roster = roster;
+    }
+
+    List<DemoResult.Round> results() {
+      return results;
+    }
+
+    String follow() throws Exception {
+      while (true) {
+        String phase = operator.getJson("/v1/runs/" + RUN_ID).path("phase").asText();
+        evaluateLatest();
+        report(operator.getJson("/v1/runs/" + RUN_ID + "/rounds"));
+        if (phase.equals("COMPLETED") || phase.equals("STOPPED") || phase.equals("FAILED")) {
+          evaluateLatest();
+          report(operator.getJson("/v1/runs/" + RUN_ID + "/rounds"));
+          return phase;
+        }
+        watchSilos();
+        Thread.sleep(250);
+      }
+    }
+
+    private void evaluateLatest() throws Exception {
+      GlobalModel model = server.federation().model(RUN_ID);
+      if (model.roundsFinished() > 0 && !evaluations.containsKey(model.roundsFinished())) {
+        evaluator.setParameters(model.values());
+        evaluations.put(model.roundsFinished(), evaluator.evaluate(data.evaluation()));
+      }
+    }
+
+    private void report(JsonNode history) throws Exception {
+      for (JsonNode round : history.path("rounds")) {
+        long number = round.path("round").asLong();
+        String outcome = round.path("outcome").asText();
+        if (outcome.equals("running") || reported.contains(number)) {
+          continue;
+        }
+        reported.add(number);
+        boolean done = outcome.equals("finished");
+        int survivors = done ? round.path("survivors").size() : 0;
+        Set<String> dropped = new HashSet<>();
+        for (JsonNode stage : round.path("stages")) {
+          stage.path("dropouts").forEach(id -> dropped.add(id.asText()));
+        }
+        Optional<EvaluationReport> evaluation = Optional.empty();
+        if (done) {
+          finished++;
+          if (!evaluations.containsKey(finished)) {
+            // The round ended between two looks: its model is normally still the latest.
+            evaluateLatest();
+          }
+          evaluation = Optional.ofNullable(evaluations.get(finished));
+        }
+        JsonNode spent = round.path("privacySpent");
+        Optional<Double> epsilonSpent =
+            spent.isObject() ? Optional.of(spent.path("epsilon").asDouble()) : Optional.empty();
+        double seconds = round.path("durationMillis").asDouble() / 1000;
+        DemoResult.Round result =
+            new DemoResult.Round(
+                number,
+                outcome,
+                survivors,
+                dropped.size(),
+                evaluation.map(EvaluationReport::loss),
+                evaluation.map(EvaluationReport::accuracy),
+                epsilonSpent,
+                seconds);
+        results.add(result);
+        console.println(line(result, round));
+        console.flush();
+      }
+    }
+
+    private String line(DemoResult.Round round, JsonNode json) {
+      StringBuilder line = new StringBuilder();
+      line.append(String.format(Locale.ROOT, "round %d/%d  ", round.round(), rounds));
+      if (round.outcome().equals("finished")) {
+        line.append(String.format(Locale.ROOT, "survivors %d/%d  ", round.survivors(), roster));
+        line.append(
+            round.loss().map(l -> String.format(Locale.ROOT, "loss %.4f  ", l)).orElse("loss -  "));
+        line.append(
+            round
+                .accuracy()
+                .map(a -> String.format(Locale.ROOT, "accuracy %.3f  ", a))
+                .orElse("accuracy -  "));
+      } else {
+        JsonNode abort = json.path("abort");
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "aborted in %s: %s  ",
+                abort.path("stage").asText("?"),
+                abort.path("reason").asText("?")));
+      }
+      line.append(
+          round.epsilon().map(e -> String.format(Locale.ROOT, "ε %.3f  ", e)).orElse("ε -  "));
+      line.append(String.format(Locale.ROOT, "%.1f s", round.seconds()));
+      return line.toString();
+    }
+
+    private void watchSilos() {
+      synchronized (DemoCommand.this) {
+        for (int i = 0; i < siloProcesses.size(); i++) {
+          Process process = siloProcesses.get(i);
+          if (!process.isAlive() && process.exitValue() != 0 && deadSilos.add(i)) {
+            console.printf(
+                Locale.ROOT,
+                "silo-%d exited with code %d; see its log (the run goes on without it)%n",
+                i + 1,
+                process.exitValue());
+            console.flush();
+          }
+        }
+      }
+    }
+  }
+
+  private String runYaml(
+      List<String> siloIds, int threshold, DemoDataset data, double noiseMultiplier) {
+    return String.join(
+        "\n",
+        "# The demo's run (docs/OPERATOR.md lists every key).",
+        "runId: " + RUN_ID,
+        "roster: [" + String.join(", ", siloIds) + "]",
+        "rounds: " + rounds,
+        "threshold: " + threshold,
+        "deadlines: {advertiseKeys: 5m, shareKeys: 30s, maskedInput: 30s, consistencyCheck: 30s,"
+            + " unmask: 30s}",
+        "model: " + data.modelYaml(),
+        "training: " + data.training(),
+        "privacy:",
+        "  clipNorm: " + CLIP_NORM,
+        "  noiseMultiplier: " + noiseMultiplier,
+        "  delta: " + DELTA,
+        "  bits: " + BITS,
+        "");
+  }
+
+  private ObjectNode summaryJson(DemoResult result, Path report) {
+    ObjectNode summary = JSON.createObjectNode();
+    summary.put("runId", result.runId());
+    summary.put("phase", result.phase());
+    summary.put("dataset", result.dataset());
+    summary.put("silos", result.silos().size());
+    summary.put("noiseMultiplier", result.noiseMultiplier());
+    summary.put("delta", result.delta());
+    summary.put("seconds", result.seconds());
+    ArrayNode roundList = summary.putArray("rounds");
+    for (DemoResult.Round round : result.rounds()) {
+      ObjectNode node = roundList.addObject();
+      node.put("round", round.round());
+      node.put("outcome", round.outcome());
+      node.put("survivors", round.survivors());
+      node.put("dropouts", round.dropouts());
+      putOptional(node, "loss", round.loss());
+      putOptional(node, "accuracy", round.accuracy());
+      putOptional(node, "epsilon", round.epsilon());
+      node.put("seconds", round.seconds());
+    }
+    summary.put("model", result.model().toString());
+    summary.put("ca", result.ca().toString());
+    summary.put("crl", result.crl().toString());
+    ObjectNode journals = summary.putObject("journals");
+    journals.put("aggregator", result.aggregatorJournal().toString());
+    ObjectNode siloJournals = journals.putObject("silos");
+    result.siloJournals().forEach((id, path) -> siloJournals.put(id, path.toString()));
+    summary.put("report", report.toString());
+    return summary;
+  }
+
+  private static void putOptional(ObjectNode node, String key, Optional<Double> value) {
+    if (value.isPresent()) {
+      node.put(key, value.get());
+    } else {
+      node.putNull(key);
+    }
+  }
+
+  /**
+   * Takes the output folder for this demo: emptied if it holds an earlier demo, refused if it holds
+   * anything else (the demo never deletes what it did not write) or if another demo is running
+   * there. The marker file stays locked until the demo ends.
+   */
+  private static FileChannel lockOutput(Path folder) throws CliException, IOException {
+    if (Files.exists(folder) && !Files.isDirectory(folder)) {
+      throw new CliException("--out " + folder + " is a file, not a folder");
+    }
+    Files.createDirectories(folder);
+    Path marker = folder.resolve(MARKER);
+    if (!Files.exists(marker)) {
+      try (Stream<Path> entries = Files.list(folder)) {
+        if (entries.findAny().isPresent()) {
+          throw new CliException(
+              "--out "
+                  + folder
+                  + " holds files that are not an earlier demo's; choose another --out or empty"
+                  + " it");
+        }
+      }
+    }
+    FileChannel channel =
+        FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (channel.tryLock() == null) {
+      channel.close();
+      throw new CliException(
+          "another fedsum demo is running in " + folder + "; give another --out");
+    }
+    try (Stream<Path> entries = Files.walk(folder)) {
+      for (Path entry : entries.sorted(Comparator.reverseOrder()).toList()) {
+        if (!entry.equals(folder) && !entry.equals(marker)) {
+          Files.delete(entry);
+        }
+      }
+    }
+    channel.truncate(0);
+    channel.write(
+        ByteBuffer.wrap(
+            "Output of 'fedsum demo': a later demo replaces this folder.\n"
+                .getBytes(StandardCharsets.UTF_8)));
+    return channel;
+  }
+
+  private void startSilo(Path kit, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx384m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-Dai.djl.offline=true");
+    command.add("-Dai.djl.pytorch.num_threads=1");
+    command.add("-cp");
+    command.add(absoluteClassPath());
+    command.add("org.fedsum.cli.Fedsum");
+    command.add("silo");
+    command.add("--kit");
+    command.add(kit.toString());
+    command.add("--once");
+    command.add("--parent-pid");
+    command.add(Long.toString(ProcessHandle.current().pid()));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("OPT_OUT_TRACKING", "true");
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    synchronized (this) {
+      if (cleanedUp) {
+        return;
+      }
+      siloProcesses.add(builder.start());
+    }
+  }
+
+  private static String absoluteClassPath() {
+    List<String> entries = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        entries.add(Path.of(entry).toAbsolutePath().toString());
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  /** Gives the silos a moment to see that the run is over and leave by themselves. */
+  private void awaitSilos() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(POLL_WAIT_SECONDS + 8);
+    List<Process> processes;
+    synchronized (this) {
+      processes = List.copyOf(siloProcesses);
+    }
+    for (Process process : processes) {
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        process.waitFor(left, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** Stops the silo processes and the aggregator; runs once, on success, failure or Ctrl-C. */
+  private synchronized void cleanUp() {
+    if (cleanedUp) {
+      return;
+    }
+    cleanedUp = true;
+    for (Process process : siloProcesses) {
+      process.destroy();
+    }
+    for (Process process : siloProcesses) {
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (server != null) {
+      try {
+        server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LoggerFactory.getLogger(DemoCommand.class).warn("the aggregator did not stop cleanly", e);
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Sends this process's logging (the aggregator's) to {@code file} instead of the console. */
+  private static void quietLogging(Path file) throws CliException {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return;
+    }
+    context.reset();
+    context.putProperty("fedsum.demo.log", file.toString());
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    try {
+      configurator.doConfigure(DemoCommand.class.getResource("/org/fedsum/cli/demo-logback.xml"));
+    } catch (JoranException e) {
+      throw new CliException("cannot set up logging: " + e.getMessage(), CliException.FAILURE, e);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package org.fedsum.cli.demo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Writes the demo's run report, whose path {@code summary.json} gives as {@code report}. The
+ * default, {@link JsonReportWriter}, writes a small JSON summary of the run; a richer report (the
+ * audit's) plugs in here.
+ */
+@FunctionalInterface
+public interface ReportWriter {
+  /**
+   * Writes the report of {@code run} into {@code folder}.
+   *
+   * @return the report's path
+   */
+  Path write(DemoResult run, Path folder) throws IOException;
+}

@@ -1,0 +1,114 @@
+package org.fedsum.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./fedsum demo} as a user runs it: the README's command, through the script and the built
+ * jar, with its 3 silo JVMs; and Ctrl-C in the middle of a run.
+ */
+class DemoIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path directory;
+
+  @Test
+  void theReadmesDemoRunsFiveRoundsAndWritesItsSummary() throws Exception {
+    try (Launcher launcher = Launcher.in(directory)) {
+      List<String> demos =
+          Launcher.readmeCommands(launcher.repository()).stream()
+              .filter(command -> command.startsWith("./fedsum demo"))
+              .toList();
+      assertThat(demos).containsExactly("./fedsum demo");
+
+      long started = System.nanoTime();
+      Launcher.Result result = launcher.run(demos.get(0), 480);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      assertThat(result.exitCode()).as(result.output()).isZero();
+      for (int round = 1; round <= 5; round++) {
+        assertThat(result.output()).contains("round " + round + "/5  survivors 3/3  loss ");
+      }
+      assertThat(result.output()).contains("run demo COMPLETED: 5 of 5 rounds finished");
+
+      Path out = directory.resolve("demo-out");
+      JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+      assertThat(summary.path("rounds")).hasSize(5);
+      for (JsonNode round : summary.path("rounds")) {
+        assertThat(round.path("outcome").asText()).isEqualTo("finished");
+        assertThat(round.path("survivors").asInt()).isEqualTo(3);
+        assertThat(round.path("dropouts").asInt()).isZero();
+        assertThat(round.path("loss").isNumber()).as("%s", round).isTrue();
+        assertThat(round.path("accuracy").asDouble()).isBetween(0.0, 1.0);
+        assertThat(round.path("epsilon").asDouble()).isPositive();
+        assertThat(round.path("seconds").asDouble()).isPositive();
+      }
+      // ε only grows, and stays within the demo's default budget of 30.
+      double previous = 0;
+      for (JsonNode round : summary.path("rounds")) {
+        assertThat(round.path("epsilon").asDouble()).isGreaterThan(previous).isLessThan(30);
+        previous = round.path("epsilon").asDouble();
+      }
+      assertThat(Files.size(Path.of(summary.path("model").asText()))).isEqualTo(610 * 4L);
+      assertThat(Path.of(summary.path("ca").asText())).isRegularFile();
+      assertThat(Path.of(summary.path("crl").asText())).isRegularFile();
+      assertThat(Path.of(summary.path("journals").path("aggregator").asText())).isRegularFile();
+      assertThat(summary.path("journals").path("silos")).hasSize(3);
+      summary
+          .path("journals")
+          .path("silos")
+          .forEach(path -> assertThat(Path.of(path.asText())).isRegularFile());
+      JsonNode report = JSON.readTree(Path.of(summary.path("report").asText()).toFile());
+      assertThat(report.path("journalsVerified").path("aggregator").path("valid").asBoolean())
+          .as("%s", report)
+          .isTrue();
+      report
+          .path("journalsVerified")
+          .path("silos")
+          .forEach(silo -> assertThat(silo.path("valid").asBoolean()).as("%s", silo).isTrue());
+      // No silo JVM is left behind.
+      assertThat(javaProcessesUnder(directory)).isEmpty();
+      System.out.printf("fedsum demo (defaults) took %.1f s%n", seconds);
+    }
+  }
+
+  @Test
+  void ctrlCStopsTheDemoAndItsSiloProcesses() throws Exception {
+    try (Launcher launcher = Launcher.in(directory)) {
+      Path log = directory.resolve("interrupted.log");
+      Process demo = launcher.start("exec ./fedsum demo --rounds 200 --out interrupted", log);
+      Launcher.awaitLine(log, "3 silo processes started", demo, 300);
+      List<ProcessHandle> children = demo.descendants().toList();
+      assertThat(children).hasSizeGreaterThanOrEqualTo(3);
+      assertThat(javaProcessesUnder(directory)).hasSizeGreaterThanOrEqualTo(3);
+      // What a terminal sends on Ctrl-C.
+      new ProcessBuilder("kill", "-INT", Long.toString(demo.pid())).start().waitFor();
+      assertThat(demo.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(log)).isTrue();
+      assertThat(demo.exitValue()).isNotZero();
+      for (ProcessHandle child : children) {
+        child.onExit().get(30, TimeUnit.SECONDS);
+      }
+      assertThat(javaProcessesUnder(directory)).isEmpty();
+    }
+  }
+
+  private static List<ProcessHandle> javaProcessesUnder(Path folder) {
+    return ProcessHandle.allProcesses()
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            process ->
+                process
+                    .info()
+                    .commandLine()
+                    .map(line -> line.contains(folder.toString()))
+                    .orElse(false))
+        .toList();
+  }
+}
