@@ -807,7 +807,9 @@ public final class RunCoordinator {
       double[] startModel;
       StrategyState startState;
       synchronized (this) {
-        startModel = model.clone();
+        // No copy: the model array is replaced when a round finishes, never written in place, and
+        // a strategy step only reads it (a copy would be one model more of peak heap per round).
+        startModel = model;
         startState = strategyState;
       }
       var step = strategy.apply(startModel, decoded.average(), startState);

@@ -532,7 +532,11 @@ public final class TransportBenchmark {
     Path home = Files.createDirectories(directory.resolve("heap-" + n));
     List<Party> roster = silos.subList(0, n);
     Path config = writeConfig(home, roster);
-    Path gcLog = home.resolve("gc.log");
+    // Outside the work directory, which is deleted at the end: the log outlives a failed run.
+    Path gcLog =
+        directory.resolveSibling(
+            String.format(Locale.ROOT, "fedsum-aggregator-gc-n%d-m%d.log", n, m));
+    System.out.println("  aggregator GC log: " + gcLog);
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process =
         new ProcessBuilder(
@@ -580,7 +584,7 @@ public final class TransportBenchmark {
       expect(
           operatorHttp,
           HttpRequest.newBuilder(base.resolve("/v1/runs"))
-              .POST(HttpRequest.BodyPublishers.ofString(runYaml(runId, roster, rounds, m, 300)))
+              .POST(HttpRequest.BodyPublishers.ofString(runYaml(runId, roster, rounds, m, 1800)))
               .build(),
           201);
       List<SiloSide> sides = new ArrayList<>();
@@ -620,7 +624,7 @@ public final class TransportBenchmark {
                   }));
         }
         for (Future<?> future : played) {
-          future.get(10, TimeUnit.MINUTES);
+          future.get(40, TimeUnit.MINUTES);
         }
         JsonNode status = awaitRoundsFinished(operatorHttp, base, runId, round);
         System.out.printf(
@@ -631,8 +635,10 @@ public final class TransportBenchmark {
             (System.nanoTime() - start) / 1e9,
             status.path("phase").asText());
       }
-      gcFigures(gcLog, m);
     } finally {
+      if (Files.exists(gcLog)) {
+        gcFigures(gcLog, m);
+      }
       threads.shutdownNow();
       process.destroy();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -642,7 +648,7 @@ public final class TransportBenchmark {
   }
 
   private static void awaitRound(AggregatorClient client, long round) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(40);
     while (System.nanoTime() < deadline) {
       SiloTask task = client.pollTask(-1, 0, Duration.ofMillis(500));
       if (task.round().isPresent() && task.round().get().round() == round) {
@@ -655,7 +661,7 @@ public final class TransportBenchmark {
 
   private JsonNode awaitRoundsFinished(HttpClient operatorHttp, URI base, String runId, long rounds)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(40);
     JsonNode status = null;
     while (System.nanoTime() < deadline) {
       HttpResponse<String> reply =
