@@ -171,6 +171,7 @@ public final class TransportBenchmark {
       TransportBenchmark benchmark = new TransportBenchmark(directory, parties);
       if (!options.containsKey("skip-transport")) {
         benchmark.transport(silos, parameters, rounds);
+        System.out.println("load average after the transport part: " + loadAverage());
       }
       if (!options.containsKey("skip-heap")) {
         for (int n : heapSilos) {
