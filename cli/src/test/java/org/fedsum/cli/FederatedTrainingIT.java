@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,22 +48,27 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * End to end over real mutual TLS on 127.0.0.1: an aggregator and four silo nodes, each silo its
  * own JVM (DJL's engine is one per process), train a logistic regression on the FedProx synthetic
- * data for five rounds with secure aggregation and DP on. One silo's privacy floor is above the
- * run's noise: it refuses every round and the rounds go on with the other three.
+ * data with secure aggregation and DP on. In the first test one silo's privacy floor is above the
+ * run's noise: it refuses every round and the rounds go on with the other three; in the second one
+ * silo is killed (SIGKILL) mid-round and restarted.
  */
 class FederatedTrainingIT {
   private static final String FEDERATION = "e2e-fed";
   private static final List<String> ROSTER = List.of("silo-1", "silo-2", "silo-3", "silo-4");
   private static final String STRICT_SILO = "silo-4";
+  private static final String SHARING_SILO = "silo-2";
   private static final int ROUNDS = 5;
   private static final int EXAMPLES = 600;
   private static final long DATA_SEED = 11;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PARAMETERS =
+      FedProxSynthetic.FEATURES * FedProxSynthetic.CLASSES + FedProxSynthetic.CLASSES;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @TempDir Path directory;
 
   private final List<Process> silos = new ArrayList<>();
+  private final Map<Long, int[]> unmaskedSums = new ConcurrentHashMap<>();
   private AggregatorServer server;
 
   @AfterEach
@@ -75,9 +81,12 @@ class FederatedTrainingIT {
     }
   }
 
-  @Test
-  void fiveRounds_secureAggregationAndDp_accuracyRises_sumIsTheSumOfTheEncodings()
-      throws Exception {
+  /** The federation of one test: its CA and trust, the operator's client, the exports folder. */
+  private record Federation(
+      FederationCa ca, FederationTrust trust, HttpClient operator, Path exports) {}
+
+  /** Starts the aggregator and the four silo JVMs ({@code strictSilo} refuses every round). */
+  private Federation startFederation(String strictSilo) throws Exception {
     FederationCa ca = FederationCa.create(FEDERATION, Duration.ofDays(2), RANDOM);
     Files.writeString(directory.resolve("ca.pem"), Pem.encodeCertificate(ca.certificate()));
     Files.writeString(
@@ -104,38 +113,62 @@ class FederatedTrainingIT {
 
     Path exports = Files.createDirectories(directory.resolve("exports"));
     for (int i = 0; i < ROSTER.size(); i++) {
-      silos.add(startSilo(ca, ROSTER.get(i), i, exports));
+      issue(ca, SiteRole.SILO, ROSTER.get(i), List.of());
+      silos.add(startSilo(ROSTER.get(i), i, exports, ROSTER.get(i).equals(strictSilo)));
     }
-
     FederationTrust trust =
         FederationTrust.create(ca.certificate(), ca.emptyCrl(Instant.now(), Duration.ofDays(1)));
-    HttpClient operator = operatorClient(ca, trust);
-    int parameters =
-        FedProxSynthetic.FEATURES * FedProxSynthetic.CLASSES + FedProxSynthetic.CLASSES;
+    return new Federation(ca, trust, operatorClient(ca, trust), exports);
+  }
+
+  /** Submits and starts run {@code synthetic-lr} of {@code rounds} rounds. */
+  private void startRun(HttpClient operator, int rounds) throws Exception {
+    startRun(operator, rounds, "60s");
+  }
+
+  private void startRun(HttpClient operator, int rounds, String maskedInputDeadline)
+      throws Exception {
     String run =
         String.join(
             "\n",
             "runId: synthetic-lr",
             "roster: [" + String.join(", ", ROSTER) + "]",
-            "rounds: " + ROUNDS,
+            "rounds: " + rounds,
             "threshold: 3",
-            "deadlines: {advertiseKeys: 20s, shareKeys: 20s, maskedInput: 20s,"
-                + " consistencyCheck: 20s, unmask: 20s}",
+            // Generous: the first round loads the engine in four JVMs on a possibly busy machine.
+            "deadlines: {advertiseKeys: 120s, shareKeys: 60s, maskedInput: "
+                + maskedInputDeadline
+                + ", consistencyCheck: 60s, unmask: 60s}",
             "model: {kind: logistic-regression, parameters: "
-                + parameters
+                + PARAMETERS
                 + ", inputShape: [60],"
                 + " classes: 10}",
             "training: {epochs: 2, batchSize: 32, learningRate: 0.05, seed: 3}",
             "privacy: {clipNorm: 2.0, noiseMultiplier: 0.3, delta: 1.0e-5}",
             "");
     send(operator, "POST", "/v1/runs", run, 201);
-    Map<Long, int[]> unmaskedSums = new ConcurrentHashMap<>();
     server.federation().active().orElseThrow().coordinator().observeUnmaskedSums(unmaskedSums::put);
     send(operator, "POST", "/v1/runs/synthetic-lr/start", "", 200);
+  }
+
+  @Test
+  void fiveRounds_secureAggregationAndDp_accuracyRises_sumIsTheSumOfTheEncodings()
+      throws Exception {
+    Federation federation = startFederation(STRICT_SILO);
+    Path exports = federation.exports();
+    FederationTrust trust = federation.trust();
+    startRun(federation.operator(), ROUNDS);
 
     RunStatus status = waitForEnd(Duration.ofMinutes(8));
-    assertThat(status.phase()).as("%s", status).isEqualTo(RunStatus.Phase.COMPLETED);
+    assertThat(status.phase())
+        .as("%s; silo logs:%n%s", status, siloLogTails())
+        .isEqualTo(RunStatus.Phase.COMPLETED);
     assertThat(status.roundsFinished()).isEqualTo(ROUNDS);
+    // Every silo, the refusing one included, learns that its run is over and exits by itself.
+    for (Process silo : silos) {
+      assertThat(silo.waitFor(90, TimeUnit.SECONDS)).as("silo exited after the run").isTrue();
+      assertThat(silo.exitValue()).as("silo exit status").isZero();
+    }
 
     // The decoded sum is the sum of what the three participating silos encoded, word for word.
     assertThat(unmaskedSums).hasSize(ROUNDS);
@@ -158,6 +191,17 @@ class FederatedTrainingIT {
           .as("unmasked sum of round %s", round.getKey())
           .isEqualTo(expected);
     }
+
+    // The sharing silo's held-out figures reached the aggregator's journal for every round.
+    List<JsonNode> shared = aggregatorRecords("silo-metrics");
+    assertThat(shared).hasSize(ROUNDS);
+    assertThat(shared)
+        .allSatisfy(
+            body -> {
+              assertThat(body.path("silo").asText()).isEqualTo(SHARING_SILO);
+              assertThat(Double.parseDouble(body.path("metrics").path("accuracy").asText()))
+                  .isBetween(0.0, 1.0);
+            });
 
     // The strict silo refused every round, said why, and sent nothing.
     Path strictJournal = directory.resolve(STRICT_SILO + "-state").resolve(SiloJournal.FILE_NAME);
@@ -183,12 +227,95 @@ class FederatedTrainingIT {
 
     // Accuracy on fresh data of the three silos' devices rises well above chance (10 classes).
     float[] model = server.federation().model("synthetic-lr").values();
-    double before = accuracy(new float[parameters]);
+    double before = accuracy(new float[PARAMETERS]);
     double after = accuracy(model);
     assertThat(after)
         .as("accuracy after %s rounds (before: %s)", ROUNDS, before)
         .isGreaterThan(0.3);
     assertThat(after).isGreaterThan(before + 0.1);
+  }
+
+  @Test
+  void siloKilledMidRound_isADropoutOfThatRound_rejoinsALaterOne_ledgerSurvives() throws Exception {
+    Federation federation = startFederation("none");
+    String victim = "silo-1";
+    int rounds = 6;
+    startRun(federation.operator(), rounds, "20s");
+
+    // SIGKILL the victim once the aggregator holds its shares for round 2: it can no longer send
+    // its masked vector, so the others must reveal its masking key's shares.
+    long killedRound = 2;
+    long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    while (aggregatorRecords("message-accepted").stream()
+        .noneMatch(
+            body ->
+                body.path("round").asLong() == killedRound
+                    && body.path("silo").asText().equals(victim)
+                    && body.path("stage").asText().equals("SHARE_KEYS"))) {
+      assertThat(System.nanoTime()).as("victim's shares of round 2 accepted").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    Process killed = silos.get(0);
+    killed.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    silos.set(0, startSilo(victim, 0, federation.exports(), false));
+
+    RunStatus status = waitForEnd(Duration.ofMinutes(8));
+    assertThat(status.phase())
+        .as("%s; silo logs:%n%s", status, siloLogTails())
+        .isEqualTo(RunStatus.Phase.COMPLETED);
+    assertThat(status.roundsFinished()).isEqualTo(rounds);
+    for (JsonNode finished : aggregatorRecords("round-finished")) {
+      List<String> survivors = new ArrayList<>();
+      finished.path("survivors").forEach(silo -> survivors.add(silo.asText()));
+      if (finished.path("round").asLong() == killedRound) {
+        assertThat(survivors).as("survivors of the interrupted round").doesNotContain(victim);
+      }
+    }
+
+    // The victim's journal survived the kill, verifies, and shows it back in a later round.
+    List<String> lines =
+        Files.readAllLines(directory.resolve(victim + "-state").resolve(SiloJournal.FILE_NAME));
+    assertThat(JournalVerifier.verify(lines, federation.trust(), Instant.now()).problem())
+        .isEmpty();
+    List<JsonNode> outcomes = journalRecords(lines, "round-outcome");
+    assertThat(outcomes)
+        .anySatisfy(
+            outcome -> {
+              assertThat(outcome.path("round").asLong()).isGreaterThan(killedRound);
+              assertThat(outcome.path("finished").asBoolean()).isTrue();
+            });
+    // Its ledger was replayed, not restarted: ε spent only grows, one record per sent input.
+    List<JsonNode> spent = journalRecords(lines, "privacy-spent");
+    assertThat(spent)
+        .hasSize(
+            (int)
+                outcomes.stream()
+                    .filter(outcome -> outcome.path("maskedInputSent").asBoolean())
+                    .count());
+    for (int i = 1; i < spent.size(); i++) {
+      assertThat(Double.parseDouble(spent.get(i).path("epsilonSpent").asText()))
+          .as("ε after privacy-spent record %s", i)
+          .isGreaterThan(Double.parseDouble(spent.get(i - 1).path("epsilonSpent").asText()));
+    }
+    assertThat(spent.stream().map(body -> body.path("round").asLong()))
+        .contains(1L)
+        .anyMatch(round -> round > killedRound);
+  }
+
+  private List<JsonNode> aggregatorRecords(String type) throws Exception {
+    return journalRecords(server.federation().journalLines("synthetic-lr"), type);
+  }
+
+  /** The bodies of the records of {@code type} in journal {@code lines}, in order. */
+  private static List<JsonNode> journalRecords(List<String> lines, String type) throws IOException {
+    List<JsonNode> bodies = new ArrayList<>();
+    for (String line : lines) {
+      JsonNode record = JSON.readTree(line);
+      if (record.path("type").asText().equals(type)) {
+        bodies.add(record.path("body"));
+      }
+    }
+    return bodies;
   }
 
   private static double accuracy(float[] parameters) {
@@ -208,6 +335,21 @@ class FederatedTrainingIT {
     }
   }
 
+  private String siloLogTails() throws IOException {
+    StringBuilder tails = new StringBuilder();
+    for (String silo : ROSTER) {
+      Path log = directory.resolve(silo + ".log");
+      if (Files.exists(log)) {
+        List<String> lines = Files.readAllLines(log);
+        tails.append("== ").append(silo).append('\n');
+        lines
+            .subList(Math.max(0, lines.size() - 15), lines.size())
+            .forEach(line -> tails.append(line).append('\n'));
+      }
+    }
+    return tails.toString();
+  }
+
   private RunStatus waitForEnd(Duration limit) throws Exception {
     long deadline = System.nanoTime() + limit.toNanos();
     RunStatus status = null;
@@ -225,11 +367,10 @@ class FederatedTrainingIT {
     return status;
   }
 
-  private Process startSilo(FederationCa ca, String siloId, int device, Path exports)
+  private Process startSilo(String siloId, int device, Path exports, boolean strict)
       throws Exception {
-    issue(ca, SiteRole.SILO, siloId, List.of());
     Path state = Files.createDirectories(directory.resolve(siloId + "-state"));
-    double minNoise = siloId.equals(STRICT_SILO) ? 1.0 : 0.1;
+    double minNoise = strict ? 1.0 : 0.1;
     Path yaml = directory.resolve(siloId + ".yaml");
     Files.writeString(
         yaml,
@@ -253,6 +394,8 @@ class FederatedTrainingIT {
                 + ", heldOutFraction: 0.2}",
             "privacy:",
             "  floor: {requireDifferentialPrivacy: true, minNoiseMultiplier: " + minNoise + "}",
+            // One silo shares its held-out figures with the aggregator; the others keep them.
+            "shareMetrics: " + siloId.equals(SHARING_SILO),
             ""));
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -263,10 +406,12 @@ class FederatedTrainingIT {
             "-cp",
             System.getProperty("java.class.path"),
             "org.fedsum.silo.node.SiloMain",
-            yaml.toString());
+            yaml.toString(),
+            "--once");
     builder.environment().put("OPT_OUT_TRACKING", "true");
     builder.redirectErrorStream(true);
-    builder.redirectOutput(directory.resolve(siloId + ".log").toFile());
+    builder.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(directory.resolve(siloId + ".log").toFile()));
     return builder.start();
   }
 

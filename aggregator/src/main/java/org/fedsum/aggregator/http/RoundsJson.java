@@ -92,6 +92,16 @@ final class RoundsJson {
       node.putNull("aggregate");
     }
     putSpend(node, "privacySpent", round.privacySpent());
+    if (round.siloMetrics().isPresent()) {
+      RoundReport.SharedMetrics shared = round.siloMetrics().get();
+      ObjectNode metricsNode = node.putObject("siloMetrics");
+      shared.silos().forEach(metricsNode.putArray("silos")::add);
+      metricsNode.put("examples", shared.examples());
+      ObjectNode mean = metricsNode.putObject("mean");
+      shared.mean().forEach(mean::put);
+    } else {
+      node.putNull("siloMetrics");
+    }
     return node;
   }
 

@@ -1,5 +1,6 @@
 package org.fedsum.aggregator.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,9 +14,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.fedsum.aggregator.round.RunCoordinator;
+import org.fedsum.aggregator.round.SiloMetrics;
 import org.fedsum.aggregator.round.SiloTask;
 import org.fedsum.aggregator.service.Federation;
 import org.fedsum.aggregator.store.SpoolWriter;
@@ -41,6 +46,10 @@ import org.fedsum.protocol.codec.RoundConfigCodec;
  *   <li>{@code PUT /v1/silo/rounds/{round}/masked-input}: the masked vector as a binary frame,
  *       streamed to the spool as it arrives (never held in memory), checked before it counts.
  *   <li>{@code GET /v1/silo/model}: the global model, float32 little-endian, streamed.
+ *   <li>{@code POST /v1/silo/metrics}: a silo that shares its metrics reports its held-out figures
+ *       for the open round's starting model ({@code {"round", "examples", "metrics"}}).
+ *   <li>{@code POST /v1/silo/declines}: a silo refuses the open round before advertising keys
+ *       ({@code {"round", "reason"}}), so that the round need not wait for it.
  * </ul>
  *
  * Blocking work (the coordinator's journal fsyncs, spool writes, the model snapshot) runs on worker
@@ -52,6 +61,8 @@ final class SiloRoutes implements ApiRoutes {
   static final Pattern MASKED_INPUT_PATH =
       Pattern.compile("/v1/silo/rounds/([0-9]{1,18})/masked-input");
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> METRICS_FIELDS = Set.of("round", "examples", "metrics");
+  private static final Set<String> DECLINE_FIELDS = Set.of("round", "reason");
 
   private final Vertx vertx;
   private final Federation federation;
@@ -78,6 +89,8 @@ final class SiloRoutes implements ApiRoutes {
     router.post("/v1/silo/messages").handler(silo).handler(this::message);
     router.putWithRegex(MASKED_INPUT_PATH.pattern()).handler(silo).handler(this::maskedInput);
     router.get("/v1/silo/model").handler(silo).handler(this::model);
+    router.post("/v1/silo/metrics").handler(silo).handler(this::metrics);
+    router.post("/v1/silo/declines").handler(silo).handler(this::decline);
   }
 
   private void task(RoutingContext context) {
@@ -99,15 +112,18 @@ final class SiloRoutes implements ApiRoutes {
         .executeBlocking(() -> poll(siloId, round, after), false)
         .onSuccess(
             polled -> {
+              // With no active run, only a silo that believes a round is on has news (its run is
+              // over); the others wait here for the next run instead of polling in a tight loop.
               boolean news =
                   polled.task == null
-                      || polled.task.runOver()
-                      || !polled.task.messages().isEmpty()
-                      || polled
-                          .task
-                          .round()
-                          .map(config -> config.round() != round)
-                          .orElse(round != -1);
+                      ? round != -1
+                      : (polled.task.runOver()
+                          || !polled.task.messages().isEmpty()
+                          || polled
+                              .task
+                              .round()
+                              .map(config -> config.round() != round)
+                              .orElse(round != -1));
               long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
               if (news || remainingMillis <= 0) {
                 reply(context, polled);
@@ -153,13 +169,16 @@ final class SiloRoutes implements ApiRoutes {
     woken.forEach(Runnable::run);
   }
 
-  /** A poll's result: no active run (task null), or the run's plan and the silo's task. */
+  /**
+   * A poll's result: no active run (task null; runId the run that ended last, if any), or the run's
+   * plan and the silo's task.
+   */
   private record Polled(String runId, ObjectNode plan, SiloTask task) {}
 
   private Polled poll(String siloId, long round, int after) throws ProtocolException {
     var active = federation.active();
     if (active.isEmpty()) {
-      return new Polled(null, null, null);
+      return new Polled(federation.lastEndedRun().orElse(null), null, null);
     }
     RunCoordinator coordinator = active.get().coordinator();
     return new Polled(
@@ -171,8 +190,12 @@ final class SiloRoutes implements ApiRoutes {
   private static void reply(RoutingContext context, Polled polled) {
     ObjectNode body = JSON.createObjectNode();
     if (polled.task == null) {
-      body.putNull("runId");
-      body.put("runOver", false);
+      if (polled.runId == null) {
+        body.putNull("runId");
+      } else {
+        body.put("runId", polled.runId);
+      }
+      body.put("runOver", polled.runId != null);
       body.putNull("round");
       body.putNull("plan");
       body.putNull("modelSha256");
@@ -222,6 +245,111 @@ final class SiloRoutes implements ApiRoutes {
             false)
         .onSuccess(round -> accepted(context, round))
         .onFailure(context::fail);
+  }
+
+  private void metrics(RoutingContext context) {
+    String siloId = Access.identity(context).siteId();
+    SiloMetrics metrics;
+    try {
+      metrics = parseMetrics(context);
+    } catch (ApiException e) {
+      context.fail(e);
+      return;
+    }
+    vertx
+        .executeBlocking(
+            () -> {
+              coordinator(metrics.round()).recordSiloMetrics(siloId, metrics);
+              return metrics.round();
+            },
+            false)
+        .onSuccess(round -> accepted(context, round))
+        .onFailure(context::fail);
+  }
+
+  private void decline(RoutingContext context) {
+    String siloId = Access.identity(context).siteId();
+    long round;
+    String reason;
+    try {
+      JsonNode body = jsonObject(context, "refusal", DECLINE_FIELDS);
+      round = longField(body, "round");
+      JsonNode reasonNode = body.get("reason");
+      if (reasonNode == null || !reasonNode.isTextual()) {
+        throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "reason must be a string");
+      }
+      reason = reasonNode.asText();
+    } catch (ApiException e) {
+      context.fail(e);
+      return;
+    }
+    vertx
+        .executeBlocking(
+            () -> {
+              coordinator(round).decline(siloId, round, reason);
+              return round;
+            },
+            false)
+        .onSuccess(declined -> accepted(context, declined))
+        .onFailure(context::fail);
+  }
+
+  /** The request body as a JSON object with only {@code allowed} fields, or a BAD_REQUEST. */
+  private static JsonNode jsonObject(RoutingContext context, String what, Set<String> allowed) {
+    JsonNode body;
+    try {
+      byte[] bytes =
+          context.body().buffer() == null ? new byte[0] : context.body().buffer().getBytes();
+      body = JSON.readTree(bytes);
+    } catch (IOException e) {
+      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the " + what + " is not JSON");
+    }
+    if (body == null || !body.isObject()) {
+      throw ApiException.of(
+          AggregatorErrorCode.BAD_REQUEST, "the " + what + " must be a JSON object");
+    }
+    for (var names = body.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        throw ApiException.of(
+            AggregatorErrorCode.BAD_REQUEST, "unknown field '" + name + "' in the " + what);
+      }
+    }
+    return body;
+  }
+
+  private static long longField(JsonNode body, String name) {
+    JsonNode value = body.get(name);
+    if (value == null || !value.canConvertToLong()) {
+      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, name + " must be an integer");
+    }
+    return value.asLong();
+  }
+
+  /** Reads {@code {"round": R, "examples": N, "metrics": {"name": number, …}}}, strictly. */
+  private static SiloMetrics parseMetrics(RoutingContext context) {
+    JsonNode body = jsonObject(context, "metrics", METRICS_FIELDS);
+    long round = longField(body, "round");
+    long examples = longField(body, "examples");
+    JsonNode values = body.get("metrics");
+    if (values == null || !values.isObject()) {
+      throw ApiException.of(
+          AggregatorErrorCode.BAD_REQUEST, "metrics must be an object of named numbers");
+    }
+    Map<String, Double> figures = new LinkedHashMap<>();
+    for (var fields = values.fields(); fields.hasNext(); ) {
+      var field = fields.next();
+      if (!field.getValue().isNumber()) {
+        throw ApiException.of(
+            AggregatorErrorCode.BAD_REQUEST, "metrics." + field.getKey() + " must be a number");
+      }
+      figures.put(field.getKey(), field.getValue().doubleValue());
+    }
+    try {
+      return new SiloMetrics(round, examples, figures);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, e.getMessage());
+    }
   }
 
   private void maskedInput(RoutingContext context) {

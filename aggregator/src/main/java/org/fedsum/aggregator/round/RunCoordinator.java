@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -70,9 +71,11 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * (the public round parameters), {@code message-accepted} (type, silo, stage and SHA-256 of the
  * message's wire encoding, or of the masked vector's words; never the message itself), {@code
  * stage-closed} (the participants), {@code round-finished} (participation per stage, dropouts per
- * stage, the new model's SHA-256), {@code round-aborted} (stage, reason code, detail), and {@code
- * run-completed} or {@code run-stopped}. No share, seed, key or vector is ever journaled. Refused
- * submissions change no state and are not journaled.
+ * stage, the new model's SHA-256), {@code round-aborted} (stage, reason code, detail), {@code
+ * silo-metrics} (a sharing silo's held-out figures for the round's starting model), {@code
+ * round-declined} (a silo's refusal of the round, with its reason), and {@code run-completed} or
+ * {@code run-stopped}. No share, seed, key or vector is ever journaled. Refused submissions change
+ * no state and are not journaled.
  *
  * <p><b>Observers.</b> {@link #onChange} hears of everything a silo's poll could see; {@link
  * #onRoundEvents} hears of rounds started, stages closed, rounds finished and aborted (for
@@ -93,6 +96,9 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * RunStatus.Phase#FAILED}: the aggregator must restart and recover from its data directory.
  */
 public final class RunCoordinator {
+  /** The longest reason a silo may give for declining a round. */
+  public static final int MAX_DECLINE_REASON = 500;
+
   /** The {@code round-aborted} reason of a round interrupted by a restart. */
   public static final String REASON_RESTARTED = "AGGREGATOR_RESTARTED";
 
@@ -150,6 +156,11 @@ public final class RunCoordinator {
     // The cursor of the draining poll(siloId) convenience.
     final Map<String, Integer> delivered = new TreeMap<>();
     final Map<Stage, SortedSet<String>> participants = new EnumMap<>(Stage.class);
+    // Silos that reported their metrics for this round (at most once each).
+    final SortedSet<String> metricsReported = new TreeSet<>();
+    // Silos that declined this round before advertising keys: ADVERTISE_KEYS does not wait for
+    // them.
+    final SortedSet<String> declined = new TreeSet<>();
     Scheduler.Cancellable deadline;
     // When the round and its open stage started, by the coordinator's clock: for RoundEvents.
     final Instant startedAt;
@@ -491,6 +502,12 @@ public final class RunCoordinator {
               + siloId);
     }
     RoundRun run = openRound(message.round());
+    if (run.declined.contains(siloId) && run.config.round() == message.round()) {
+      throw new ProtocolException(
+          ErrorCode.NOT_A_PARTICIPANT,
+          message.round(),
+          "'" + siloId + "' declined round " + message.round());
+    }
     AggregatorStep step =
         AggregatorProtocol.apply(run.state, new AggregatorEvent.Received(message));
     Map<String, Object> body = new LinkedHashMap<>();
@@ -502,6 +519,132 @@ public final class RunCoordinator {
     append("message-accepted", body);
     run.participants.computeIfAbsent(message.stage(), stage -> new TreeSet<>()).add(siloId);
     commit(run, step, "all-answered");
+    closeAdvertiseKeysIfAllAnswered(run);
+  }
+
+  /**
+   * Takes {@code siloId}'s refusal of {@code round} (its privacy floor or budget, or a failed local
+   * training), journaled as {@code round-declined}: the silo drops out of the round at {@code
+   * ADVERTISE_KEYS}, which then closes as soon as every other silo has answered instead of waiting
+   * for its deadline. Declining is only possible before advertising keys; later, a silo drops out
+   * by going silent, as the protocol expects.
+   *
+   * @param reason the silo's own words, journaled (at most {@value #MAX_DECLINE_REASON} characters;
+   *     it must not hold a secret, and the silo node only sends its refusal reason)
+   * @throws ProtocolException {@code UNKNOWN_SILO}, {@code NOT_READY} or {@code ROUND_CLOSED},
+   *     {@code ROUND_MISMATCH}, {@code STAGE_OUT_OF_ORDER} (the round is past ADVERTISE_KEYS),
+   *     {@code DUPLICATE_SUBMISSION} (already declined, or already advertised); nothing changed
+   * @throws IOException if journaling failed
+   */
+  public synchronized void decline(String siloId, long round, String reason)
+      throws ProtocolException, IOException {
+    Objects.requireNonNull(reason, "reason");
+    checkRoster(siloId);
+    RoundRun run = openRound(round);
+    if (run.config.round() != round) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_MISMATCH,
+          round,
+          "the refusal is for round " + round + ", the open round is " + run.config.round());
+    }
+    if (run.state.terminal() || run.state.stage() != Stage.ADVERTISE_KEYS) {
+      throw new ProtocolException(
+          ErrorCode.STAGE_OUT_OF_ORDER,
+          round,
+          "a silo declines a round before advertising its keys; the round is past ADVERTISE_KEYS");
+    }
+    if (participantsOf(run, Stage.ADVERTISE_KEYS).contains(siloId)
+        || run.declined.contains(siloId)) {
+      throw new ProtocolException(
+          ErrorCode.DUPLICATE_SUBMISSION,
+          round,
+          "'"
+              + siloId
+              + "' has already "
+              + (run.declined.contains(siloId) ? "declined" : "advertised keys in")
+              + " round "
+              + round);
+    }
+    if (reason.length() > MAX_DECLINE_REASON) {
+      throw new ProtocolException(
+          ErrorCode.MALFORMED_MESSAGE,
+          round,
+          "the reason is longer than " + MAX_DECLINE_REASON + " characters");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", round);
+    body.put("silo", siloId);
+    body.put("reason", reason);
+    append("round-declined", body);
+    run.declined.add(siloId);
+    changeListener.run();
+    closeAdvertiseKeysIfAllAnswered(run);
+  }
+
+  /** Closes ADVERTISE_KEYS early once every silo of the roster advertised or declined. */
+  private void closeAdvertiseKeysIfAllAnswered(RoundRun run) throws IOException {
+    if (run != current
+        || run.declined.isEmpty()
+        || run.state.terminal()
+        || run.state.stage() != Stage.ADVERTISE_KEYS) {
+      return;
+    }
+    Set<String> answered = new TreeSet<>(participantsOf(run, Stage.ADVERTISE_KEYS));
+    answered.addAll(run.declined);
+    if (!answered.containsAll(settings.roster())) {
+      return;
+    }
+    try {
+      // The deadline's event closes the stage with the silos that answered, as a deadline would.
+      commit(
+          run,
+          AggregatorProtocol.apply(
+              run.state, new AggregatorEvent.DeadlinePassed(Stage.ADVERTISE_KEYS)),
+          "all-answered-or-declined");
+    } catch (ProtocolException e) {
+      throw new IllegalStateException("bug: closing the open stage was refused", e);
+    }
+  }
+
+  /**
+   * Journals {@code siloId}'s evaluation of the open round's starting model ({@code silo-metrics}).
+   * Metrics do not take part in the protocol: they neither move a stage nor count a silo as a
+   * participant.
+   *
+   * @throws ProtocolException {@code UNKNOWN_SILO}, {@code NOT_READY} or {@code ROUND_CLOSED} (no
+   *     round open), {@code ROUND_MISMATCH}, {@code DUPLICATE_SUBMISSION} (already reported for
+   *     this round); nothing changed
+   * @throws IOException if journaling failed
+   */
+  public synchronized void recordSiloMetrics(String siloId, SiloMetrics metrics)
+      throws ProtocolException, IOException {
+    Objects.requireNonNull(metrics, "metrics");
+    checkRoster(siloId);
+    RoundRun run = openRound(metrics.round());
+    if (run.config.round() != metrics.round()) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_MISMATCH,
+          metrics.round(),
+          "the metrics are for round "
+              + metrics.round()
+              + ", the open round is "
+              + run.config.round());
+    }
+    if (run.metricsReported.contains(siloId)) {
+      throw new ProtocolException(
+          ErrorCode.DUPLICATE_SUBMISSION,
+          metrics.round(),
+          "'" + siloId + "' reported its metrics for round " + metrics.round() + " already");
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    metrics.values().forEach((name, value) -> values.put(name, Double.toString(value)));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("round", metrics.round());
+    body.put("silo", siloId);
+    body.put("examples", metrics.examples());
+    body.put("metrics", values);
+    append("silo-metrics", body);
+    run.metricsReported.add(siloId);
   }
 
   /**

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -71,6 +72,8 @@ public final class Federation implements AutoCloseable {
 
   // Guarded by this.
   private ActiveRun active;
+  // The run that ended last, reported to silos as over until another run is created.
+  private String lastEndedRunId;
   private Runnable changeListener = () -> {};
   // Per run, what was read of its journal for round histories (a dashboard polls them).
   private final Map<String, JournalRounds> roundHistories = new HashMap<>();
@@ -144,9 +147,16 @@ public final class Federation implements AutoCloseable {
             Objects.requireNonNull(clock, "clock"),
             Objects.requireNonNull(roundEvents, "roundEvents"));
     List<String> unfinished = new ArrayList<>();
+    FileTime lastEndedAt = null;
     for (String runId : federation.runIds()) {
       if (!federation.ended(runId)) {
         unfinished.add(runId);
+        continue;
+      }
+      FileTime endedAt = federation.journalModified(runId);
+      if (lastEndedAt == null || endedAt.compareTo(lastEndedAt) > 0) {
+        lastEndedAt = endedAt;
+        federation.lastEndedRunId = runId;
       }
     }
     if (unfinished.size() > 1) {
@@ -325,6 +335,15 @@ public final class Federation implements AutoCloseable {
     return Optional.ofNullable(active);
   }
 
+  /**
+   * The run that ended last while no run is active: silos that took part in it learn from it that
+   * their run is over. Empty while a run is active, and before any run ended.
+   */
+  public synchronized Optional<String> lastEndedRun() {
+    releaseIfEnded();
+    return active == null ? Optional.ofNullable(lastEndedRunId) : Optional.empty();
+  }
+
   /** Every run's id, sorted. */
   public synchronized List<String> runIds() throws IOException {
     List<String> ids = new ArrayList<>();
@@ -435,6 +454,7 @@ public final class Federation implements AutoCloseable {
         LOG.warn("could not close the data directory of run {}", active.config().runId(), e);
       }
       LOG.info("run {} is over: {}", active.config().runId(), phase);
+      lastEndedRunId = active.config().runId();
       active = null;
     }
   }
@@ -481,6 +501,11 @@ public final class Federation implements AutoCloseable {
       }
     }
     return lines;
+  }
+
+  private FileTime journalModified(String runId) throws IOException {
+    Path file = runDirectory(runId).resolve(JournalFile.FILE_NAME);
+    return Files.exists(file) ? Files.getLastModifiedTime(file) : FileTime.fromMillis(0);
   }
 
   private boolean ended(String runId) throws IOException {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,6 +66,7 @@ final class JournalRounds {
     final List<String> roster;
     final List<StageReport> closed = new ArrayList<>();
     final Map<Stage, SortedSet<String>> accepted = new EnumMap<>(Stage.class);
+    final MetricsSum metrics = new MetricsSum();
     Instant lastClosedAt;
 
     OpenRound(long round, Instant startedAt, List<String> roster) {
@@ -86,6 +88,39 @@ final class JournalRounds {
 
     boolean hasClosed(Stage stage) {
       return closed.stream().anyMatch(report -> report.stage() == stage);
+    }
+  }
+
+  /** The silo-metrics records of one round, summed for their means. */
+  private static final class MetricsSum {
+    final SortedSet<String> silos = new TreeSet<>();
+    long examples;
+    final Map<String, double[]> sums = new LinkedHashMap<>();
+
+    void add(String silo, long siloExamples, JsonNode figures) {
+      if (!silos.add(silo)) {
+        return;
+      }
+      examples += Math.max(0, siloExamples);
+      for (var fields = figures.fields(); fields.hasNext(); ) {
+        var field = fields.next();
+        double value = Double.parseDouble(field.getValue().asText());
+        // [Σ weight·value, Σ weight, Σ value, count]: weighted mean, else the plain one.
+        double[] sum = sums.computeIfAbsent(field.getKey(), name -> new double[4]);
+        sum[0] += Math.max(0, siloExamples) * value;
+        sum[1] += Math.max(0, siloExamples);
+        sum[2] += value;
+        sum[3] += 1;
+      }
+    }
+
+    Optional<RoundReport.SharedMetrics> report() {
+      if (silos.isEmpty()) {
+        return Optional.empty();
+      }
+      Map<String, Double> mean = new LinkedHashMap<>();
+      sums.forEach((name, sum) -> mean.put(name, sum[1] > 0 ? sum[0] / sum[1] : sum[2] / sum[3]));
+      return Optional.of(new RoundReport.SharedMetrics(List.copyOf(silos), examples, mean));
     }
   }
 
@@ -184,6 +219,12 @@ final class JournalRounds {
           closeStage(body, time);
         }
       }
+      case "silo-metrics" -> {
+        if (isOpen(round)) {
+          open.metrics.add(
+              body.path("silo").asText(), body.path("examples").asLong(), body.path("metrics"));
+        }
+      }
       case "round-finished" -> {
         if (isOpen(round)) {
           finish(body, time);
@@ -257,7 +298,8 @@ final class JournalRounds {
             Optional.empty(),
             survivors,
             Optional.of(aggregate),
-            spent());
+            spent(),
+            open.metrics.report());
     ended.add(report);
     open = null;
   }
@@ -290,7 +332,8 @@ final class JournalRounds {
             Optional.of(abort),
             List.of(),
             Optional.empty(),
-            spent()));
+            spent(),
+            open.metrics.report()));
     open = null;
   }
 
@@ -370,7 +413,8 @@ final class JournalRounds {
         Optional.empty(),
         List.of(),
         Optional.empty(),
-        spent());
+        spent(),
+        round.metrics.report());
   }
 
   /** The stage open after {@code closed}; empty once UNMASK closed (the sum is being applied). */

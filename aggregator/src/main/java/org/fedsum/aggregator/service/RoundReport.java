@@ -2,7 +2,10 @@ package org.fedsum.aggregator.service;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.fedsum.protocol.Stage;
@@ -25,6 +28,8 @@ import org.fedsum.protocol.privacy.PrivacySpend;
  * @param privacySpent the privacy the run has spent once this round is accounted (an aborted round
  *     publishes nothing and adds nothing; a running one is not yet counted); empty without
  *     differential privacy
+ * @param siloMetrics what the silos that share their metrics said of the model the round started
+ *     from; empty if none did
  */
 public record RoundReport(
     long round,
@@ -35,7 +40,8 @@ public record RoundReport(
     Optional<Abort> abort,
     List<String> survivors,
     Optional<Aggregate> aggregate,
-    Optional<PrivacySpend> privacySpent) {
+    Optional<PrivacySpend> privacySpent,
+    Optional<SharedMetrics> siloMetrics) {
 
   /** How a round ended. */
   public enum Outcome {
@@ -131,6 +137,21 @@ public record RoundReport(
     }
   }
 
+  /**
+   * The held-out figures that silos sharing their metrics reported for a round's starting model.
+   *
+   * @param silos the silos that reported, sorted
+   * @param examples their held-out examples, summed
+   * @param mean each figure's mean over the reporting silos, weighted by their examples (plain when
+   *     none reported a positive count); a figure only some silos reported is averaged over those
+   */
+  public record SharedMetrics(List<String> silos, long examples, Map<String, Double> mean) {
+    public SharedMetrics {
+      silos = List.copyOf(silos);
+      mean = Collections.unmodifiableMap(new LinkedHashMap<>(mean));
+    }
+  }
+
   public RoundReport {
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(startedAt, "startedAt");
@@ -140,5 +161,6 @@ public record RoundReport(
     survivors = List.copyOf(survivors);
     Objects.requireNonNull(aggregate, "aggregate");
     Objects.requireNonNull(privacySpent, "privacySpent");
+    Objects.requireNonNull(siloMetrics, "siloMetrics");
   }
 }

@@ -134,6 +134,26 @@ class RunConfigTest {
   }
 
   @Test
+  void parse_smallDpRunAtDefaultBits_accepted() throws Exception {
+    // Three silos, DP on, 32 bits by default: the finest grid would need σ_local above 2^28.
+    RunConfig run =
+        RunConfig.parse(
+            """
+            runId: small-dp
+            roster: [silo-a, silo-b, silo-c]
+            rounds: 3
+            threshold: 3
+            model: {kind: logistic-regression, parameters: 610}
+            privacy: {clipNorm: 1, noiseMultiplier: 1.0}
+            """,
+            FEDERATION);
+    assertThat(run.settings().bits()).isEqualTo(32);
+    assertThat(run.settings().encoding().localNoiseStandardDeviation())
+        .isLessThanOrEqualTo(0x1p28)
+        .isGreaterThan(2);
+  }
+
+  @Test
   void parse_sameRunTwice_sameRotationSeed_otherRunOtherSeed() throws Exception {
     byte[] first = RunConfig.parse(GOOD, FEDERATION).settings().encoding().rotationSeed();
     byte[] again = RunConfig.parse(GOOD, FEDERATION).settings().encoding().rotationSeed();

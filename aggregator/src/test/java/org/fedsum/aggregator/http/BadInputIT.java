@@ -1,6 +1,7 @@
 package org.fedsum.aggregator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.fedsum.aggregator.http.Calls.assertError;
 import static org.fedsum.aggregator.http.Calls.await;
 
@@ -133,6 +134,11 @@ class BadInputIT {
                 assertThat(gates.get(message.stage()).await(90, TimeUnit.SECONDS))
                     .as("silo-1 done with %s", message.stage())
                     .isTrue();
+                if (message.stage() == Stage.ADVERTISE_KEYS && driver.siloId().equals("silo-2")) {
+                  driver
+                      .client(server.port())
+                      .sendMetrics(1, 40, Map.of("loss", 0.9, "accuracy", 0.25));
+                }
                 sender.send(message);
                 return true;
               };
@@ -161,6 +167,57 @@ class BadInputIT {
             .toList();
     assertThat(accepted).doesNotHaveDuplicates().hasSize(ROSTER.size() * Stage.values().length);
     assertThat(spooled(run, 1)).as("spool files left").isEmpty();
+    // The two silos that shared metrics: journaled once each, averaged by their examples.
+    assertThat(OperatorCalls.bodies(operator.journal(run), "silo-metrics"))
+        .extracting(body -> body.getString("silo"))
+        .containsExactlyInAnyOrder("silo-1", "silo-2");
+    JsonObject shared =
+        operator
+            .get("/v1/runs/" + run + "/rounds")
+            .json()
+            .getJsonArray("rounds")
+            .getJsonObject(0)
+            .getJsonObject("siloMetrics");
+    assertThat(shared.getJsonArray("silos").getList()).containsExactly("silo-1", "silo-2");
+    assertThat(shared.getLong("examples")).isEqualTo(160);
+    assertThat(shared.getJsonObject("mean").getDouble("loss")).isCloseTo(0.6, within(1e-12));
+    assertThat(shared.getJsonObject("mean").getDouble("accuracy")).isCloseTo(0.625, within(1e-12));
+  }
+
+  /** silo-1's metrics: each kind of bad report refused naming what is wrong, then one accepted. */
+  private void sharedMetrics(SiloDriver driver, HttpClientAgent silo) throws Exception {
+    String[][] cases = {
+      {"not json", "not JSON"},
+      {"[1]", "JSON object"},
+      {"{\"round\":1,\"examples\":5,\"metrics\":{\"loss\":0.5},\"extra\":1}", "'extra'"},
+      {"{\"round\":1,\"examples\":5,\"metrics\":{\"loss\":\"high\"}}", "metrics.loss"},
+      {"{\"round\":1,\"examples\":-1,\"metrics\":{\"loss\":0.5}}", "examples"},
+      {"{\"round\":1,\"examples\":5,\"metrics\":{}}", "1 to 16"},
+      {"{\"round\":1,\"examples\":5,\"metrics\":{\"1bad\":0.5}}", "metric name"},
+      {"{\"examples\":5,\"metrics\":{\"loss\":0.5}}", "round must be"},
+    };
+    for (String[] bad : cases) {
+      Calls.Reply reply = postMetrics(silo, bad[0]);
+      assertError(reply, 400, "BAD_REQUEST", false, null);
+      assertThat(reply.json().getJsonObject("error").getString("message"))
+          .as("refusal of %s", bad[0])
+          .contains(bad[1]);
+    }
+    assertError(
+        postMetrics(silo, "{\"round\":2,\"examples\":5,\"metrics\":{\"loss\":0.5}}"),
+        409,
+        "ROUND_MISMATCH",
+        false,
+        2L);
+    driver.client(server.port()).sendMetrics(1, 120, Map.of("loss", 0.5, "accuracy", 0.75));
+    AggregatorRefusal again =
+        refused(() -> driver.client(server.port()).sendMetrics(1, 120, Map.of("loss", 0.5)));
+    assertThat(again.code()).isEqualTo("DUPLICATE_SUBMISSION");
+  }
+
+  private Calls.Reply postMetrics(HttpClientAgent silo, String body) throws Exception {
+    return await(
+        Calls.send(silo, HttpMethod.POST, server.port(), "/v1/silo/metrics", Buffer.buffer(body)));
   }
 
   /** silo-1's hook: bad input first, then the real message, then the same message again. */
@@ -175,7 +232,10 @@ class BadInputIT {
     HttpClientAgent silo = vertx.createHttpClient(fixture.clientOptions(driver.party()));
     try {
       switch (stage) {
-        case ADVERTISE_KEYS -> badAdvertisements(silo, message);
+        case ADVERTISE_KEYS -> {
+          badAdvertisements(silo, message);
+          sharedMetrics(driver, silo);
+        }
         case SHARE_KEYS -> badShares(silo, message);
         case MASKED_INPUT -> badFrames(run, driver, silo, (MaskedInput) message);
         case CONSISTENCY_CHECK -> badSignatures(silo, message);
@@ -681,6 +741,17 @@ class BadInputIT {
     assertThat(status.getInteger("roundsFinished")).isEqualTo(1);
     assertThat(status.getInteger("roundsAborted")).isEqualTo(1);
     SiloDriver.assertModelClose(operator.model(run), expected, 1);
+    // A silo that was in a round of the stopped run learns at once that the run is over; a silo
+    // waiting for a run is held for the wait, then told the same.
+    var over = drivers.get(0).client(server.port()).pollTask(2, 0, Duration.ofSeconds(20));
+    assertThat(over.runOver()).isTrue();
+    assertThat(over.runId()).contains(run);
+    assertThat(over.round()).isEmpty();
+    long waitStarted = System.nanoTime();
+    var waiting = drivers.get(0).client(server.port()).pollTask(-1, 0, Duration.ofMillis(700));
+    assertThat(System.nanoTime() - waitStarted).isGreaterThanOrEqualTo(600_000_000L);
+    assertThat(waiting.runOver()).isTrue();
+    assertThat(waiting.runId()).contains(run);
     for (String action : List.of("start", "pause", "resume", "stop")) {
       assertError(
           operator.post("/v1/runs/" + run + "/" + action, ""),

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -315,6 +316,70 @@ class RunCoordinatorTest {
 
   private interface ThrowingSubmission {
     void run() throws Exception;
+  }
+
+  @Test
+  void decline_beforeAdvertising_roundGoesOnWithoutWaitingForTheDeadline() throws Exception {
+    try (RoundFixture fixture = new RoundFixture(root, 1, 3)) {
+      RunCoordinator coordinator = fixture.open();
+      assertRefused(fixture, ErrorCode.NOT_READY, () -> coordinator.decline("silo-03", 1, "no"));
+      coordinator.startRound();
+      assertRefused(fixture, ErrorCode.UNKNOWN_SILO, () -> coordinator.decline("silo-99", 1, "no"));
+      assertRefused(
+          fixture, ErrorCode.ROUND_MISMATCH, () -> coordinator.decline("silo-03", 2, "no"));
+      assertRefused(
+          fixture,
+          ErrorCode.MALFORMED_MESSAGE,
+          () ->
+              coordinator.decline("silo-03", 1, "x".repeat(RunCoordinator.MAX_DECLINE_REASON + 1)));
+      Instant started = fixture.time.instant();
+      coordinator.decline("silo-03", 1, "noise multiplier 0.3 is below this silo's floor 1.0");
+      assertRefused(
+          fixture,
+          ErrorCode.DUPLICATE_SUBMISSION,
+          () -> coordinator.decline("silo-03", 1, "again"));
+      // Having declined, the silo cannot advertise keys in the round after all.
+      RoundConfig config = fixture.settings.roundConfig(1);
+      int[] words =
+          UpdateEncoder.create(fixture.encoding)
+              .encode(fixture.randomUpdates().get("silo-03"), fixture.random)
+              .words();
+      SiloMessage advertisement =
+          SiloProtocol.start(fixture.contexts.get("silo-03"), config, WordVector.wrap(words))
+              .outbound()
+              .get(0);
+      assertRefused(
+          fixture, ErrorCode.NOT_A_PARTICIPANT, () -> coordinator.submit("silo-03", advertisement));
+
+      double[] before = coordinator.globalModel();
+      Map<String, double[]> updates = fixture.randomUpdates();
+      fixture.playRound(updates, Map.of("silo-03", Stage.ADVERTISE_KEYS));
+
+      assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.COMPLETED);
+      List<String> survivors = List.of("silo-00", "silo-01", "silo-02");
+      assertThat(strings(records(fixture, "round-finished").get(0).path("survivors")))
+          .isEqualTo(survivors);
+      JsonNode advertiseClosed =
+          records(fixture, "stage-closed").stream()
+              .filter(body -> body.path("stage").asText().equals("ADVERTISE_KEYS"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(advertiseClosed.path("closedBy").asText()).isEqualTo("all-answered-or-declined");
+      assertThat(records(fixture, "round-declined"))
+          .singleElement()
+          .satisfies(
+              body -> {
+                assertThat(body.path("silo").asText()).isEqualTo("silo-03");
+                assertThat(body.path("reason").asText()).contains("below this silo's floor");
+              });
+      // No deadline had to pass: the clock only moves when the fixture waits for one.
+      assertThat(fixture.time.instant()).isEqualTo(started);
+      assertModelMovedByMean(
+          fixture, before, coordinator.globalModel(), RoundFixture.mean(updates, survivors));
+      assertThat(fixture.verifyJournal().isValid()).isTrue();
+      assertRefused(
+          fixture, ErrorCode.ROUND_CLOSED, () -> coordinator.decline("silo-03", 1, "late"));
+    }
   }
 
   @Test

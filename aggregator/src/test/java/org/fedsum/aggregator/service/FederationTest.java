@@ -39,7 +39,7 @@ class FederationTest {
   @BeforeEach
   void setUp() throws Exception {
     SecureRandom random = new SecureRandom();
-    FederationCa ca = FederationCa.create("fed-1", Duration.ofDays(1), random);
+    FederationCa ca = FederationCa.create("fed-1", Duration.ofDays(2), random);
     EcdsaP256SigningKey key = EcdsaP256SigningKey.generate(random);
     SiteIdentity identity = new SiteIdentity(SiteRole.AGGREGATOR, "aggregator");
     owner =
@@ -177,12 +177,20 @@ class FederationTest {
           .contains(RunCoordinator.REASON_OPERATOR_STOPPED)
           .contains("\"run-stopped\"");
 
+      // Until the next run is created, silos learn from the ended run that their run is over.
+      assertThat(federation.lastEndedRun()).contains("r");
       federation.createRun(run("next"));
+      assertThat(federation.lastEndedRun()).isEmpty();
       assertThat(federation.runIds()).containsExactly("next", "r");
     }
     try (Federation federation = open()) {
       assertThat(federation.view("r").status().phase()).isEqualTo(RunStatus.Phase.STOPPED);
       assertThat(federation.view("next").active()).isTrue();
+      federation.stop("next", "test");
+    }
+    try (Federation federation = open()) {
+      // After a restart the run whose journal ended last is the one reported as over.
+      assertThat(federation.lastEndedRun()).contains("next");
     }
   }
 

@@ -61,6 +61,9 @@ public final class EncodingParameters {
   // The discrete Gaussian sampler takes σ below 2^31; far above 2^28 the noise alone fills 32 bits.
   private static final double MAX_LOCAL_NOISE_STANDARD_DEVIATION = 0x1p28;
 
+  /** The largest σ_local {@link Builder#buildChoosingGamma()} plans, half the largest accepted. */
+  private static final double GAMMA_NOISE_CAP = 0x1p27;
+
   /**
    * The failure probability {@code β} of one conditional-rounding attempt in Kairouz et al. 2021,
    * Theorem 1; {@code e^(-1/2)} as in their experiments, which makes {@code √(2·ln(1/β)) = 1}.
@@ -500,7 +503,9 @@ public final class EncodingParameters {
     /**
      * Parameters with the set {@code b} and the smallest {@code γ} for which {@code k} planned
      * standard deviations of the sum fit in {@code 2^(b-1)}: {@code γ = √(((n·W·C)²/d' + n·z²·C²/t)
-     * / ((2^(b-1)/k)² - n/4))}.
+     * / ((2^(b-1)/k)² - n/4))}; with differential privacy on, no smaller than the {@code γ} at
+     * which {@code σ_local} is 2^27 (half the largest accepted), which few silos at 32 bits would
+     * otherwise exceed.
      *
      * @throws IllegalArgumentException if gamma is also set, if the rounding errors of {@code n}
      *     silos alone do not fit in {@code b} bits, or if any field is invalid
@@ -527,6 +532,13 @@ public final class EncodingParameters {
                 + " silos alone do not fit in 2^(bits-1); raise bits");
       }
       double chosen = Math.sqrt(scaledVariance() / room);
+      if (noiseMultiplier > 0) {
+        // With few silos and many bits the smallest γ can make σ_local larger than the sampler
+        // takes; a coarser grid is then just as good: its rounding error stays 2^-27 of the noise,
+        // and a larger γ only shrinks the sum's variance in grid steps, so the range still fits.
+        double coarsest = noiseMultiplier * clipNorm / (Math.sqrt(threshold) * GAMMA_NOISE_CAP);
+        chosen = Math.max(chosen, coarsest);
+      }
       return new EncodingParameters(this, chosen, bits);
     }
 

@@ -1,7 +1,9 @@
 package org.fedsum.protocol.privacy;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,20 +12,34 @@ import java.util.Objects;
  * least noise any completed round can carry) unless the silo has verified the survivor list, and a
  * silo refuses to join a round that {@link #wouldExceed would exceed} its budget.
  *
+ * <p>The ledger spans every run the silo takes part in: ε composes over all releases of its data,
+ * whichever run they belong to. Rounds are numbered per run, so each entry names its run, and a
+ * round must come after the last recorded round of the same run (a round is never counted twice).
+ *
  * <p>Immutable: {@link #record} and {@link #recordVerified} return a new ledger. The totals (Σ μ²
  * of the GDP reference, Σ ρ of the discrete bound) are kept, so a spend costs two numeric solves
  * whatever the number of rounds.
  */
 public final class PrivacyLedger {
+  /** The run id of the single-run methods: a run id is never empty. */
+  private static final String SINGLE_RUN = "";
+
   private final PrivacyAccountant accountant;
   private final List<Entry> entries;
+  // The last recorded round of each run.
+  private final Map<String, Long> lastRoundOfRun;
   private final double gdpMuSquared;
   private final double discreteRho;
 
   private PrivacyLedger(
-      PrivacyAccountant accountant, List<Entry> entries, double gdpMuSquared, double discreteRho) {
+      PrivacyAccountant accountant,
+      List<Entry> entries,
+      Map<String, Long> lastRoundOfRun,
+      double gdpMuSquared,
+      double discreteRho) {
     this.accountant = accountant;
     this.entries = entries;
+    this.lastRoundOfRun = lastRoundOfRun;
     this.gdpMuSquared = gdpMuSquared;
     this.discreteRho = discreteRho;
   }
@@ -31,38 +47,54 @@ public final class PrivacyLedger {
   /** A ledger with no rounds, accounting with {@code accountant} (its rounding β). */
   public static PrivacyLedger empty(PrivacyAccountant accountant) {
     Objects.requireNonNull(accountant, "accountant");
-    return new PrivacyLedger(accountant, List.of(), 0, 0);
+    return new PrivacyLedger(accountant, List.of(), Map.of(), 0, 0);
   }
 
-  /**
-   * This ledger plus {@code round}, whose survivor list the silo has not verified: accounted with s
-   * = t for the noise (and, for τ of the discrete bound, with every count up to the reported
-   * survivors).
-   *
-   * @throws IllegalArgumentException if the round number is not after the last recorded one
-   */
+  /** As {@link #record(String, RoundPrivacy)} for a ledger of a single, unnamed run. */
   public PrivacyLedger record(RoundPrivacy round) {
-    return append(new Entry(round, false));
+    return record(SINGLE_RUN, round);
+  }
+
+  /** As {@link #recordVerified(String, RoundPrivacy)} for a ledger of a single, unnamed run. */
+  public PrivacyLedger recordVerified(RoundPrivacy round) {
+    return recordVerified(SINGLE_RUN, round);
   }
 
   /**
-   * This ledger plus {@code round}, whose survivor list the silo has verified (signed by at least t
-   * silos in the consistency check): accounted with the round's own survivors.
+   * This ledger plus {@code round} of run {@code runId}, whose survivor list the silo has not
+   * verified: accounted with s = t for the noise (and, for τ of the discrete bound, with every
+   * count up to the reported survivors).
    *
-   * @throws IllegalArgumentException if the round number is not after the last recorded one
+   * @throws IllegalArgumentException if the round number is not after the last recorded one of the
+   *     same run
    */
-  public PrivacyLedger recordVerified(RoundPrivacy round) {
-    return append(new Entry(round, true));
+  public PrivacyLedger record(String runId, RoundPrivacy round) {
+    return append(new Entry(runId, round, false));
+  }
+
+  /**
+   * This ledger plus {@code round} of run {@code runId}, whose survivor list the silo has verified
+   * (signed by at least t silos in the consistency check): accounted with the round's own
+   * survivors.
+   *
+   * @throws IllegalArgumentException if the round number is not after the last recorded one of the
+   *     same run
+   */
+  public PrivacyLedger recordVerified(String runId, RoundPrivacy round) {
+    return append(new Entry(runId, round, true));
   }
 
   private PrivacyLedger append(Entry entry) {
-    requireAfterLast(entry.round());
+    requireAfterLast(entry.runId(), entry.round());
     List<Entry> longer = new ArrayList<>(entries.size() + 1);
     longer.addAll(entries);
     longer.add(entry);
+    Map<String, Long> lastRounds = new HashMap<>(lastRoundOfRun);
+    lastRounds.put(entry.runId(), entry.round().round());
     return new PrivacyLedger(
         accountant,
         List.copyOf(longer),
+        Map.copyOf(lastRounds),
         gdpMuSquared + entryGdpMuSquared(entry),
         discreteRho + entryDiscreteRho(entry));
   }
@@ -98,8 +130,19 @@ public final class PrivacyLedger {
    *     recorded one
    */
   public boolean wouldExceed(RoundPrivacy next, double epsilonBudget, double delta) {
-    requireAfterLast(next);
-    Entry entry = new Entry(next, false);
+    return wouldExceed(SINGLE_RUN, next, epsilonBudget, delta);
+  }
+
+  /**
+   * As {@link #wouldExceed(RoundPrivacy, double, double)} for round {@code next} of run {@code
+   * runId}.
+   *
+   * @throws IllegalArgumentException if the round number of {@code next} is not after the last
+   *     recorded one of the same run
+   */
+  public boolean wouldExceed(String runId, RoundPrivacy next, double epsilonBudget, double delta) {
+    requireAfterLast(runId, next);
+    Entry entry = new Entry(runId, next, false);
     if (!(epsilonBudget >= 0) || Double.isInfinite(epsilonBudget)) {
       throw new IllegalArgumentException(
           "epsilonBudget must be finite and >= 0, not " + epsilonBudget);
@@ -130,14 +173,17 @@ public final class PrivacyLedger {
         : accountant.discreteRhoUnverified(entry.round());
   }
 
-  private void requireAfterLast(RoundPrivacy round) {
+  private void requireAfterLast(String runId, RoundPrivacy round) {
+    Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(round, "round");
-    if (!entries.isEmpty()) {
-      long last = entries.get(entries.size() - 1).round().round();
-      if (round.round() <= last) {
-        throw new IllegalArgumentException(
-            "round must be after the last recorded round " + last + ", not " + round.round());
-      }
+    Long last = lastRoundOfRun.get(runId);
+    if (last != null && round.round() <= last) {
+      throw new IllegalArgumentException(
+          "round must be after the last recorded round "
+              + last
+              + (runId.isEmpty() ? "" : " of run '" + runId + "'")
+              + ", not "
+              + round.round());
     }
   }
 
@@ -149,13 +195,15 @@ public final class PrivacyLedger {
   /**
    * One recorded round.
    *
+   * @param runId the run the round belongs to (empty for a single-run ledger)
    * @param round the round's parameters, with the survivors the aggregator reported
    * @param survivorsVerified whether the silo verified the survivor list; if not, the round is
    *     accounted with s = t
    */
-  public record Entry(RoundPrivacy round, boolean survivorsVerified) {
-    /** Requires a round. */
+  public record Entry(String runId, RoundPrivacy round, boolean survivorsVerified) {
+    /** Requires a run id and a round. */
     public Entry {
+      Objects.requireNonNull(runId, "runId");
       Objects.requireNonNull(round, "round");
     }
 

@@ -149,6 +149,27 @@ class EncodingParametersTest {
   }
 
   @Test
+  void buildChoosingGamma_fewSilosAt32Bits_coarserGridKeepsSigmaLocalAccepted() {
+    // Three silos, noise dominating: the smallest γ would give σ_local ≈ 2^29 / √3 > 2^28.
+    EncodingParameters parameters =
+        plain()
+            .setSilos(3)
+            .setThreshold(3)
+            .setNoiseMultiplier(1)
+            .setDimension(100_000)
+            .setBits(32)
+            .buildChoosingGamma();
+    assertThat(parameters.localNoiseStandardDeviation()).isCloseTo(0x1p27, within(1.0));
+    assertThat(parameters.headroomStandardDeviations()).isGreaterThan(4.0);
+    // Still calibrated: any t survivors carry noise z·C in real units.
+    assertThat(
+            parameters.localNoiseStandardDeviation()
+                * parameters.gamma()
+                * Math.sqrt(parameters.threshold()))
+        .isCloseTo(parameters.clipNorm(), within(1e-9));
+  }
+
+  @Test
   void buildChoosingGamma_privateParameters_noiseCalibratedToThreshold() {
     EncodingParameters parameters = private_().setBits(20).buildChoosingGamma();
     // Any t survivors carry noise of standard deviation z·C in real units.

@@ -71,7 +71,7 @@ class PrivacyLedgerTest {
     assertThat(empty.entries()).isEmpty();
     assertThat(one.entries()).hasSize(1);
     assertThat(empty.spent(DELTA).enforcedEpsilon()).isZero();
-    assertThatThrownBy(() -> one.entries().add(new PrivacyLedger.Entry(round(2), true)))
+    assertThatThrownBy(() -> one.entries().add(new PrivacyLedger.Entry("", round(2), true)))
         .isInstanceOf(UnsupportedOperationException.class);
   }
 
@@ -88,6 +88,34 @@ class PrivacyLedgerTest {
     assertThatThrownBy(() -> ledger.wouldExceed(round(3), 100, DELTA))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not 3");
+  }
+
+  @Test
+  void record_runsNumberRoundsFromOne_spendComposesAcrossRuns() {
+    PrivacyLedger ledger =
+        PrivacyLedger.empty(ACCOUNTANT)
+            .record("run-a", round(1))
+            .record("run-a", round(2))
+            .record("run-b", round(1));
+    PrivacySpend allThree =
+        ACCOUNTANT.spend(
+            List.of(
+                round(1).assumingThreshold(),
+                round(2).assumingThreshold(),
+                round(1).assumingThreshold()),
+            DELTA);
+    assertThat(ledger.spent(DELTA).epsilonGdp()).isCloseTo(allThree.epsilonGdp(), within(1e-12));
+    assertThat(ledger.entries())
+        .extracting(PrivacyLedger.Entry::runId)
+        .containsExactly("run-a", "run-a", "run-b");
+    assertThatThrownBy(() -> ledger.record("run-a", round(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("of run 'run-a'")
+        .hasMessageContaining("not 2");
+    assertThatThrownBy(() -> ledger.wouldExceed("run-b", round(1), 100, DELTA))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("of run 'run-b'");
+    assertThat(ledger.wouldExceed("run-c", round(1), 1e9, DELTA)).isFalse();
   }
 
   @Test

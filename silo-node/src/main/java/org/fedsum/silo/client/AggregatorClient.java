@@ -2,6 +2,7 @@ package org.fedsum.silo.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -131,6 +133,47 @@ public final class AggregatorClient implements AutoCloseable {
             .POST(HttpRequest.BodyPublishers.ofByteArray(JsonMessageCodec.encode(message)))
             .build();
     json(send(request));
+  }
+
+  /**
+   * Tells the aggregator that this silo refuses {@code round} (before advertising keys), so that
+   * the round's first stage need not wait for it until its deadline.
+   *
+   * @param reason why, in words fit for the aggregator's journal (the silo's refusal reason)
+   */
+  public void decline(long round, String reason)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("round", round);
+    body.put("reason", reason);
+    postJson("/v1/silo/declines", body);
+  }
+
+  private void postJson(String path, ObjectNode body)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve(path))
+            .timeout(requestTimeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+            .build();
+    json(send(request));
+  }
+
+  /**
+   * Reports this silo's held-out figures for the starting model of {@code round} (only for a silo
+   * that shares its metrics): aggregate numbers, never a per-record value.
+   *
+   * @param figures named finite numbers, e.g. {@code loss} and {@code accuracy}
+   */
+  public void sendMetrics(long round, long examples, Map<String, Double> figures)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("round", round);
+    body.put("examples", examples);
+    ObjectNode values = body.putObject("metrics");
+    figures.forEach(values::put);
+    postJson("/v1/silo/metrics", body);
   }
 
   /**

@@ -1,8 +1,14 @@
 package org.fedsum.silo.client;
 
 import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.fedsum.protocol.AggregatorMessage;
@@ -16,6 +22,7 @@ import org.fedsum.protocol.SiloState;
 import org.fedsum.protocol.SiloStep;
 import org.fedsum.protocol.Stage;
 import org.fedsum.protocol.WordVector;
+import org.fedsum.protocol.codec.JsonMessageCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +43,29 @@ public final class SecureRound {
    * @param closedWithoutSilo the aggregator moved on (finished or aborted the round) before the
    *     silo's session ended: the silo counts as a dropout
    * @param refusal the aggregator's refusal that ended the silo's part, if one did
+   * @param submissions per stage, the lower-case hex SHA-256 of what the silo sent and the
+   *     aggregator took (a control message's JSON wire encoding, the masked vector's words): the
+   *     same digests the aggregator journals in {@code message-accepted}, so that an auditor can
+   *     match each participation the aggregator records to the silo's own signed record of it
    */
   public record Outcome(
-      SiloState state, boolean closedWithoutSilo, Optional<AggregatorRefusal> refusal) {
+      SiloState state,
+      boolean closedWithoutSilo,
+      Optional<AggregatorRefusal> refusal,
+      Map<Stage, String> submissions) {
+    /** Copies {@code submissions}. */
+    public Outcome {
+      EnumMap<Stage, String> copy = new EnumMap<>(Stage.class);
+      copy.putAll(submissions);
+      submissions = Collections.unmodifiableMap(copy);
+    }
+
+    /** An outcome without submissions. */
+    public Outcome(
+        SiloState state, boolean closedWithoutSilo, Optional<AggregatorRefusal> refusal) {
+      this(state, closedWithoutSilo, refusal, new EnumMap<>(Stage.class));
+    }
+
     /** Whether the silo's session finished the round. */
     public boolean finished() {
       return state instanceof SiloState.Finished;
@@ -76,18 +103,19 @@ public final class SecureRound {
    */
   public Outcome run(RoundConfig config, WordVector input)
       throws ProtocolException, IOException, InterruptedException {
+    Map<Stage, String> submissions = new EnumMap<>(Stage.class);
     SiloStep step = SiloProtocol.start(context, config, input);
     SiloState state = step.state();
     try {
-      if (!sendAll(config, step)) {
-        return new Outcome(state, false, Optional.empty());
+      if (!sendAll(config, step, submissions)) {
+        return new Outcome(state, false, Optional.empty(), submissions);
       }
     } catch (AggregatorRefusal refusal) {
       LOG.info(
           "round {}: the aggregator refused this silo's keys: {}",
           config.round(),
           refusal.getMessage());
-      return new Outcome(state, true, Optional.of(refusal));
+      return new Outcome(state, true, Optional.of(refusal), submissions);
     }
     int cursor = 0;
     while (!state.terminal()) {
@@ -98,10 +126,10 @@ public final class SecureRound {
         if (refusal.retryable()) {
           continue;
         }
-        return new Outcome(state, true, Optional.of(refusal));
+        return new Outcome(state, true, Optional.of(refusal), submissions);
       }
       if (task.round().isEmpty() || task.round().get().round() != config.round()) {
-        return new Outcome(state, true, Optional.empty());
+        return new Outcome(state, true, Optional.empty(), submissions);
       }
       cursor = task.next();
       for (AggregatorMessage message : task.messages()) {
@@ -124,23 +152,31 @@ public final class SecureRound {
               aborted.stage(),
               aborted.reason(),
               aborted.detail());
-          return new Outcome(state, false, Optional.empty());
+          return new Outcome(state, false, Optional.empty(), submissions);
         }
         try {
-          if (!sendAll(config, step)) {
-            return new Outcome(state, false, Optional.empty());
+          if (!sendAll(config, step, submissions)) {
+            return new Outcome(state, false, Optional.empty(), submissions);
           }
         } catch (AggregatorRefusal refusal) {
           LOG.info("round {}: the aggregator refused: {}", config.round(), refusal.getMessage());
-          return new Outcome(state, true, Optional.of(refusal));
+          return new Outcome(state, true, Optional.of(refusal), submissions);
         }
       }
     }
-    return new Outcome(state, false, Optional.empty());
+    return new Outcome(state, false, Optional.empty(), submissions);
+  }
+
+  private static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("bug: SHA-256 missing from the JDK", e);
+    }
   }
 
   /** Sends the step's messages; false if the silo is to go silent (the drill hook). */
-  private boolean sendAll(RoundConfig config, SiloStep step)
+  private boolean sendAll(RoundConfig config, SiloStep step, Map<Stage, String> submissions)
       throws IOException, InterruptedException, AggregatorRefusal {
     for (SiloMessage message : step.outbound()) {
       if (stopBefore.isPresent() && stopBefore.get() == message.stage()) {
@@ -153,8 +189,10 @@ public final class SecureRound {
               "bug: the session produced a " + masked.vector().getClass());
         }
         client.sendMaskedVector(config.round(), config.bits(), words);
+        submissions.put(message.stage(), HexFormat.of().formatHex(words.sha256()));
       } else {
         client.send(message);
+        submissions.put(message.stage(), sha256Hex(JsonMessageCodec.encode(message)));
       }
     }
     return true;

@@ -21,9 +21,9 @@ public final class PrivacyPolicy {
     this.privacy = privacy;
   }
 
-  /** Why the silo refuses {@code round}, or empty if it may join. */
+  /** Why the silo refuses {@code round} of run {@code runId}, or empty if it may join. */
   public Optional<String> refusal(
-      RoundConfig round, EncodingParameters encoding, PrivacyLedger ledger) {
+      String runId, RoundConfig round, EncodingParameters encoding, PrivacyLedger ledger) {
     SiloConfig.Floor floor = privacy.floor();
     double z = encoding.noiseMultiplier();
     if (floor.requireDifferentialPrivacy() && z == 0) {
@@ -51,7 +51,7 @@ public final class PrivacyPolicy {
                 + privacy.epsilonBudget());
       }
       RoundPrivacy worstCase = roundPrivacy(round.round(), round.threshold(), encoding);
-      if (ledger.wouldExceed(worstCase, privacy.epsilonBudget(), privacy.delta())) {
+      if (ledger.wouldExceed(runId, worstCase, privacy.epsilonBudget(), privacy.delta())) {
         return Optional.of(
             "joining could spend more than this silo's budget ε = "
                 + privacy.epsilonBudget()

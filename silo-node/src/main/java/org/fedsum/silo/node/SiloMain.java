@@ -26,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a silo node in this process until its run is over: {@code java org.fedsum.silo.node.SiloMain
- * silo.yaml}. Exit status 0 when the run is over, 2 for an unusable configuration or TLS material
- * (the message names the key), 1 for anything else.
+ * Runs a silo node in this process: {@code java org.fedsum.silo.node.SiloMain silo.yaml [--once]}.
+ * Without {@code --once} it is a long-lived service that takes part in one run after the other;
+ * with it, it exits once the run it joined is over. Exit status 0 when that run is over, 2 for an
+ * unusable configuration or TLS material (the message names the key), 1 for anything else.
  *
  * <p>Test and drill options, system properties: {@code fedsum.drill.stopBefore=<STAGE>} makes the
  * silo go silent before that stage's message in every round; {@code
@@ -42,13 +43,14 @@ public final class SiloMain {
   private SiloMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    if (args.length != 1) {
-      System.err.println("usage: SiloMain <silo.yaml>");
+    boolean once = args.length == 2 && args[1].equals("--once");
+    if (args.length != 1 && !once) {
+      System.err.println("usage: SiloMain <silo.yaml> [--once]");
       System.exit(2);
     }
     try {
       SiloConfig config = SiloConfig.load(Path.of(args[0]));
-      int rounds = run(config);
+      int rounds = run(config, once);
       System.out.println(
           "fedsum silo " + config.siloId() + ": run over, " + rounds + " rounds finished");
       System.exit(0);
@@ -62,8 +64,19 @@ public final class SiloMain {
     }
   }
 
-  /** Runs the silo node described by {@code config} until its run is over. */
+  /** Runs the silo node described by {@code config} until the run it joined is over. */
   public static int run(SiloConfig config)
+      throws SiloConfigException, IOException, InterruptedException {
+    return run(config, true);
+  }
+
+  /**
+   * Runs the silo node described by {@code config}: until the run it joined is over if {@code
+   * once}, else as a service that returns only by an exception.
+   *
+   * @return the rounds finished in the run it joined ({@code once})
+   */
+  public static int run(SiloConfig config, boolean once)
       throws SiloConfigException, IOException, InterruptedException {
     // The engine reads these when it loads: before any training class is touched.
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads()));
@@ -107,7 +120,11 @@ public final class SiloMain {
         node.observeEncodedUpdates(
             (round, words) -> exportWords(Path.of(export), config.siloId(), round, words));
       }
-      return node.run();
+      if (once) {
+        return node.run();
+      }
+      node.serve();
+      return 0;
     }
   }
 

@@ -100,13 +100,26 @@ public final class SiloNode {
   }
 
   /**
-   * Takes part in rounds until the run is over.
+   * Serves the federation as a long-lived service: takes part in one run after the other, waiting
+   * for the next run when one is over. Returns only by an exception (or interruption).
+   */
+  public void serve() throws IOException, InterruptedException {
+    while (true) {
+      run();
+    }
+  }
+
+  /**
+   * Takes part in rounds until the run it joined is over. A run that ended before this silo saw any
+   * of its rounds is not its run: the silo waits for the next one.
    *
    * @return how many rounds the silo saw through to the end
    */
   public int run() throws IOException, InterruptedException {
+    journalConfiguration();
     Duration wait = Duration.ofSeconds(config.aggregator().pollWaitSeconds());
     long lastRound = -1;
+    Optional<String> joinedRun = Optional.empty();
     int finished = 0;
     while (true) {
       SiloTask task;
@@ -125,11 +138,20 @@ public final class SiloNode {
         continue;
       }
       if (task.runOver()) {
-        LOG.info("the run is over; this silo saw {} rounds through", finished);
-        return finished;
+        if (joinedRun.isPresent() && joinedRun.equals(task.runId())) {
+          LOG.info("run {} is over; this silo saw {} rounds through", joinedRun.get(), finished);
+          return finished;
+        }
+        // Another run's end: ask for news of the next run (the aggregator holds the poll).
+        lastRound = -1;
+        continue;
       }
       if (task.round().isEmpty() || task.round().get().round() == lastRound) {
         continue;
+      }
+      if (!task.runId().equals(joinedRun)) {
+        joinedRun = task.runId();
+        finished = 0;
       }
       RoundConfig round = task.round().get();
       lastRound = round.round();
@@ -145,6 +167,26 @@ public final class SiloNode {
     }
   }
 
+  /**
+   * Journals the floor and budget this silo enforces from now on ({@code silo-configured}), so that
+   * an audit report can show each silo's own privacy settings from its signed journal rather than
+   * from the operator's word.
+   */
+  private void journalConfiguration() throws IOException {
+    SiloConfig.Privacy privacy = config.privacy();
+    Map<String, Object> floor = new LinkedHashMap<>();
+    floor.put("requireDifferentialPrivacy", privacy.floor().requireDifferentialPrivacy());
+    floor.put("minNoiseMultiplier", Double.toString(privacy.floor().minNoiseMultiplier()));
+    floor.put("minThreshold", privacy.floor().minThreshold());
+    floor.put("minSurvivors", privacy.floor().minSurvivors());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("privacyFloor", floor);
+    body.put("epsilonBudget", Double.toString(privacy.epsilonBudget()));
+    body.put("delta", Double.toString(privacy.delta()));
+    body.put("epsilonUnit", "silo");
+    journal.append("silo-configured", body, clock.instant());
+  }
+
   /** One round; true if the silo's session finished it. */
   boolean playRound(RoundConfig round, SiloTask task)
       throws IOException, InterruptedException, AggregatorRefusal, ProtocolException {
@@ -158,7 +200,7 @@ public final class SiloNode {
     }
     Optional<String> refusal;
     synchronized (this) {
-      refusal = policy.refusal(round, encoding, ledger);
+      refusal = policy.refusal(runId(task, plan), round, encoding, ledger);
     }
     if (refusal.isPresent()) {
       refuse(round, refusal.get());
@@ -191,6 +233,7 @@ public final class SiloNode {
       return false;
     }
     LOG.info("round {}: global model on held-out data {}", round.round(), evaluation);
+    boolean metricsShared = config.shareMetrics() && shareMetrics(round.round(), evaluation);
     float[] delta = new float[global.values().length];
     for (int i = 0; i < delta.length; i++) {
       delta[i] = update.localModel()[i] - global.values()[i];
@@ -207,6 +250,7 @@ public final class SiloNode {
     trained.put("round", round.round());
     trained.put("examples", update.examples());
     trained.put("globalModelEvaluation", asStrings(evaluation));
+    trained.put("metricsShared", metricsShared);
     trained.put("training", asStrings(update.metrics()));
     journal.append("local-update", trained, clock.instant());
 
@@ -218,11 +262,17 @@ public final class SiloNode {
                 Duration.ofSeconds(config.aggregator().pollWaitSeconds()),
                 stopBefore)
             .run(round, words);
-    recordOutcome(round, encoding, outcome, HexFormat.of().formatHex(words.sha256()));
+    recordOutcome(
+        runId(task, plan), round, encoding, outcome, HexFormat.of().formatHex(words.sha256()));
     return outcome.finished();
   }
 
+  private static String runId(SiloTask task, JsonNode plan) {
+    return task.runId().orElse(plan.path("runId").asText());
+  }
+
   private void recordOutcome(
+      String runId,
       RoundConfig round,
       EncodingParameters encoding,
       SecureRound.Outcome outcome,
@@ -237,6 +287,10 @@ public final class SiloNode {
     body.put("reachedStage", reached.name());
     body.put("maskedInputSent", maskedInputSent);
     body.put("encodedUpdateSha256", inputSha256);
+    // What the aggregator journals as message-accepted, so an audit can match the two journals.
+    Map<String, Object> submitted = new LinkedHashMap<>();
+    outcome.submissions().forEach((stage, sha256) -> submitted.put(stage.name(), sha256));
+    body.put("submitted", submitted);
     if (state instanceof SiloState.Finished done) {
       body.put("survivors", done.survivors());
       body.put("selfMaskSharesRevealedFor", done.selfMaskSharesRevealedFor());
@@ -254,9 +308,10 @@ public final class SiloNode {
       boolean verified = state instanceof SiloState.Finished;
       RoundPrivacy spent = PrivacyPolicy.roundPrivacy(round.round(), survivors, encoding);
       synchronized (this) {
-        ledger = verified ? ledger.recordVerified(spent) : ledger.record(spent);
+        ledger = verified ? ledger.recordVerified(runId, spent) : ledger.record(runId, spent);
       }
       Map<String, Object> spend = new LinkedHashMap<>();
+      spend.put("runId", runId);
       spend.put("round", round.round());
       spend.put("survivors", survivors);
       spend.put("survivorsVerified", verified);
@@ -278,12 +333,44 @@ public final class SiloNode {
         reached);
   }
 
-  private void refuse(RoundConfig round, String reason) throws IOException {
+  /**
+   * Tells the aggregator the held-out figures (the silo's {@code shareMetrics} choice). A refusal
+   * or a lost request costs the round nothing: the figures are informative, not part of the
+   * protocol.
+   */
+  private boolean shareMetrics(long round, Map<String, Double> evaluation)
+      throws InterruptedException {
+    Map<String, Double> figures = new LinkedHashMap<>(evaluation);
+    Double examples = figures.remove("examples");
+    figures.values().removeIf(value -> !Double.isFinite(value));
+    if (figures.isEmpty()) {
+      return false;
+    }
+    try {
+      client.sendMetrics(round, examples == null ? 0 : examples.longValue(), figures);
+      return true;
+    } catch (IOException | AggregatorRefusal e) {
+      LOG.warn(
+          "round {}: the aggregator did not take this silo's metrics: {}", round, e.getMessage());
+      return false;
+    }
+  }
+
+  private void refuse(RoundConfig round, String reason) throws IOException, InterruptedException {
     LOG.warn("round {}: refused: {}", round.round(), reason);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("round", round.round());
     body.put("reason", reason);
     journal.append("round-refused", body, clock.instant());
+    // Saying so lets the round go on without waiting for this silo until its deadline; if the
+    // aggregator does not hear it, the deadline does the same, later.
+    try {
+      client.decline(
+          round.round(), reason.length() <= 500 ? reason : reason.substring(0, 497) + "...");
+    } catch (AggregatorRefusal | IOException e) {
+      LOG.info(
+          "round {}: the aggregator did not take the refusal: {}", round.round(), e.getMessage());
+    }
   }
 
   private static Map<String, Object> asStrings(Map<String, Double> values) {
@@ -311,10 +398,12 @@ public final class SiloNode {
               Double.parseDouble(body.path("gamma").asText()),
               body.path("threshold").asInt(),
               body.path("dimension").asLong());
+      // Records written before runs were named carry no run id: they form one unnamed run.
+      String runId = body.path("runId").asText("");
       ledger =
           body.path("survivorsVerified").asBoolean()
-              ? ledger.recordVerified(round)
-              : ledger.record(round);
+              ? ledger.recordVerified(runId, round)
+              : ledger.record(runId, round);
     }
     return ledger;
   }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The silo's floor and budget decide whether it joins a round. */
 class PrivacyPolicyTest {
   private static final List<String> ROSTER = List.of("a", "b", "c", "d", "e");
+  private static final String RUN = "run-1";
 
   private static RoundConfig round(long number, int threshold, int minSurvivors) {
     return new RoundConfig(
@@ -53,19 +54,23 @@ class PrivacyPolicyTest {
 
   @Test
   void roundMeetingEveryRule_joined() {
-    assertThat(policy(true, 0.5, 3, 3, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+    assertThat(
+            policy(true, 0.5, 3, 3, 0).refusal(RUN, round(1, 3, 3), encoding(1, 3), emptyLedger()))
         .isEmpty();
   }
 
   @Test
   void eachFloorViolation_refusedWithItsReason() {
-    assertThat(policy(true, 0, 1, 3, 0).refusal(round(1, 3, 3), encoding(0, 3), emptyLedger()))
+    assertThat(policy(true, 0, 1, 3, 0).refusal(RUN, round(1, 3, 3), encoding(0, 3), emptyLedger()))
         .hasValueSatisfying(reason -> assertThat(reason).contains("differential privacy is off"));
-    assertThat(policy(false, 1.5, 1, 3, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+    assertThat(
+            policy(false, 1.5, 1, 3, 0).refusal(RUN, round(1, 3, 3), encoding(1, 3), emptyLedger()))
         .hasValueSatisfying(reason -> assertThat(reason).contains("noise multiplier 1.0"));
-    assertThat(policy(false, 0, 4, 3, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+    assertThat(
+            policy(false, 0, 4, 3, 0).refusal(RUN, round(1, 3, 3), encoding(1, 3), emptyLedger()))
         .hasValueSatisfying(reason -> assertThat(reason).contains("threshold 3"));
-    assertThat(policy(false, 0, 1, 4, 0).refusal(round(1, 3, 3), encoding(1, 3), emptyLedger()))
+    assertThat(
+            policy(false, 0, 1, 4, 0).refusal(RUN, round(1, 3, 3), encoding(1, 3), emptyLedger()))
         .hasValueSatisfying(reason -> assertThat(reason).contains("sums of 3 silos"));
   }
 
@@ -77,15 +82,30 @@ class PrivacyPolicyTest {
     for (long number = 1; number <= 200; number++) {
       RoundConfig round = round(number, 3, 3);
       EncodingParameters encoding = encoding(1, 3);
-      if (policy.refusal(round, encoding, ledger).isPresent()) {
+      if (policy.refusal(RUN, round, encoding, ledger).isPresent()) {
         break;
       }
-      ledger = ledger.record(PrivacyPolicy.roundPrivacy(number, 3, encoding));
+      ledger = ledger.record(RUN, PrivacyPolicy.roundPrivacy(number, 3, encoding));
       joined++;
     }
     assertThat(joined).isBetween(1, 199);
     assertThat(ledger.spent(1e-5).enforcedEpsilon()).isLessThanOrEqualTo(5);
-    assertThat(policy.refusal(round(500, 3, 3), encoding(0, 3), emptyLedger()))
+    assertThat(policy.refusal(RUN, round(500, 3, 3), encoding(0, 3), emptyLedger()))
         .hasValueSatisfying(reason -> assertThat(reason).contains("unbounded"));
+  }
+
+  @Test
+  void budget_spansRuns_aNewRunStartsFromWhatEarlierRunsSpent() {
+    PrivacyPolicy policy = policy(false, 0, 1, 3, 5);
+    PrivacyLedger ledger = emptyLedger();
+    long number = 1;
+    while (policy.refusal(RUN, round(number, 3, 3), encoding(1, 3), ledger).isEmpty()) {
+      ledger = ledger.record(RUN, PrivacyPolicy.roundPrivacy(number, 3, encoding(1, 3)));
+      number++;
+    }
+    // The next run numbers its rounds from 1 again, but the silo's data already spent the budget.
+    assertThat(policy.refusal("run-2", round(1, 3, 3), encoding(1, 3), ledger))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("budget"));
+    assertThat(policy.refusal("run-2", round(1, 3, 3), encoding(1, 3), emptyLedger())).isEmpty();
   }
 }

@@ -207,6 +207,20 @@
     return cell;
   }
 
+  function metricsCell(round) {
+    const cell = element("td", { class: "silo-metrics" });
+    const shared = round.siloMetrics;
+    if (!shared) {
+      cell.append(element("span", { class: "muted" }, "—"));
+      return cell;
+    }
+    for (const [name, value] of Object.entries(shared.mean)) {
+      cell.append(element("span", { class: "names", "data-metric": name }, name + " " + Number(value).toPrecision(4)));
+    }
+    cell.append(element("span", { class: "names" }, shared.silos.length + " silos, " + shared.examples + " examples"));
+    return cell;
+  }
+
   function renderRounds(history) {
     const rows = history.rounds
       .slice()
@@ -237,7 +251,8 @@
           survivors,
           ...STAGES.map((stage) => stageCell(round, stage)),
           aggregateCell(round),
-          epsilonCell(round, history.privacy));
+          epsilonCell(round, history.privacy),
+          metricsCell(round));
       });
     $("rounds-body").replaceChildren(...rows);
   }
