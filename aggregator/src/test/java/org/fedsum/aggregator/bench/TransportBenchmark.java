@@ -319,13 +319,21 @@ public final class TransportBenchmark {
     int[] words;
 
     SiloSide(Party party, URI base) throws Exception {
+      this(party, base, Duration.ofSeconds(60));
+    }
+
+    /**
+     * @param requestTimeout how long one request may take: the heap part's n uploads of 4m bytes
+     *     share one loopback and the aggregator's workers, so its requests get far longer
+     */
+    SiloSide(Party party, URI base, Duration requestTimeout) throws Exception {
       this.party = party;
       FederationTrust trust = FederationTrust.create(ca.certificate(), crl);
       EcdsaP256SigningKey key = EcdsaP256SigningKey.fromPkcs8Pem(party.keyPem());
       SSLContext tls =
           MutualTls.clientContext(
               party.certificate(), key, trust, SiteRole.AGGREGATOR, Clock.systemUTC());
-      this.client = AggregatorClient.create(base, tls, Duration.ofSeconds(60));
+      this.client = AggregatorClient.create(base, tls, requestTimeout);
       this.plainClient = new PlainSiloClient(base, tls);
       this.context =
           new SiloContext(party.siteId(), key, party.certificate().getEncoded(), trust, RANDOM, 3);
@@ -590,7 +598,7 @@ public final class TransportBenchmark {
           201);
       List<SiloSide> sides = new ArrayList<>();
       for (Party party : roster) {
-        sides.add(new SiloSide(party, base));
+        sides.add(new SiloSide(party, base, Duration.ofMinutes(30)));
       }
       expect(
           operatorHttp,
