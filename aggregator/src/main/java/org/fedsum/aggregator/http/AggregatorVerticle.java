@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
@@ -210,8 +211,10 @@ public final class AggregatorVerticle extends VerticleBase {
         .route()
         .handler(
             context -> {
-              if (SiloRoutes.streamsBody(context.request())
-                  || OperatorRoutes.streamsBody(context.request())) {
+              HttpServerRequest request = context.request();
+              if (SiloRoutes.streamsBody(request)
+                  || OperatorRoutes.streamsBody(request)
+                  || routeTables.stream().anyMatch(table -> table.streamsRequestBody(request))) {
                 context.next();
               } else {
                 bodies.handle(context);

@@ -19,6 +19,7 @@ final class ModelStream {
   static final String ROUNDS_HEADER = "X-FedSum-Rounds-Finished";
 
   private static final int CHUNK_FLOATS = 64 * 1024;
+  private static final int MAX_CHUNKS_IN_FLIGHT = 4;
 
   private ModelStream() {}
 
@@ -29,26 +30,54 @@ final class ModelStream {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .putHeader(SHA256_HEADER, model.sha256())
         .putHeader(ROUNDS_HEADER, Integer.toString(model.roundsFinished()));
-    writeFrom(response, model.values(), 0);
+    new Writer(response, model.values()).pump();
   }
 
-  private static void writeFrom(HttpServerResponse response, float[] values, int from) {
-    int position = from;
-    while (position < values.length) {
-      if (response.closed()) {
-        return;
-      }
-      if (response.writeQueueFull()) {
-        int resumeAt = position;
-        response.drainHandler(drained -> writeFrom(response, values, resumeAt));
-        return;
-      }
-      int count = Math.min(CHUNK_FLOATS, values.length - position);
-      ByteBuffer bytes = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN);
-      bytes.asFloatBuffer().put(values, position, count);
-      response.write(Buffer.buffer(bytes.array()));
-      position += count;
+  /**
+   * Writes the model chunk by chunk, at most {@value #MAX_CHUNKS_IN_FLIGHT} chunks not yet handed
+   * to the socket. The stream's write queue alone is not enough: over HTTP/2 it only fills when the
+   * client's flow-control window is used up, and the JDK's client grants windows of megabytes, so n
+   * concurrent downloads would each queue that much (the heap grew with n during downloads).
+   */
+  private static final class Writer {
+    private final HttpServerResponse response;
+    private final float[] values;
+    private int position;
+    private int inFlight;
+    private boolean ended;
+
+    Writer(HttpServerResponse response, float[] values) {
+      this.response = response;
+      this.values = values;
     }
-    response.end();
+
+    /** Runs on the response's event loop only (write completions come back there). */
+    void pump() {
+      while (position < values.length && inFlight < MAX_CHUNKS_IN_FLIGHT) {
+        if (response.closed()) {
+          return;
+        }
+        if (response.writeQueueFull()) {
+          response.drainHandler(drained -> pump());
+          return;
+        }
+        int count = Math.min(CHUNK_FLOATS, values.length - position);
+        ByteBuffer bytes = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values, position, count);
+        position += count;
+        inFlight++;
+        response
+            .write(Buffer.buffer(bytes.array()))
+            .onComplete(
+                written -> {
+                  inFlight--;
+                  pump();
+                });
+      }
+      if (position == values.length && !ended && !response.closed()) {
+        ended = true;
+        response.end();
+      }
+    }
   }
 }

@@ -6,7 +6,8 @@ import java.util.Objects;
  * The global model as the aggregator serves it: float32 values in the documented parameter order,
  * their SHA-256 as the round tasks announce it, and how many rounds produced it.
  *
- * @param values the parameters (shared with no one: a fresh copy per snapshot)
+ * @param values the parameters; the coordinator hands every download of one model the same array,
+ *     so readers must never write to it
  * @param sha256 hex SHA-256 of {@code values} as float32 little-endian words
  * @param roundsFinished the finished rounds behind this model; 0 for the initial model
  */

@@ -131,6 +131,13 @@ public final class RunCoordinator {
   private double[] model;
   private StrategyState strategyState;
   private String modelSha256;
+
+  /**
+   * The float32 model that downloads stream, made once per model and shared by every download of
+   * it: a copy per download would hold one model per concurrent download, memory growing with n.
+   */
+  private GlobalModel served;
+
   private RoundRun current;
   private boolean pauseRequested;
   private String stopReason;
@@ -732,8 +739,19 @@ public final class RunCoordinator {
    * model the current round started from, or after the last finished round between rounds.
    */
   public synchronized GlobalModel globalModelSnapshot() {
-    return new GlobalModel(
-        ModelCheckpoints.roundToFloat(model.clone()), modelSha256, roundsFinished);
+    GlobalModel current = served;
+    if (current == null
+        || current.roundsFinished() != roundsFinished
+        || !current.sha256().equals(modelSha256)) {
+      // The model is already rounded to float32 (roundToFloat keeps it so), so the copy is exact.
+      float[] values = new float[model.length];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) model[i];
+      }
+      current = new GlobalModel(values, modelSha256, roundsFinished);
+      served = current;
+    }
+    return current;
   }
 
   /**
@@ -923,7 +941,9 @@ public final class RunCoordinator {
       double[] startModel;
       StrategyState startState;
       synchronized (this) {
-        startModel = model.clone();
+        // No copy: the model array is replaced when a round finishes, never written in place, and
+        // a strategy step only reads it (a copy would be one model more of peak heap per round).
+        startModel = model;
         startState = strategyState;
       }
       var step = strategy.apply(startModel, decoded.average(), startState);
@@ -946,6 +966,7 @@ public final class RunCoordinator {
         lastModelSha256 = hash;
         modelSha256 = hash;
         roundsFinished++;
+        served = new GlobalModel(floats, hash, roundsFinished);
         consecutiveAborts = 0;
         closeRound(run);
         continueRun();

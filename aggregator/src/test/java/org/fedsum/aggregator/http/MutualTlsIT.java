@@ -79,7 +79,10 @@ class MutualTlsIT {
     outsider = federation.issue(SiteRole.SILO, "silo-outsider", Duration.ofDays(1));
     otherAggregator = federation.issue(SiteRole.AGGREGATOR, "aggregator-2", Duration.ofDays(1));
     AggregatorConfig config = federation.config("main", "crl.pem", ROSTER, MAX_BODY_BYTES, 8);
-    server = await(AggregatorServer.start(config, List.of(MutualTlsIT::testRoutes)));
+    server =
+        await(
+            AggregatorServer.start(
+                config, List.<ApiRoutes>of(MutualTlsIT::testRoutes, new StreamingTestRoutes())));
     // The first TLS connection of a JVM loads the security providers, which can take seconds on a
     // busy machine; pay for it here rather than inside a test's time bound.
     HttpClientAgent warmUp = vertx.createHttpClient(federation.clientOptions(siloA));
@@ -130,6 +133,29 @@ class MutualTlsIT {
     router
         .post("/test/body-size")
         .handler(context -> context.json(new JsonObject().put("bytes", context.body().length())));
+  }
+
+  /** A route table that reads its own request bodies, as the benchmark's plain-sum harness does. */
+  private static final class StreamingTestRoutes implements ApiRoutes {
+    @Override
+    public void mount(Router router) {
+      router
+          .put("/test/streamed")
+          .handler(Access.only(SiteRole.SILO))
+          .handler(
+              context -> {
+                long[] bytes = {0};
+                context.request().handler(chunk -> bytes[0] += chunk.length());
+                context
+                    .request()
+                    .endHandler(end -> context.json(new JsonObject().put("bytes", bytes[0])));
+              });
+    }
+
+    @Override
+    public boolean streamsRequestBody(io.vertx.core.http.HttpServerRequest request) {
+      return request.method() == HttpMethod.PUT && request.path().equals("/test/streamed");
+    }
   }
 
   private HttpClientAgent client(HttpClientOptions options) {
@@ -319,6 +345,24 @@ class MutualTlsIT {
     assertError(refused, 413, "MESSAGE_TOO_LARGE", false, null);
     assertThat(refused.json().getJsonObject("error").getString("message"))
         .contains(Long.toString(MAX_BODY_BYTES));
+  }
+
+  @Test
+  void routeTableStreamingItsBody_getsItUnbufferedPastTheLimit_stillBehindTheRoleGate()
+      throws Exception {
+    Buffer large = Buffer.buffer(new byte[(int) (16 * MAX_BODY_BYTES)]);
+
+    Reply streamed =
+        await(send(client(siloA), HttpMethod.PUT, server.port(), "/test/streamed", large));
+    Reply wrongRole =
+        await(send(client(operator), HttpMethod.PUT, server.port(), "/test/streamed", large));
+    Reply buffered =
+        await(send(client(siloA), HttpMethod.POST, server.port(), "/test/body-size", large));
+
+    assertThat(streamed.status()).as("%s", streamed).isEqualTo(200);
+    assertThat(streamed.json().getLong("bytes")).isEqualTo(16 * MAX_BODY_BYTES);
+    assertError(wrongRole, 403, "WRONG_ROLE", false, null);
+    assertError(buffered, 413, "MESSAGE_TOO_LARGE", false, null);
   }
 
   @Test

@@ -119,6 +119,32 @@ class RunCoordinatorTest {
   }
 
   @Test
+  void globalModelSnapshot_oneArrayPerModel_sharedByDownloads_newAfterARound() throws Exception {
+    try (RoundFixture fixture = new RoundFixture(root, 1, 3)) {
+      RunCoordinator coordinator = fixture.open();
+      coordinator.startRound();
+      GlobalModel first = coordinator.globalModelSnapshot("silo-00");
+      GlobalModel again = coordinator.globalModelSnapshot("silo-01");
+      // Concurrent downloads of one model must not each hold a copy (memory would grow with n).
+      assertThat(again.values()).isSameAs(first.values());
+      assertThat(again.sha256()).isEqualTo(first.sha256());
+      assertThat(GlobalModel.sha256Of(first.values())).isEqualTo(first.sha256());
+
+      fixture.playRound(fixture.randomUpdates(), Map.of());
+      GlobalModel after = coordinator.globalModelSnapshot("silo-02");
+      assertThat(after.values()).isNotSameAs(first.values());
+      assertThat(after.roundsFinished()).isEqualTo(1);
+      assertThat(GlobalModel.sha256Of(after.values())).isEqualTo(after.sha256());
+      assertThat(after.sha256()).isEqualTo(coordinator.status().lastModelSha256().orElseThrow());
+      double[] model = coordinator.globalModel();
+      for (int i = 0; i < model.length; i++) {
+        assertThat((double) after.values()[i]).isEqualTo(model[i]);
+      }
+      assertThat(coordinator.globalModelSnapshot("silo-00").values()).isSameAs(after.values());
+    }
+  }
+
+  @Test
   void round_siloDropsAtMaskedInput_deadlineFiresAndThreeSurvive() throws Exception {
     try (RoundFixture fixture = new RoundFixture(root, 1, 3)) {
       RunCoordinator coordinator = fixture.open();
