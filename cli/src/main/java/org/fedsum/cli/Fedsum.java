@@ -1,6 +1,7 @@
 package org.fedsum.cli;
 
 import java.io.PrintWriter;
+import org.fedsum.audit.cli.AuditCommand;
 import org.fedsum.cli.demo.DemoCommand;
 import org.fedsum.cli.operator.OperatorCommand;
 import org.fedsum.cli.privacy.PrivacyCommand;
@@ -25,6 +26,7 @@ import picocli.CommandLine.ParseResult;
       SiloCommand.class,
       OperatorCommand.class,
       PrivacyCommand.class,
+      AuditCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Fedsum implements Runnable {

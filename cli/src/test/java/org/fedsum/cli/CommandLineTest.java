@@ -37,7 +37,9 @@ class CommandLineTest {
         "operator upload-model",
         "operator health",
         "operator metrics",
-        "privacy"
+        "privacy",
+        "audit verify",
+        "audit report"
       })
   void everyCommandHasHelp(String command) {
     String[] words = command.isEmpty() ? new String[0] : command.split(" ");

@@ -145,7 +145,7 @@ public final class DemoCommand implements Callable<Integer> {
   private boolean cleanedUp;
 
   public DemoCommand() {
-    this(new JsonReportWriter());
+    this(new AuditReportWriter());
   }
 
   /** A demo whose report is written by {@code reportWriter}. */

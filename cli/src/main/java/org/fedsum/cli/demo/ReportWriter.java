@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /**
  * Writes the demo's run report, whose path {@code summary.json} gives as {@code report}. The
- * default, {@link JsonReportWriter}, writes a small JSON summary of the run; a richer report (the
- * audit's) plugs in here.
+ * default, {@link AuditReportWriter}, writes the compliance audit's report of the run.
  */
 @FunctionalInterface
 public interface ReportWriter {
