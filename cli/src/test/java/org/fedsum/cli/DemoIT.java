@@ -33,16 +33,23 @@ class DemoIT {
       Launcher.Result result = launcher.run(demos.get(0), 480);
       double seconds = (System.nanoTime() - started) / 1e9;
       assertThat(result.exitCode()).as(result.output()).isZero();
+      // Every round is reported; a round a silo declined (seen once: a refusal before advertising
+      // keys) aborts and the run makes up for it with another, so rounds beyond 5 may appear.
       for (int round = 1; round <= 5; round++) {
-        assertThat(result.output()).contains("round " + round + "/5  survivors 3/3  loss ");
+        assertThat(result.output())
+            .containsPattern("round " + round + "/5  (survivors 3/3  loss |aborted in )");
       }
       assertThat(result.output()).contains("run demo COMPLETED: 5 of 5 rounds finished");
 
       Path out = directory.resolve("demo-out");
       JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
-      assertThat(summary.path("rounds")).hasSize(5);
+      int finished = 0;
       for (JsonNode round : summary.path("rounds")) {
-        assertThat(round.path("outcome").asText()).isEqualTo("finished");
+        if (!round.path("outcome").asText().equals("finished")) {
+          assertThat(round.path("outcome").asText()).isEqualTo("aborted");
+          continue;
+        }
+        finished++;
         assertThat(round.path("survivors").asInt()).isEqualTo(3);
         assertThat(round.path("dropouts").asInt()).isZero();
         assertThat(round.path("loss").isNumber()).as("%s", round).isTrue();
@@ -50,11 +57,17 @@ class DemoIT {
         assertThat(round.path("epsilon").asDouble()).isPositive();
         assertThat(round.path("seconds").asDouble()).isPositive();
       }
-      // ε only grows, and stays within the demo's default budget of 30.
+      assertThat(finished).isEqualTo(5);
+      // ε grows with every finished round (an aborted one spends nothing) within the budget of 30.
       double previous = 0;
       for (JsonNode round : summary.path("rounds")) {
-        assertThat(round.path("epsilon").asDouble()).isGreaterThan(previous).isLessThan(30);
-        previous = round.path("epsilon").asDouble();
+        double epsilon = round.path("epsilon").asDouble();
+        if (round.path("outcome").asText().equals("finished")) {
+          assertThat(epsilon).isGreaterThan(previous).isLessThan(30);
+        } else {
+          assertThat(epsilon).isEqualTo(previous);
+        }
+        previous = epsilon;
       }
       assertThat(Files.size(Path.of(summary.path("model").asText()))).isEqualTo(610 * 4L);
       assertThat(Path.of(summary.path("ca").asText())).isRegularFile();
