@@ -86,6 +86,24 @@ class DemoIT {
       assertThat(report.path("verified").asBoolean())
           .as("%s", report.path("verification"))
           .isTrue();
+      // The auditor's command verifies the same journals through the launcher.
+      StringBuilder journals =
+          new StringBuilder(summary.path("journals").path("aggregator").asText());
+      summary
+          .path("journals")
+          .path("silos")
+          .forEach(path -> journals.append(' ').append(path.asText()));
+      Launcher.Result audit =
+          launcher.run(
+              "./fedsum audit verify "
+                  + journals
+                  + " --ca "
+                  + summary.path("ca").asText()
+                  + " --crl "
+                  + summary.path("crl").asText(),
+              120);
+      assertThat(audit.exitCode()).as(audit.output()).isZero();
+      assertThat(audit.output()).contains("VERIFIED: 4 journals");
       // No silo JVM is left behind.
       assertThat(javaProcessesUnder(directory)).isEmpty();
       System.out.printf("fedsum demo (defaults) took %.1f s%n", seconds);
