@@ -404,6 +404,9 @@ class RealRunAuditIT {
     }
     assertThat(json.path("refusals").path("countsByCategory").path("privacy-floor").asInt())
         .isEqualTo(RealRun.ROUNDS);
+    // Refused requests are read from the aggregator's round records, never guessed.
+    assertThat(json.path("refusals").path("badInput").path("journaled").asBoolean()).isTrue();
+    assertThat(json.path("refusals").path("badInput").path("byCode").isObject()).isTrue();
     assertThat(
             json.path("configuration").path("differentialPrivacy").path("noiseMultiplier").asText())
         .isEqualTo("0.5");

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.config.AggregatorConfigException;
 import org.fedsum.aggregator.metrics.AggregatorMetrics;
+import org.fedsum.aggregator.round.RefusalCounts;
 import org.fedsum.aggregator.round.Scheduler;
 import org.fedsum.aggregator.service.Federation;
 import org.fedsum.protocol.codec.VectorFrame;
@@ -55,6 +56,8 @@ public final class AggregatorVerticle extends VerticleBase {
   private long crlTimer = -1;
   private ExecutorService roundWork;
   private Federation federation;
+  // Refused requests by code, journaled at each round's end for offline audits.
+  private final RefusalCounts refusals = new RefusalCounts();
   private final AggregatorMetrics metrics = AggregatorMetrics.create();
   private DashboardRoutes dashboard;
 
@@ -139,6 +142,7 @@ public final class AggregatorVerticle extends VerticleBase {
             });
     federation =
         Federation.open(config, material.journalOwner(), this::schedule, roundWork, clock, metrics);
+    federation.countRefusalsIn(refusals);
     dashboard = new DashboardRoutes();
     return material;
   }
@@ -193,7 +197,10 @@ public final class AggregatorVerticle extends VerticleBase {
         new ErrorResponder(
             limits.maxControlMessageBytes(),
             VectorFrame.HEADER_BYTES + 4L * limits.maxModelParameters(),
-            metrics);
+            code -> {
+              metrics.requestRefused(code);
+              refusals.count(code);
+            });
     Router router = Router.router(vertx);
     router.route().handler(this::countTraffic);
     router

@@ -13,7 +13,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import org.fedsum.aggregator.metrics.AggregatorMetrics;
+import java.util.function.Consumer;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.protocol.ErrorCode;
 import org.fedsum.protocol.ProtocolException;
@@ -34,18 +34,19 @@ final class ErrorResponder implements Handler<RoutingContext> {
 
   private final long maxBodyBytes;
   private final long maxUploadBytes;
-  private final AggregatorMetrics metrics;
+  private final Consumer<String> refusalCounter;
 
   /**
    * @param maxBodyBytes the configured body limit, quoted in {@code MESSAGE_TOO_LARGE} replies
    * @param maxUploadBytes the largest streamed body (vector frame, initial model) the service
    *     takes; of a refused upload, at most this much is read and dropped
-   * @param metrics counts every refusal by its code
+   * @param refusalCounter told each refusal's code (metrics and the journal's counts); must not
+   *     block, it runs on the event loop
    */
-  ErrorResponder(long maxBodyBytes, long maxUploadBytes, AggregatorMetrics metrics) {
+  ErrorResponder(long maxBodyBytes, long maxUploadBytes, Consumer<String> refusalCounter) {
     this.maxBodyBytes = maxBodyBytes;
     this.maxUploadBytes = maxUploadBytes;
-    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.refusalCounter = Objects.requireNonNull(refusalCounter, "refusalCounter");
   }
 
   @Override
@@ -65,7 +66,7 @@ final class ErrorResponder implements Handler<RoutingContext> {
     }
     ApiException error = classify(failure, context.statusCode());
     log(context, error, failure);
-    metrics.requestRefused(error.code());
+    refusalCounter.accept(error.code());
     if (response.ended() || response.closed()) {
       return;
     }

@@ -71,7 +71,8 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * (the public round parameters), {@code message-accepted} (type, silo, stage and SHA-256 of the
  * message's wire encoding, or of the masked vector's words; never the message itself), {@code
  * stage-closed} (the participants), {@code round-finished} (participation per stage, dropouts per
- * stage, the new model's SHA-256), {@code round-aborted} (stage, reason code, detail), {@code
+ * stage, the new model's SHA-256; like {@code round-aborted}, the requests refused since the
+ * previous round ended, by error code), {@code round-aborted} (stage, reason code, detail), {@code
  * silo-metrics} (a sharing silo's held-out figures for the round's starting model), {@code
  * round-declined} (a silo's refusal of the round, with its reason), and {@code run-completed} or
  * {@code run-stopped}. No share, seed, key or vector is ever journaled. Refused submissions change
@@ -144,6 +145,7 @@ public final class RunCoordinator {
   private Runnable changeListener = () -> {};
   private volatile java.util.function.BiConsumer<Long, int[]> unmaskedSumObserver;
   private RoundEvents roundEvents = RoundEvents.NONE;
+  private RefusalCounts refusals = new RefusalCounts();
 
   /** One round in progress: the protocol state and what the coordinator keeps beside it. */
   private static final class RoundRun {
@@ -383,6 +385,18 @@ public final class RunCoordinator {
    */
   public synchronized void onRoundEvents(RoundEvents observer) {
     roundEvents = Objects.requireNonNull(observer, "observer");
+  }
+
+  /**
+   * Takes the transport's count of refused requests: each round's end journals the refusals counted
+   * since the previous round's end ({@code refusals}, by error code).
+   */
+  public synchronized void countRefusalsIn(RefusalCounts counts) {
+    refusals = Objects.requireNonNull(counts, "counts");
+  }
+
+  private Map<String, Object> drainRefusals() {
+    return new LinkedHashMap<>(refusals.drain());
   }
 
   /**
@@ -1020,6 +1034,7 @@ public final class RunCoordinator {
     body.put("modelSha256", modelHash);
     body.put("strategy", strategy.name());
     body.put("strategySteps", steps);
+    body.put("refusals", drainRefusals());
     return body;
   }
 
@@ -1036,6 +1051,7 @@ public final class RunCoordinator {
     body.put("reason", reason);
     body.put("detail", detail);
     body.put("participants", List.copyOf(participantsOf(run, stage)));
+    body.put("refusals", drainRefusals());
     append("round-aborted", body);
     roundEvents.roundAborted(
         run.config.round(), stage, reason, Duration.between(run.startedAt, clock.instant()));

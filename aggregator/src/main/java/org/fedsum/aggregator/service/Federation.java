@@ -27,6 +27,7 @@ import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.config.AggregatorConfigException;
 import org.fedsum.aggregator.config.RunConfig;
 import org.fedsum.aggregator.round.GlobalModel;
+import org.fedsum.aggregator.round.RefusalCounts;
 import org.fedsum.aggregator.round.RoundEvents;
 import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.round.RunStatus;
@@ -76,6 +77,7 @@ public final class Federation implements AutoCloseable {
   // The run that ended last, reported to silos as over until another run is created.
   private String lastEndedRunId;
   private Runnable changeListener = () -> {};
+  private RefusalCounts refusals = new RefusalCounts();
   // Per run, what was read of its journal for round histories (a dashboard polls them).
   private final Map<String, JournalRounds> roundHistories = new HashMap<>();
 
@@ -189,6 +191,17 @@ public final class Federation implements AutoCloseable {
     changeListener = Objects.requireNonNull(listener, "listener");
     if (active != null) {
       active.coordinator().onChange(listener);
+    }
+  }
+
+  /**
+   * Gives the transport's count of refused requests to the active run and every run activated
+   * later, whose round ends journal them (see {@link RunCoordinator#countRefusalsIn}).
+   */
+  public synchronized void countRefusalsIn(RefusalCounts counts) {
+    refusals = Objects.requireNonNull(counts, "counts");
+    if (active != null) {
+      active.coordinator().countRefusalsIn(counts);
     }
   }
 
@@ -555,6 +568,7 @@ public final class Federation implements AutoCloseable {
               executor,
               clock);
       coordinator.onChange(changeListener);
+      coordinator.countRefusalsIn(refusals);
       coordinator.onRoundEvents(
           new LineageWriter(
               roundEvents,

@@ -168,6 +168,13 @@ class BadInputIT {
             .map(body -> body.getString("silo") + "/" + body.getString("stage"))
             .toList();
     assertThat(accepted).doesNotHaveDuplicates().hasSize(ROSTER.size() * Stage.values().length);
+    // The refused requests are not journaled one by one, but counted by code in the round's end.
+    JsonObject refusals =
+        OperatorCalls.roundRecord(operator.journal(run), "round-finished", 1)
+            .getJsonObject("refusals");
+    assertThat(refusals.getLong("DUPLICATE_SUBMISSION")).isGreaterThanOrEqualTo(6);
+    assertThat(refusals.getLong("BAD_REQUEST")).isGreaterThanOrEqualTo(8);
+    assertThat(refusals.getLong("ROUND_MISMATCH")).isGreaterThanOrEqualTo(2);
     assertThat(spooled(run, 1)).as("spool files left").isEmpty();
     // The published model's lineage manifest: signed by the aggregator, naming the survivors.
     LineageManifest lineage = null;

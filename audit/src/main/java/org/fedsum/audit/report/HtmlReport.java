@@ -537,7 +537,26 @@ final class HtmlReport {
                   ? ""
                   : " (" + Html.escape(revoked.path("participant").asText()) + ")");
     }
-    html.append(".</p><p class=\"muted\">Bad input by error code: ")
+    html.append(".</p><p>Requests refused by the aggregator, by error code: ");
+    JsonNode byCode = refusals.path("badInput").path("byCode");
+    if (byCode.isEmpty()) {
+      html.append("none");
+    }
+    String separator = "";
+    for (var codes = byCode.fields(); codes.hasNext(); ) {
+      var code = codes.next();
+      html.append(separator)
+          .append(Html.escape(code.getKey()))
+          .append(" <b data-figure=\"refused-")
+          .append(Html.escape(code.getKey()))
+          .append("\" data-value=\"")
+          .append(code.getValue().asLong())
+          .append("\">")
+          .append(code.getValue().asLong())
+          .append("</b>");
+      separator = ", ";
+    }
+    html.append(".</p><p class=\"muted\">")
         .append(Html.escape(refusals.path("badInput").path("note").asText()))
         .append(".</p>");
   }

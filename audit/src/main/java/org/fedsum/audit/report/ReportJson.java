@@ -478,13 +478,28 @@ final class ReportJson {
                 revocation.put("participant", participantOf(result, entry.getSerialNumber()));
               });
     }
+    // Refused requests change no state; each round's end journals how many there were, by code.
+    Map<String, Long> byCode = new TreeMap<>();
+    for (AggregatorRound round : facts.rounds().values()) {
+      Optional<Located> end = round.finished().or(round::aborted);
+      if (end.isPresent()) {
+        end.get()
+            .body()
+            .path("refusals")
+            .fields()
+            .forEachRemaining(
+                field -> byCode.merge(field.getKey(), field.getValue().asLong(), Long::sum));
+      }
+    }
     ObjectNode badInput = node.putObject("badInput");
-    badInput.put("journaled", false);
+    badInput.put("journaled", true);
+    ObjectNode codes = badInput.putObject("byCode");
+    byCode.forEach(codes::put);
     badInput.put(
         "note",
-        "refused submissions (bad input, by error code) change no state and are not journaled;"
-            + " their counts are in the aggregator's metrics (fedsum_refusals_total by code), which"
-            + " this offline audit does not read");
+        "requests the aggregator refused (bad input, refused callers, out-of-order messages),"
+            + " counted by error code in each round's end record; refusals while no run is active"
+            + " are counted in the aggregator's metrics only");
     return node;
   }
 
