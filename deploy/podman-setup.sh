@@ -28,6 +28,9 @@ missing=()
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v runc >/dev/null 2>&1 || missing+=(runc)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The compose test: podman-compose, and DNS on compose networks so that silos find `aggregator`.
+command -v podman-compose >/dev/null 2>&1 || missing+=(podman-compose)
+[ -x /usr/lib/cni/dnsname ] || missing+=(golang-github-containernetworking-plugin-dnsname)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq
