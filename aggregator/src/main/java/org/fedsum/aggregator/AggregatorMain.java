@@ -49,23 +49,8 @@ public final class AggregatorMain {
     // Printed for scripts and tests that start the service on port 0.
     System.out.println("fedsum aggregator listening on port " + server.port());
     System.out.flush();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    server
-                        .close()
-                        .toCompletionStage()
-                        .toCompletableFuture()
-                        .get(30, TimeUnit.SECONDS);
-                  } catch (Exception e) {
-                    LOG.warn("the aggregator did not stop cleanly", e);
-                  }
-                  stopped.countDown();
-                },
-                "fedsum-shutdown"));
+    CountDownLatch stopped =
+        server.closeOnShutdown(e -> LOG.warn("the aggregator did not stop cleanly", e));
     stopped.await();
   }
 }

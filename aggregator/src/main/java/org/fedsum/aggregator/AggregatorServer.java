@@ -5,6 +5,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.http.AggregatorVerticle;
 import org.fedsum.aggregator.http.ApiRoutes;
@@ -68,5 +73,31 @@ public final class AggregatorServer {
   /** Stops the service: closes the server, its connections and its Vert.x instance. */
   public Future<Void> close() {
     return vertx.close();
+  }
+
+  /**
+   * Closes the service when the JVM is asked to stop (SIGTERM, Ctrl-C), waiting up to 30 s, so the
+   * journal and checkpoints are closed cleanly; for processes that run only this service.
+   *
+   * @param onFailure told why the service did not stop cleanly
+   * @return counted down once the service is closed (or gave up): the main thread waits on it
+   */
+  public CountDownLatch closeOnShutdown(Consumer<Exception> onFailure) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } catch (ExecutionException | TimeoutException e) {
+                    onFailure.accept(e);
+                  }
+                  stopped.countDown();
+                },
+                "fedsum-aggregator-shutdown"));
+    return stopped;
   }
 }

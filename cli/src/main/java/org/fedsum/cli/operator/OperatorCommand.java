@@ -175,11 +175,16 @@ public final class OperatorCommand implements Callable<Integer> {
     }
   }
 
-  private abstract static class Change extends Sub {
+  private static class Change extends Sub {
     @Parameters(index = "0", paramLabel = "RUN_ID")
     String runId;
 
-    abstract String action();
+    @CommandLine.Spec CommandLine.Model.CommandSpec changeSpec;
+
+    /** The run action: the subcommand's own name (start, pause, resume, stop). */
+    String action() {
+      return changeSpec.name();
+    }
 
     @Override
     public Integer call() throws CliException, InterruptedException {
@@ -192,45 +197,25 @@ public final class OperatorCommand implements Callable<Integer> {
 
   /** Starts a created run. */
   @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a created run.")
-  static final class Start extends Change {
-    @Override
-    String action() {
-      return "start";
-    }
-  }
+  static final class Start extends Change {}
 
   /** Pauses a run after its open round. */
   @Command(
       name = "pause",
       mixinStandardHelpOptions = true,
       description = "Lets the open round finish and starts no new one until resume.")
-  static final class Pause extends Change {
-    @Override
-    String action() {
-      return "pause";
-    }
-  }
+  static final class Pause extends Change {}
 
   /** Resumes a paused run. */
   @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resumes a paused run.")
-  static final class Resume extends Change {
-    @Override
-    String action() {
-      return "resume";
-    }
-  }
+  static final class Resume extends Change {}
 
   /** Stops a run for good. */
   @Command(
       name = "stop",
       mixinStandardHelpOptions = true,
       description = "Aborts the open round and ends the run.")
-  static final class Stop extends Change {
-    @Override
-    String action() {
-      return "stop";
-    }
-  }
+  static final class Stop extends Change {}
 
   /** Waits until a run is over. */
   @Command(

@@ -52,26 +52,9 @@ public final class AggregatorCommand implements Callable<Integer> {
   public Integer call() throws CliException, InterruptedException {
     AggregatorConfig config = config(Kit.open(kit, SiteRole.AGGREGATOR), dataDirectory, listen);
     AggregatorServer server = start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    server
-                        .close()
-                        .toCompletionStage()
-                        .toCompletableFuture()
-                        .get(30, TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  } catch (ExecutionException | TimeoutException e) {
-                    System.err.println(
-                        "fedsum aggregator: did not stop cleanly: " + e.getMessage());
-                  }
-                  stopped.countDown();
-                },
-                "fedsum-aggregator-shutdown"));
+    CountDownLatch stopped =
+        server.closeOnShutdown(
+            e -> System.err.println("fedsum aggregator: did not stop cleanly: " + e.getMessage()));
     var out = spec.commandLine().getOut();
     out.println(
         "fedsum aggregator: listening on https://"
