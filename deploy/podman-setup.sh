@@ -83,7 +83,8 @@ fi
 mkdir -p "$(dirname "$SOCKET_PATH")"
 rm -f "$SOCKET_PATH"
 say "starting podman system service on unix://$SOCKET_PATH (log: $LOG)"
-nohup setsid podman system service --time=0 "unix://$SOCKET_PATH" >"$LOG" 2>&1 </dev/null &
+# From /: conmon needs the service's working directory, and the clone that started it may go.
+(cd / && exec nohup setsid podman system service --time=0 "unix://$SOCKET_PATH" >"$LOG" 2>&1 </dev/null) &
 for _ in $(seq 1 60); do
   if socket_answers; then
     say "running on unix://$SOCKET_PATH ($(podman --version))"
