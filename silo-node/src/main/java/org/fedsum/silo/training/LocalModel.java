@@ -195,6 +195,11 @@ public final class LocalModel implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(listener, "listener");
     checkFits(data);
+    if (config.recordLevelDp().isPresent()) {
+      // Placeholder until DP-SGD lands (issue 10): refuse rather than train without the privacy
+      // asked for.
+      throw new UnsupportedOperationException("DP-SGD training is not implemented yet");
+    }
     long start = System.nanoTime();
     DjlRuntime.ENGINE_LOCK.lock();
     try (NDManager roundManager = model.getNDManager().newSubManager()) {

@@ -1,6 +1,7 @@
 package org.fedsum.silo.training;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a silo trains locally in one round: epochs over its data, mini-batch size, optimizer and its
@@ -18,6 +19,7 @@ public final class LocalTrainingConfig {
   private final double fedProxMu;
   private final long seed;
   private final boolean evaluateBeforeAndAfter;
+  private final RecordLevelDp recordLevelDp;
 
   private LocalTrainingConfig(Builder builder) {
     this.epochs = builder.epochs;
@@ -28,6 +30,7 @@ public final class LocalTrainingConfig {
     this.fedProxMu = builder.fedProxMu;
     this.seed = builder.seed;
     this.evaluateBeforeAndAfter = builder.evaluateBeforeAndAfter;
+    this.recordLevelDp = builder.recordLevelDp;
   }
 
   /**
@@ -48,7 +51,8 @@ public final class LocalTrainingConfig {
         .optimizer(optimizer)
         .fedProxMu(fedProxMu)
         .seed(seed)
-        .evaluateBeforeAndAfter(evaluateBeforeAndAfter);
+        .evaluateBeforeAndAfter(evaluateBeforeAndAfter)
+        .recordLevelDp(recordLevelDp);
   }
 
   /** Passes over the local data per round, at least 1. */
@@ -98,6 +102,14 @@ public final class LocalTrainingConfig {
     return evaluateBeforeAndAfter;
   }
 
+  /**
+   * DP-SGD's settings when the silo trains with record-level differential privacy; empty for
+   * ordinary mini-batch training.
+   */
+  public Optional<RecordLevelDp> recordLevelDp() {
+    return Optional.ofNullable(recordLevelDp);
+  }
+
   @Override
   public boolean equals(Object other) {
     return other instanceof LocalTrainingConfig that
@@ -108,7 +120,8 @@ public final class LocalTrainingConfig {
         && optimizer == that.optimizer
         && Double.compare(fedProxMu, that.fedProxMu) == 0
         && seed == that.seed
-        && evaluateBeforeAndAfter == that.evaluateBeforeAndAfter;
+        && evaluateBeforeAndAfter == that.evaluateBeforeAndAfter
+        && Objects.equals(recordLevelDp, that.recordLevelDp);
   }
 
   @Override
@@ -121,7 +134,8 @@ public final class LocalTrainingConfig {
         optimizer,
         fedProxMu,
         seed,
-        evaluateBeforeAndAfter);
+        evaluateBeforeAndAfter,
+        recordLevelDp);
   }
 
   @Override
@@ -139,6 +153,7 @@ public final class LocalTrainingConfig {
         + fedProxMu
         + ", seed="
         + seed
+        + (recordLevelDp == null ? "" : ", recordLevelDp=" + recordLevelDp)
         + "]";
   }
 
@@ -152,6 +167,7 @@ public final class LocalTrainingConfig {
     private double fedProxMu = 0;
     private long seed = 0;
     private boolean evaluateBeforeAndAfter = true;
+    private RecordLevelDp recordLevelDp;
 
     private Builder() {}
 
@@ -192,6 +208,12 @@ public final class LocalTrainingConfig {
 
     public Builder evaluateBeforeAndAfter(boolean evaluateBeforeAndAfter) {
       this.evaluateBeforeAndAfter = evaluateBeforeAndAfter;
+      return this;
+    }
+
+    /** DP-SGD's settings, or {@code null} (the default) for ordinary mini-batch training. */
+    public Builder recordLevelDp(RecordLevelDp recordLevelDp) {
+      this.recordLevelDp = recordLevelDp;
       return this;
     }
 
