@@ -129,19 +129,35 @@ public final class FuzzInputs {
    */
   public static void assertDecodesOrRefuses(Decoder decoder, Class<? extends Exception> refusal)
       throws Exception {
+    Throwable thrown = outcome(decoder);
+    if (thrown != null && !refusal.isInstance(thrown)) {
+      throw new AssertionError(
+          "expected a value or a " + refusal.getSimpleName() + ", got " + thrown, thrown);
+    }
+    if (thrown != null) {
+      assertThat(thrown.getMessage()).as("a refusal says what is wrong").isNotBlank();
+    }
+  }
+
+  /** As {@link #assertDecodesOrRefuses}, for readers that report problems instead of throwing. */
+  public static void assertReturns(Decoder decoder) throws Exception {
+    Throwable thrown = outcome(decoder);
+    if (thrown != null) {
+      throw new AssertionError("expected a value, got " + thrown, thrown);
+    }
+  }
+
+  /** What {@code decoder} threw, or null if it returned; fails if it does not finish in time. */
+  private static Throwable outcome(Decoder decoder) throws InterruptedException {
     Future<Object> outcome = DECODER_THREAD.submit(decoder::decode);
     try {
       outcome.get(TIME_LIMIT_SECONDS, TimeUnit.SECONDS);
+      return null;
     } catch (TimeoutException hang) {
       outcome.cancel(true);
       throw new AssertionError("decoder did not finish within " + TIME_LIMIT_SECONDS + " s");
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (!refusal.isInstance(cause)) {
-        throw new AssertionError(
-            "expected a value or a " + refusal.getSimpleName() + ", got " + cause, cause);
-      }
-      assertThat(cause.getMessage()).as("a refusal says what is wrong").isNotBlank();
+      return e.getCause();
     }
   }
 
