@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class AggregatorConfigTest {
-  private static final String GOOD =
+  static final String GOOD =
       """
       federationId: fed-1
       listen:
@@ -37,7 +37,7 @@ class AggregatorConfigTest {
         maxConnectionsPerSite: 4
       """;
 
-  private static final String MINIMAL =
+  static final String MINIMAL =
       """
       federationId: fed-1
       tls:

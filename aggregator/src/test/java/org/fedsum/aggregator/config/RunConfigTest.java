@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class RunConfigTest {
-  private static final AggregatorConfig FEDERATION =
+  static final AggregatorConfig FEDERATION =
       new AggregatorConfig(
           "fed-1",
           new AggregatorConfig.Listen("127.0.0.1", 0),
@@ -31,7 +31,7 @@ class RunConfigTest {
           List.of("silo-a", "silo-b", "silo-c", "silo-d", "silo-e"),
           new AggregatorConfig.Limits(1 << 20, 100_000, 8));
 
-  private static final String GOOD =
+  static final String GOOD =
       """
       runId: run-1
       roster: [silo-a, silo-b, silo-c, silo-d]

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class SiloConfigTest {
-  private static final String GOOD =
+  static final String GOOD =
       """
       siloId: hospital-a
       tls:
