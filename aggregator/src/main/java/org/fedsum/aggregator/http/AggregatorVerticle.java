@@ -52,6 +52,7 @@ public final class AggregatorVerticle extends VerticleBase {
   private final Clock clock;
   private TlsMaterial tls;
   private CrlReloader crlReloader;
+  private SiteAuthenticator siteAuthenticator;
   private HttpServer server;
   private long crlTimer = -1;
   private ExecutorService roundWork;
@@ -170,7 +171,17 @@ public final class AggregatorVerticle extends VerticleBase {
             material.caCertificate(),
             material.initialCrl(),
             this::installCrl);
-    server = vertx.createHttpServer(serverOptions()).requestHandler(router());
+    siteAuthenticator =
+        new SiteAuthenticator(
+            crlReloader::trust,
+            Set.copyOf(config.roster()),
+            new ConnectionLimiter(vertx, config.limits().maxConnectionsPerSite()),
+            clock);
+    server =
+        vertx
+            .createHttpServer(serverOptions())
+            .connectionHandler(siteAuthenticator::connectionOpened)
+            .requestHandler(router());
     return server.listen();
   }
 
@@ -203,14 +214,7 @@ public final class AggregatorVerticle extends VerticleBase {
             });
     Router router = Router.router(vertx);
     router.route().handler(this::countTraffic);
-    router
-        .route()
-        .handler(
-            new SiteAuthenticator(
-                crlReloader::trust,
-                Set.copyOf(config.roster()),
-                new ConnectionLimiter(limits.maxConnectionsPerSite()),
-                clock));
+    router.route().handler(siteAuthenticator);
     // No file uploads: a body is only ever held in memory, up to the limit. The masked vectors and
     // the initial model are streamed by their own handlers instead.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(limits.maxControlMessageBytes());

@@ -61,6 +61,20 @@ final class SiteAuthenticator implements Handler<RoutingContext> {
     context.next();
   }
 
+  /**
+   * Counts a connection whose TLS handshake has just finished, under its certificate's site. A
+   * connection whose certificate is refused is not counted: its first request gets the refusal.
+   */
+  void connectionOpened(HttpConnection connection) {
+    SiteIdentity site;
+    try {
+      site = authenticate(connection);
+    } catch (ApiException refusedAtFirstRequest) {
+      return;
+    }
+    connectionLimiter.opened(connection, site);
+  }
+
   private SiteIdentity authenticate(HttpConnection connection) {
     X509Certificate certificate = peerCertificate(connection);
     SiteIdentity caller;
