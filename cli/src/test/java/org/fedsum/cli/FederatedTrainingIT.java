@@ -50,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * own JVM (DJL's engine is one per process), train a logistic regression on the FedProx synthetic
  * data with secure aggregation and DP on. In the first test one silo's privacy floor is above the
  * run's noise: it refuses every round and the rounds go on with the other three; in the second one
- * silo is killed (SIGKILL) mid-round and restarted.
+ * silo is killed (SIGKILL) mid-round and restarted; in the third the silos reach the aggregator
+ * through a relay that cuts their connections at random.
  */
 class FederatedTrainingIT {
   private static final String FEDERATION = "e2e-fed";
@@ -70,11 +71,16 @@ class FederatedTrainingIT {
   private final List<Process> silos = new ArrayList<>();
   private final Map<Long, int[]> unmaskedSums = new ConcurrentHashMap<>();
   private AggregatorServer server;
+  private boolean cutSiloConnections;
+  private CuttingTcpProxy proxy;
 
   @AfterEach
   void stop() throws Exception {
     for (Process silo : silos) {
       silo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    if (proxy != null) {
+      proxy.close();
     }
     if (server != null) {
       server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -111,6 +117,9 @@ class FederatedTrainingIT {
             .toCompletableFuture()
             .get(60, TimeUnit.SECONDS);
 
+    if (cutSiloConnections) {
+      proxy = new CuttingTcpProxy(server.port(), Duration.ofSeconds(2), Duration.ofSeconds(25), 7);
+    }
     Path exports = Files.createDirectories(directory.resolve("exports"));
     for (int i = 0; i < ROSTER.size(); i++) {
       issue(ca, SiteRole.SILO, ROSTER.get(i), List.of());
@@ -313,6 +322,76 @@ class FederatedTrainingIT {
         .anyMatch(round -> round > killedRound);
   }
 
+  @Test
+  void connectionsCutAtRandom_everyRoundFinishesCorrectlyOrAbortsForAStatedReason()
+      throws Exception {
+    cutSiloConnections = true;
+    Federation federation = startFederation("none");
+    startRun(federation.operator(), ROUNDS, "30s");
+
+    RunStatus status = waitForEnd(Duration.ofMinutes(8));
+    assertThat(status.phase())
+        .as("%s; silo logs:%n%s", status, siloLogTails())
+        .isIn(RunStatus.Phase.COMPLETED, RunStatus.Phase.STOPPED);
+    assertThat(proxy.cuts()).as("connections cut while in use").isPositive();
+    System.out.printf(
+        "cut connections: %d relayed, %d cut in use; rounds %d finished, %d aborted (%s)%n",
+        proxy.connections(),
+        proxy.cuts(),
+        status.roundsFinished(),
+        status.roundsAborted(),
+        status.phase());
+
+    List<String> journal = server.federation().journalLines("synthetic-lr");
+    assertThat(JournalVerifier.verify(journal, federation.trust(), Instant.now()).problem())
+        .isEmpty();
+    // Nothing counted twice: one accepted message per silo, round and stage at most.
+    List<String> accepted =
+        aggregatorRecords("message-accepted").stream()
+            .map(
+                body ->
+                    body.path("round").asLong()
+                        + "/"
+                        + body.path("silo").asText()
+                        + "/"
+                        + body.path("stage").asText())
+            .toList();
+    assertThat(accepted).doesNotHaveDuplicates();
+    // Every round that finished summed exactly its survivors' encodings; the others say why not.
+    List<JsonNode> finished = aggregatorRecords("round-finished");
+    assertThat(finished).as("rounds finished despite the cuts").isNotEmpty();
+    for (JsonNode round : finished) {
+      long number = round.path("round").asLong();
+      int[] expected = new int[PARAMETERS];
+      boolean sized = false;
+      for (JsonNode survivor : round.path("survivors")) {
+        ByteBuffer bytes =
+            ByteBuffer.wrap(
+                    Files.readAllBytes(
+                        federation
+                            .exports()
+                            .resolve(survivor.asText() + "-round-" + number + ".words")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        if (!sized) {
+          expected = new int[bytes.capacity() / 4];
+          sized = true;
+        }
+        for (int i = 0; i < expected.length; i++) {
+          expected[i] += bytes.getInt(4 * i);
+        }
+      }
+      assertThat(unmaskedSums.get(number))
+          .as("unmasked sum of round %s", number)
+          .isEqualTo(expected);
+    }
+    for (JsonNode aborted : aggregatorRecords("round-aborted")) {
+      assertThat(aborted.path("reason").asText()).as("reason of %s", aborted).isNotBlank();
+      assertThat(unmaskedSums).doesNotContainKey(aborted.path("round").asLong());
+    }
+    assertThat(finished.size() + aggregatorRecords("round-aborted").size())
+        .isEqualTo(status.roundsFinished() + status.roundsAborted());
+  }
+
   private List<JsonNode> aggregatorRecords(String type) throws Exception {
     return journalRecords(server.federation().journalLines("synthetic-lr"), type);
   }
@@ -394,7 +473,9 @@ class FederatedTrainingIT {
                 + siloId
                 + ".key, ca: ca.pem,"
                 + " crl: crl.pem}",
-            "aggregator: {url: 'https://127.0.0.1:" + server.port() + "', pollWaitSeconds: 5}",
+            "aggregator: {url: 'https://127.0.0.1:"
+                + (proxy != null ? proxy.port() : server.port())
+                + "', pollWaitSeconds: 5}",
             "dataDirectory: " + state.getFileName(),
             "data: {format: synthetic, alpha: 0, beta: 0, examples: "
                 + EXAMPLES

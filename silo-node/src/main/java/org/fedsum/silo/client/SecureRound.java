@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.fedsum.protocol.AggregatorMessage;
+import org.fedsum.protocol.ErrorCode;
 import org.fedsum.protocol.MaskedInput;
 import org.fedsum.protocol.ProtocolException;
 import org.fedsum.protocol.RoundConfig;
@@ -121,7 +122,11 @@ public final class SecureRound {
     while (!state.terminal()) {
       SiloTask task;
       try {
-        task = client.pollTask(config.round(), cursor, pollWait);
+        int from = cursor;
+        task =
+            TransportRetry.call(
+                "round " + config.round() + ": polling",
+                retry -> client.pollTask(config.round(), from, pollWait));
       } catch (AggregatorRefusal refusal) {
         if (refusal.retryable()) {
           continue;
@@ -175,6 +180,35 @@ public final class SecureRound {
     }
   }
 
+  /** A send to the aggregator, which either delivers or throws. */
+  @FunctionalInterface
+  private interface Send {
+    void run() throws IOException, InterruptedException, AggregatorRefusal;
+  }
+
+  /**
+   * Sends, again after a transport failure. If the aggregator then says it already has this stage's
+   * message from this silo, the earlier attempt got through before its reply was lost: only this
+   * silo's certificate can submit as this silo, and the silo sends one message per stage.
+   */
+  private static void deliver(String what, Send send)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    TransportRetry.call(
+        what,
+        retry -> {
+          try {
+            send.run();
+          } catch (AggregatorRefusal refusal) {
+            if (!(retry && refusal.code().equals(ErrorCode.DUPLICATE_SUBMISSION.name()))) {
+              throw refusal;
+            }
+            LOG.info(
+                "{}: the aggregator already had it from the attempt that lost its reply", what);
+          }
+          return null;
+        });
+  }
+
   /** Sends the step's messages; false if the silo is to go silent (the drill hook). */
   private boolean sendAll(RoundConfig config, SiloStep step, Map<Stage, String> submissions)
       throws IOException, InterruptedException, AggregatorRefusal {
@@ -188,10 +222,13 @@ public final class SecureRound {
           throw new IllegalStateException(
               "bug: the session produced a " + masked.vector().getClass());
         }
-        client.sendMaskedVector(config.round(), config.bits(), words);
+        deliver(
+            "round " + config.round() + ": sending the masked vector",
+            () -> client.sendMaskedVector(config.round(), config.bits(), words));
         submissions.put(message.stage(), HexFormat.of().formatHex(words.sha256()));
       } else {
-        client.send(message);
+        deliver(
+            "round " + config.round() + ": sending " + message.stage(), () -> client.send(message));
         submissions.put(message.stage(), sha256Hex(JsonMessageCodec.encode(message)));
       }
     }

@@ -30,6 +30,7 @@ import org.fedsum.silo.client.AggregatorRefusal;
 import org.fedsum.silo.client.GlobalModelDownload;
 import org.fedsum.silo.client.SecureRound;
 import org.fedsum.silo.client.SiloTask;
+import org.fedsum.silo.client.TransportRetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -219,7 +220,10 @@ public final class SiloNode {
     agreed.put("modelSha256", modelSha256);
     journal.append("round-agreed", agreed, clock.instant());
 
-    GlobalModelDownload global = client.downloadModel(Optional.of(modelSha256));
+    GlobalModelDownload global =
+        TransportRetry.call(
+            "round " + round.round() + ": downloading the model",
+            retry -> client.downloadModel(Optional.of(modelSha256)));
     LocalTrainer.LocalUpdate update;
     Map<String, Double> evaluation;
     try {
