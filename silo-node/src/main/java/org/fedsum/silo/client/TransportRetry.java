@@ -37,7 +37,13 @@ public final class TransportRetry {
    */
   public static <T> T call(String what, Call<T> call)
       throws IOException, InterruptedException, AggregatorRefusal {
-    Duration wait = FIRST_WAIT;
+    return call(what, call, FIRST_WAIT);
+  }
+
+  /** As {@link #call(String, Call)}, waiting {@code firstWait}, then twice as long each time. */
+  static <T> T call(String what, Call<T> call, Duration firstWait)
+      throws IOException, InterruptedException, AggregatorRefusal {
+    Duration wait = firstWait;
     for (int attempt = 1; ; attempt++) {
       try {
         return call.attempt(attempt > 1);
