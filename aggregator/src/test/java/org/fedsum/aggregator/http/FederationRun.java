@@ -107,7 +107,8 @@ final class FederationRun {
     lines.add("runId: " + runId);
     lines.add("roster: [" + String.join(", ", roster) + "]");
     lines.add("rounds: " + rounds);
-    lines.add("threshold: 3");
+    // The smallest threshold an active aggregator allows, and never below 3.
+    lines.add("threshold: " + Math.max(3, roster.size() / 2 + 1));
     lines.add("deadlines:");
     // Long: a test may look at one round's results before its silos play the next.
     lines.add("  advertiseKeys: 60s");
