@@ -3,9 +3,7 @@ package org.fedsum.silo.node;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -35,11 +33,7 @@ class SiloConfigFuzzTest {
 
   @AfterContainer
   static void deleteFiles() throws IOException {
-    try (Stream<Path> files = Files.walk(directory)) {
-      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(file);
-      }
-    }
+    FuzzInputs.deleteTree(directory);
   }
 
   @Property
