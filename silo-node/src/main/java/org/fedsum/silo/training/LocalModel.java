@@ -47,6 +47,11 @@ import org.fedsum.silo.data.LabeledDataset;
  * from the config's seed, the engine's random generator is reseeded, and the models use no dropout.
  * PyTorch's CPU kernels are deterministic for a fixed number of threads.
  *
+ * <p><b>DP-SGD.</b> When the config carries {@link RecordLevelDp} settings, {@link #train} runs
+ * DP-SGD instead of mini-batches: Poisson-sampled steps, each sampled record's gradient clipped to
+ * norm C, Gaussian noise, division by the expected batch size (docs/TRAINING.md). The sampling is
+ * repeatable from the seed; the noise deliberately is not, so neither are the trained parameters.
+ *
  * <p><b>Concurrency.</b> Not thread-safe. Training and model creation hold a JVM-wide lock, because
  * PyTorch's gradient collector and the engine's random seed are process-wide: two silos in one JVM
  * train one after the other. Close the model to free its native memory.
@@ -184,7 +189,10 @@ public final class LocalModel implements AutoCloseable {
   }
 
   /**
-   * Trains on {@code data} for {@code config.epochs()} epochs from the current parameters.
+   * Trains on {@code data} for {@code config.epochs()} epochs from the current parameters: with
+   * mini-batches of {@code config.batchSize()}, or with DP-SGD when {@link
+   * LocalTrainingConfig#recordLevelDp()} is set ({@link RecordLevelDp#steps(int)} steps; the batch
+   * size then only sets the evaluation batches).
    *
    * @param data examples whose shape matches the spec's input shape and whose class count equals
    *     the spec's; at least one
