@@ -328,8 +328,9 @@ class DpSgdTest {
     ModelSpec spec = ModelSpec.multilayerPerceptron(new int[] {20}, 10, 64);
     LabeledDataset data = TrainingData.blobs(100, 20, 10, 4);
     double learningRate = 0.1;
-    double clipNorm = 1;
-    double noiseMultiplier = 1000;
+    // C ≠ 1 and z ≠ C, so that a noise of deviation z or C alone, rather than z·C, fails.
+    double clipNorm = 2;
+    double noiseMultiplier = 500;
     RecordLevelDp dp = new RecordLevelDp(1.0, clipNorm, noiseMultiplier);
     LocalTrainingConfig config =
         LocalTrainingConfig.builder()
@@ -353,7 +354,7 @@ class DpSgdTest {
       double mean = sum / count;
       double spread = Math.sqrt(sumOfSquares / count - mean * mean);
       // 1,994 coordinates: the sample deviation's relative error is about 1.6 %; the clipped
-      // signal adds at most lr·C = 0.1 against a spread of 1.
+      // signal adds at most lr·C = 0.2 (spread over all coordinates) against a spread of 1.
       assertThat(spread).isCloseTo(expected, within(0.08 * expected));
       assertThat(Math.abs(mean)).isLessThan(5 * expected / Math.sqrt(count) + 0.01);
       // Same config, same seed, same sample: the noise must still differ.
@@ -368,7 +369,7 @@ class DpSgdTest {
     ModelSpec spec = ModelSpec.logisticRegression(new int[] {50}, 10);
     LabeledDataset data = TrainingData.blobs(3, 50, 10, 4);
     // q = 0.01 over 3 records: 100 steps, about 97 of them on an empty sample.
-    RecordLevelDp dp = new RecordLevelDp(0.01, 1, 1);
+    RecordLevelDp dp = new RecordLevelDp(0.01, 0.5, 3);
     double learningRate = 0.001;
     LocalTrainingConfig config =
         LocalTrainingConfig.builder()
@@ -386,7 +387,7 @@ class DpSgdTest {
         sumOfSquares += Math.pow(after[i] - before[i], 2);
       }
       // A random walk of 100 noise steps of deviation lr·z·C/(q·n) each.
-      double expected = learningRate * 1 * 1 / (0.01 * 3) * Math.sqrt(100);
+      double expected = learningRate * 3 * 0.5 / (0.01 * 3) * Math.sqrt(100);
       assertThat(Math.sqrt(sumOfSquares / before.length))
           .isCloseTo(expected, within(0.15 * expected));
     }
