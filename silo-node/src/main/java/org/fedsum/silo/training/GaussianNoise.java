@@ -14,6 +14,10 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -38,18 +42,29 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Not thread-safe.
  */
-final class GaussianNoise {
+final class GaussianNoise implements AutoCloseable {
   private static final int BYTES_PER_PAIR = Long.BYTES + Integer.BYTES;
   private static final double TWO_TO_MINUS_53 = 0x1.0p-53;
   private static final double TWO_TO_MINUS_32 = 0x1.0p-32;
 
   private final Cipher keystream;
+  private final ExecutorService filler;
+  private final ByteBuffer[] buffers = {ByteBuffer.allocateDirect(0), ByteBuffer.allocateDirect(0)};
+  private int current;
   private byte[] zeros = new byte[0];
   private byte[] bits = new byte[0];
-  private ByteBuffer uniforms = ByteBuffer.allocateDirect(0);
+  private Future<ByteBuffer> prepared;
+  private int preparedPairs;
 
   private GaussianNoise(Cipher keystream) {
     this.keystream = keystream;
+    this.filler =
+        Executors.newSingleThreadExecutor(
+            task -> {
+              Thread thread = new Thread(task, "fedsum-dp-noise");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /** A generator keyed from {@code random}; use {@code new SecureRandom()} outside tests. */
@@ -76,11 +91,39 @@ final class GaussianNoise {
       throw new IllegalArgumentException("count must be at least 1, not " + count);
     }
     int pairs = (count + 1) / 2;
+    ByteBuffer uniforms;
+    if (prepared != null && preparedPairs == pairs) {
+      uniforms = await(prepared);
+    } else {
+      if (prepared != null) {
+        await(prepared); // never two fills at once: they share the cipher
+      }
+      uniforms = fill(current, pairs);
+    }
+    prepared = null;
+    ByteBuffer view = uniforms.duplicate().order(ByteOrder.nativeOrder());
+    view.position(0).limit(2 * pairs * Float.BYTES);
+    NDArray both = manager.create(view, new Shape(2, pairs), DataType.FLOAT32);
+    NDArray radius = both.get(0).log().muli(-2f).sqrt();
+    NDArray angle = both.get(1).muli((float) (2 * Math.PI));
+    NDArray normals = NDArrays.concat(new NDList(radius.mul(angle.cos()), radius.mul(angle.sin())));
+    // The next call's uniforms go to the other buffer; this one stays as PyTorch saw it.
+    current = 1 - current;
+    int next = current;
+    preparedPairs = pairs;
+    prepared = filler.submit(() -> fill(next, pairs));
+    return count == 2 * pairs ? normals : normals.get(new NDIndex("0:{}", count));
+  }
+
+  /** Fills buffer {@code index} with {@code pairs} radius uniforms, then as many angle uniforms. */
+  private ByteBuffer fill(int index, int pairs) {
     int byteCount = Math.multiplyExact(pairs, BYTES_PER_PAIR);
     if (zeros.length < byteCount) {
       zeros = new byte[byteCount];
       bits = new byte[byteCount];
-      uniforms =
+    }
+    if (buffers[index].capacity() < 2 * pairs * Float.BYTES) {
+      buffers[index] =
           ByteBuffer.allocateDirect(Math.multiplyExact(2 * pairs, Float.BYTES))
               .order(ByteOrder.nativeOrder());
     }
@@ -94,7 +137,7 @@ final class GaussianNoise {
       throw new IllegalStateException("AES-CTR failed", e);
     }
     ByteBuffer source = ByteBuffer.wrap(bits, 0, byteCount);
-    FloatBuffer target = uniforms.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    FloatBuffer target = buffers[index].duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
     for (int i = 0; i < pairs; i++) {
       // (0, 1]: never 0, so the logarithm is finite.
       target.put(i, (float) (((source.getLong() >>> 11) + 1) * TWO_TO_MINUS_53));
@@ -102,12 +145,23 @@ final class GaussianNoise {
     for (int i = 0; i < pairs; i++) {
       target.put(pairs + i, (float) ((source.getInt() & 0xFFFFFFFFL) * TWO_TO_MINUS_32));
     }
-    ByteBuffer view = uniforms.duplicate().order(ByteOrder.nativeOrder());
-    view.position(0).limit(2 * pairs * Float.BYTES);
-    NDArray both = manager.create(view, new Shape(2, pairs), DataType.FLOAT32);
-    NDArray radius = both.get(0).log().muli(-2f).sqrt();
-    NDArray angle = both.get(1).muli((float) (2 * Math.PI));
-    NDArray normals = NDArrays.concat(new NDList(radius.mul(angle.cos()), radius.mul(angle.sin())));
-    return count == 2 * pairs ? normals : normals.get(new NDIndex("0:{}", count));
+    return buffers[index];
+  }
+
+  private static ByteBuffer await(Future<ByteBuffer> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while drawing DP noise", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("drawing DP noise failed", e.getCause());
+    }
+  }
+
+  /** Stops the background thread; an unfinished fill is abandoned. */
+  @Override
+  public void close() {
+    filler.shutdownNow();
   }
 }

@@ -271,7 +271,8 @@ public final class LocalModel implements AutoCloseable {
       TrainingProgressListener listener) {
     long start = System.nanoTime();
     DjlRuntime.ENGINE_LOCK.lock();
-    try (NDManager roundManager = model.getNDManager().newSubManager()) {
+    try (NDManager roundManager = model.getNDManager().newSubManager();
+        GaussianNoise noise = GaussianNoise.keyedFrom(new SecureRandom())) {
       DjlRuntime.engine().setRandomSeed(engineSeed(config.seed()));
       OptionalDouble lossBefore =
           config.evaluateBeforeAndAfter()
@@ -280,7 +281,6 @@ public final class LocalModel implements AutoCloseable {
       List<NDArray> globalParameters = config.fedProxMu() > 0 ? snapshot(roundManager) : List.of();
       ScopedOptimizer optimizer = ScopedOptimizer.create(config, roundManager);
       PerExampleGradients gradients = perExampleGradients(true);
-      GaussianNoise noise = GaussianNoise.keyedFrom(new SecureRandom());
       SplittableRandom sampling = new SplittableRandom(config.seed());
       int records = data.size();
       int chunk = Math.min(records, DP_CHUNK_SIZE);

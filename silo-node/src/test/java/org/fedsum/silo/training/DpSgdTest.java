@@ -558,11 +558,20 @@ class DpSgdTest {
   @Test
   void gaussianNoise_isStandardNormal() {
     DjlRuntime.ENGINE_LOCK.lock();
-    try (NDManager manager = manager()) {
-      GaussianNoise noise = GaussianNoise.keyedFrom(new SecureRandom());
-      int count = 400_001;
-      float[] values = noise.standardNormal(manager, count).toFloatArray();
-      assertThat(values).hasSize(count);
+    try (NDManager manager = manager();
+        GaussianNoise noise = GaussianNoise.keyedFrom(new SecureRandom())) {
+      // Repeated calls of one size take the prefetched path; together they must be one sample.
+      int calls = 20;
+      int perCall = 20_001;
+      int count = calls * perCall;
+      float[] values = new float[count];
+      for (int call = 0; call < calls; call++) {
+        float[] part = noise.standardNormal(manager, perCall).toFloatArray();
+        assertThat(part).hasSize(perCall);
+        System.arraycopy(part, 0, values, call * perCall, perCall);
+      }
+      assertThat(Arrays.copyOfRange(values, 0, perCall))
+          .isNotEqualTo(Arrays.copyOfRange(values, perCall, 2 * perCall));
       double sum = 0;
       double squares = 0;
       double fourth = 0;
@@ -582,9 +591,9 @@ class DpSgdTest {
       // P(|X| > 2) = 4.550 %.
       assertThat((double) beyondTwo / count).isCloseTo(0.0455, within(0.0025));
       float[] next = noise.standardNormal(manager, 8).toFloatArray();
-      float[] otherKey =
-          GaussianNoise.keyedFrom(new SecureRandom()).standardNormal(manager, 8).toFloatArray();
-      assertThat(next).isNotEqualTo(otherKey);
+      try (GaussianNoise other = GaussianNoise.keyedFrom(new SecureRandom())) {
+        assertThat(next).isNotEqualTo(other.standardNormal(manager, 8).toFloatArray());
+      }
     } finally {
       DjlRuntime.ENGINE_LOCK.unlock();
     }
