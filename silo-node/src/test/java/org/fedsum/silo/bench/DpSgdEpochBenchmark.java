@@ -46,10 +46,17 @@ public final class DpSgdEpochBenchmark {
       double dpSgdMedianSeconds,
       double plainMedianSeconds,
       double dpSgdMinimumSeconds,
-      double plainMinimumSeconds) {
+      double plainMinimumSeconds,
+      double dpSgdMedianCpuSeconds,
+      double plainMedianCpuSeconds) {
     /** DP-SGD's median epoch over the non-private one's. */
     public double medianRatio() {
       return dpSgdMedianSeconds / plainMedianSeconds;
+    }
+
+    /** DP-SGD's median process CPU time over the non-private one's: steadier on a busy machine. */
+    public double medianCpuRatio() {
+      return dpSgdMedianCpuSeconds / plainMedianCpuSeconds;
     }
 
     /** DP-SGD's fastest epoch over the non-private one's. */
@@ -114,13 +121,23 @@ public final class DpSgdEpochBenchmark {
             repeats,
             out));
     out.printf(
-        Locale.ROOT, "%-20s %8s %6s | %-27s | %-27s%n", "", "", "", "median (s)", "fastest (s)");
+        Locale.ROOT,
+        "%-20s %8s %6s | %-27s | %-27s | %-27s%n",
+        "",
+        "",
+        "",
+        "median wall clock (s)",
+        "fastest wall clock (s)",
+        "median process CPU (s)");
     out.printf(
         Locale.ROOT,
-        "%-20s %8s %6s | %8s %8s %9s | %8s %8s %9s%n",
+        "%-20s %8s %6s | %8s %8s %9s | %8s %8s %9s | %8s %8s %9s%n",
         "model",
         "examples",
         "steps",
+        "DP-SGD",
+        "plain",
+        "ratio",
         "DP-SGD",
         "plain",
         "ratio",
@@ -130,7 +147,7 @@ public final class DpSgdEpochBenchmark {
     for (Result result : results) {
       out.printf(
           Locale.ROOT,
-          "%-20s %8d %6d | %8.3f %8.3f %9.3f | %8.3f %8.3f %9.3f%n",
+          "%-20s %8d %6d | %8.3f %8.3f %9.3f | %8.3f %8.3f %9.3f | %8.3f %8.3f %9.3f%n",
           result.model(),
           result.examples(),
           result.dpSgdSteps(),
@@ -139,7 +156,10 @@ public final class DpSgdEpochBenchmark {
           result.medianRatio(),
           result.dpSgdMinimumSeconds(),
           result.plainMinimumSeconds(),
-          result.minimumRatio());
+          result.minimumRatio(),
+          result.dpSgdMedianCpuSeconds(),
+          result.plainMedianCpuSeconds(),
+          result.medianCpuRatio());
     }
     return results;
   }
@@ -162,6 +182,8 @@ public final class DpSgdEpochBenchmark {
     LocalTrainingConfig dpSgd = plain.toBuilder().recordLevelDp(dp).build();
     double[] dpSeconds = new double[repeats];
     double[] plainSeconds = new double[repeats];
+    double[] dpCpu = new double[repeats];
+    double[] plainCpu = new double[repeats];
     long steps = 0;
     try (LocalModel model = LocalModel.create(spec, 1)) {
       float[] start = model.parameters();
@@ -170,24 +192,31 @@ public final class DpSgdEpochBenchmark {
       model.train(data, plain, TrainingProgressListener.NONE);
       for (int run = 0; run < repeats; run++) {
         model.setParameters(start);
+        long cpu = processCpuNanos();
         long begin = System.nanoTime();
         TrainingReport report =
             model.train(data, dpSgd.toBuilder().seed(run).build(), TrainingProgressListener.NONE);
         dpSeconds[run] = (System.nanoTime() - begin) / 1e9;
+        dpCpu[run] = (processCpuNanos() - cpu) / 1e9;
         steps = report.optimizerSteps();
         model.setParameters(start);
+        cpu = processCpuNanos();
         begin = System.nanoTime();
         model.train(data, plain.toBuilder().seed(run).build(), TrainingProgressListener.NONE);
         plainSeconds[run] = (System.nanoTime() - begin) / 1e9;
+        plainCpu[run] = (processCpuNanos() - cpu) / 1e9;
         out.printf(
             Locale.ROOT,
-            "  %s run %d: DP-SGD %.3f s (%d steps, %d records sampled), plain %.3f s%n",
+            "  %s run %d: DP-SGD %.3f s (cpu %.3f s; %d steps, %d records sampled), plain %.3f s"
+                + " (cpu %.3f s)%n",
             name,
             run + 1,
             dpSeconds[run],
+            dpCpu[run],
             report.optimizerSteps(),
             report.epochs().get(0).examples(),
-            plainSeconds[run]);
+            plainSeconds[run],
+            plainCpu[run]);
       }
     }
     return new Result(
@@ -197,7 +226,15 @@ public final class DpSgdEpochBenchmark {
         median(dpSeconds),
         median(plainSeconds),
         Arrays.stream(dpSeconds).min().orElseThrow(),
-        Arrays.stream(plainSeconds).min().orElseThrow());
+        Arrays.stream(plainSeconds).min().orElseThrow(),
+        median(dpCpu),
+        median(plainCpu));
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static double median(double[] values) {
