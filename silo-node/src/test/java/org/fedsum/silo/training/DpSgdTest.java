@@ -492,6 +492,7 @@ class DpSgdTest {
           public void onEpochEnd(EpochReport report) {}
         };
     try (LocalModel model = LocalModel.create(LOGISTIC, 1)) {
+      float[] initial = model.parameters();
       TrainingReport report = model.train(BLOBS, config, counting);
       assertThat(dp.stepsPerEpoch()).isEqualTo(8);
       assertThat(report.dpSgd()).isTrue();
@@ -504,7 +505,7 @@ class DpSgdTest {
       assertThat(sampled).isBetween(384 - 90, 384 + 90);
       // The sampling is seeded: the same seed samples the same records, the noise differs.
       float[] first = model.parameters();
-      model.setParameters(LocalModel.create(LOGISTIC, 1).parameters());
+      model.setParameters(initial);
       TrainingReport again = model.train(BLOBS, config, TrainingProgressListener.NONE);
       assertThat(again.epochs())
           .extracting(EpochReport::examples)
