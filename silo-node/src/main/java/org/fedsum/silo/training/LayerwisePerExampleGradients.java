@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -30,10 +29,11 @@ import java.util.List;
  *       {@code g_b}. The norm never needs the outer product: {@code ‖g_b ⊗ a_b‖² = ‖g_b‖² ‖a_b‖²};
  *       and the clipped sum {@code Σ_b s_b g_b ⊗ a_b} is one matrix product {@code (s ∘ G)ᵀ A}, so
  *       for these layers DP-SGD costs about a second backward pass;
- *   <li>5 × 5 convolution: weight gradient {@code G_b · U_bᵀ}, {@code U_b} being example b's input
- *       unfolded into its 5 × 5 patches (im2col, built from 25 shifted slices), one batched matrix
- *       product for the whole batch; the per-example convolution gradients are small (2,550 floats
- *       for the CNN's two layers) and are materialised.
+ *   <li>5 × 5 convolution: example b's weight gradient is the cross-correlation of its input with
+ *       its output gradient, and one grouped convolution (groups = examples, the input channels
+ *       taking the place of the batch) computes all of them at once (Rochette, Manoel, Tramel
+ *       2019); the per-example convolution gradients are small (2,550 floats per example for the
+ *       CNN's two layers) and are materialised.
  * </ul>
  *
  * <p>With FedProx the proximal gradient {@code P = μ (w − w_global)} is part of every example's
@@ -205,28 +205,28 @@ final class LayerwisePerExampleGradients extends PerExampleGradients {
     }
     long examples = g.getShape().get(0);
     long outputChannels = g.getShape().get(1);
-    NDArray gradientRows = g.reshape(examples, outputChannels, -1);
-    NDArray weightGradients = gradientRows.batchMatMul(unfold(a, g.getShape()).transpose(0, 2, 1));
-    return new NDArray[] {weightGradients, gradientRows.sum(new int[] {2})};
-  }
-
-  /**
-   * im2col: {@code [B, C·25, H'·W']} with row {@code c·25 + 5u + v} holding {@code x[b, c, i + u, j
-   * + v]} for the output positions (i, j) in row-major order, matching the row-major flattening of
-   * a {@code [O, C, 5, 5]} weight.
-   */
-  private static NDArray unfold(NDArray input, Shape outputShape) {
-    long examples = input.getShape().get(0);
-    long channels = input.getShape().get(1);
-    long height = outputShape.get(2);
-    long width = outputShape.get(3);
-    NDList shifted = new NDList(KERNEL * KERNEL);
-    for (int u = 0; u < KERNEL; u++) {
-      for (int v = 0; v < KERNEL; v++) {
-        shifted.add(input.get(new NDIndex(":, :, {}:{}, {}:{}", u, u + height, v, v + width)));
-      }
-    }
-    return NDArrays.stack(shifted, 2).reshape(examples, channels * KERNEL * KERNEL, height * width);
+    long inputChannels = a.getShape().get(1);
+    // Example b's weight gradient is the cross-correlation of its input with its output gradient:
+    // W_b[o, c, u, v] = Σ_ij g[b, o, i, j] · a[b, c, u + i, v + j]. One grouped convolution does
+    // all examples: the input channels become the batch, the examples the groups.
+    NDArray kernels =
+        g.reshape(examples * outputChannels, 1, g.getShape().get(2), g.getShape().get(3));
+    NDArray correlated =
+        Conv2d.conv2d(
+                a.transpose(1, 0, 2, 3),
+                kernels,
+                null,
+                new Shape(1, 1),
+                new Shape(0, 0),
+                new Shape(1, 1),
+                Math.toIntExact(examples))
+            .singletonOrThrow(); // [C, B·O, 5, 5]
+    NDArray weightGradients =
+        correlated
+            .reshape(inputChannels, examples, outputChannels, KERNEL, KERNEL)
+            .transpose(1, 2, 0, 3, 4);
+    NDArray biasGradients = g.reshape(examples, outputChannels, -1).sum(new int[] {2});
+    return new NDArray[] {weightGradients, biasGradients};
   }
 
   @Override
