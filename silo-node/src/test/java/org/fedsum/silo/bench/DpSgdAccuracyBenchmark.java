@@ -25,7 +25,7 @@ import org.fedsum.silo.training.TrainingProgressListener;
  *
  * <pre>
  * java -Dai.djl.pytorch.num_threads=1 -cp ... org.fedsum.silo.bench.DpSgdAccuracyBenchmark \
- *     /usr/share/datasets/fashion-mnist [--rounds R] [--epsilons 1,3,8]
+ *     /usr/share/datasets/fashion-mnist [--rounds R] [--epsilons 1,3,8] [--learning-rate L]
  * </pre>
  */
 public final class DpSgdAccuracyBenchmark {
@@ -34,7 +34,7 @@ public final class DpSgdAccuracyBenchmark {
   private static final int LOCAL_EPOCHS = 1;
   private static final double DELTA = 1e-5;
   private static final double CLIP_NORM = 1.0;
-  private static final double LEARNING_RATE = 0.1;
+  private static final double DEFAULT_LEARNING_RATE = 0.1;
   private static final double MOMENTUM = 0.9;
   private static final int[] HIDDEN = {100};
 
@@ -43,14 +43,17 @@ public final class DpSgdAccuracyBenchmark {
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
       System.err.println(
-          "usage: DpSgdAccuracyBenchmark FASHION_MNIST_DIR [--rounds R]" + " [--epsilons 1,3,8]");
+          "usage: DpSgdAccuracyBenchmark FASHION_MNIST_DIR [--rounds R] [--learning-rate L]"
+              + " [--epsilons 1,3,8]");
       System.exit(2);
     }
     int rounds = 10;
+    double learningRate = DEFAULT_LEARNING_RATE;
     List<Double> epsilons = List.of(1.0, 3.0, 8.0);
     for (int i = 1; i < args.length; i += 2) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        case "--learning-rate" -> learningRate = Double.parseDouble(args[i + 1]);
         case "--epsilons" -> {
           List<Double> parsed = new ArrayList<>();
           for (String value : args[i + 1].split(",")) {
@@ -61,11 +64,12 @@ public final class DpSgdAccuracyBenchmark {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    run(Path.of(args[0]), rounds, epsilons, System.out);
+    run(Path.of(args[0]), rounds, epsilons, learningRate, System.out);
   }
 
   /** Runs every ε and the non-private baseline; returns the test accuracies, baseline last. */
-  public static List<Double> run(Path directory, int rounds, List<Double> epsilons, PrintStream out)
+  public static List<Double> run(
+      Path directory, int rounds, List<Double> epsilons, double learningRate, PrintStream out)
       throws Exception {
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", "1");
@@ -87,7 +91,7 @@ public final class DpSgdAccuracyBenchmark {
         LocalTrainingConfig.builder()
             .epochs(LOCAL_EPOCHS)
             .batchSize(EXPECTED_BATCH)
-            .learningRate(LEARNING_RATE)
+            .learningRate(learningRate)
             .momentum(MOMENTUM)
             .evaluateBeforeAndAfter(false)
             .build();
@@ -108,7 +112,7 @@ public final class DpSgdAccuracyBenchmark {
         stepsPerRound,
         totalSteps,
         CLIP_NORM,
-        LEARNING_RATE,
+        learningRate,
         MOMENTUM,
         DELTA);
     List<Double> accuracies = new ArrayList<>();

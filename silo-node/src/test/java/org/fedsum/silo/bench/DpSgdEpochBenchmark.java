@@ -28,11 +28,12 @@ import org.fedsum.silo.training.TrainingReport;
  * <pre>
  * java -Dai.djl.pytorch.num_threads=1 -cp ... org.fedsum.silo.bench.DpSgdEpochBenchmark \
  *     /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \
- *     /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz [--examples N] [--repeats R]
+ *     /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz [--examples N] [--repeats R] \
+ *     [--batch B]
  * </pre>
  */
 public final class DpSgdEpochBenchmark {
-  private static final int BATCH_SIZE = 64;
+  private static final int DEFAULT_BATCH_SIZE = 64;
   private static final double LEARNING_RATE = 0.01;
   private static final double MOMENTUM = 0.9;
 
@@ -73,19 +74,31 @@ public final class DpSgdEpochBenchmark {
     }
     int examples = 6_000;
     int repeats = 5;
+    int batchSize = DEFAULT_BATCH_SIZE;
     for (int i = 2; i < args.length; i += 2) {
       switch (args[i]) {
         case "--examples" -> examples = Integer.parseInt(args[i + 1]);
         case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
+        case "--batch" -> batchSize = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    run(Path.of(args[0]), Path.of(args[1]), examples, repeats, System.out);
+    run(Path.of(args[0]), Path.of(args[1]), examples, repeats, batchSize, System.out);
   }
 
-  /** Loads the first {@code maxExamples} images, measures both models, prints a table. */
+  /** {@link #run(Path, Path, int, int, int, PrintStream)} with batches of 64. */
   public static List<Result> run(
       Path images, Path labels, int maxExamples, int repeats, PrintStream out) throws Exception {
+    return run(images, labels, maxExamples, repeats, DEFAULT_BATCH_SIZE, out);
+  }
+
+  /**
+   * Loads the first {@code maxExamples} images, measures both models with plain batches of {@code
+   * batchSize} and DP-SGD's expected batch of the same size, prints a table.
+   */
+  public static List<Result> run(
+      Path images, Path labels, int maxExamples, int repeats, int batchSize, PrintStream out)
+      throws Exception {
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", "1");
     }
@@ -94,14 +107,14 @@ public final class DpSgdEpochBenchmark {
     int[] first = new int[examples];
     Arrays.setAll(first, i -> i);
     LabeledDataset data = all.subset(first);
-    RecordLevelDp dp = new RecordLevelDp(RecordLevelDp.sampleRateFor(BATCH_SIZE, examples), 1, 1);
+    RecordLevelDp dp = new RecordLevelDp(RecordLevelDp.sampleRateFor(batchSize, examples), 1, 1);
     out.printf(
         Locale.ROOT,
         "DpSgdEpochBenchmark: %d examples; plain batches of %d; DP-SGD q = %.5f (%d steps), C = 1,"
             + " z = 1; SGD lr %.2f momentum %.1f; %s intra-op thread(s); %d measured run(s) per"
             + " side%n",
         examples,
-        BATCH_SIZE,
+        batchSize,
         dp.sampleRate(),
         dp.stepsPerEpoch(),
         LEARNING_RATE,
@@ -111,13 +124,20 @@ public final class DpSgdEpochBenchmark {
     List<Result> results = new ArrayList<>();
     results.add(
         measure(
-            "SMALL_CNN", ModelSpec.smallCnn(new int[] {1, 28, 28}, 10), data, dp, repeats, out));
+            "SMALL_CNN",
+            ModelSpec.smallCnn(new int[] {1, 28, 28}, 10),
+            data,
+            dp,
+            batchSize,
+            repeats,
+            out));
     results.add(
         measure(
             "MLP 784-200-200-10",
             ModelSpec.multilayerPerceptron(new int[] {1, 28, 28}, 10, 200, 200),
             data,
             dp,
+            batchSize,
             repeats,
             out));
     out.printf(
@@ -169,12 +189,13 @@ public final class DpSgdEpochBenchmark {
       ModelSpec spec,
       LabeledDataset data,
       RecordLevelDp dp,
+      int batchSize,
       int repeats,
       PrintStream out) {
     LocalTrainingConfig plain =
         LocalTrainingConfig.builder()
             .epochs(1)
-            .batchSize(BATCH_SIZE)
+            .batchSize(batchSize)
             .learningRate(LEARNING_RATE)
             .momentum(MOMENTUM)
             .evaluateBeforeAndAfter(false)
