@@ -122,7 +122,7 @@ public final class DpSgdAccuracyBenchmark {
           RecordLevelAccountant.requiredNoiseMultiplier(epsilon, sampleRate, totalSteps, DELTA);
       RecordLevelDp dp = new RecordLevelDp(sampleRate, CLIP_NORM, z);
       double spent = RecordLevelAccountant.epsilon(sampleRate, z, totalSteps, DELTA).epsilon();
-      String label = String.format(Locale.ROOT, "eps %.2f (z = %.3f)", spent, z);
+      String label = String.format(Locale.ROOT, "eps %.2f per record (z = %.3f)", spent, z);
       accuracies.add(
           federate(
               spec, silos, test, plain.toBuilder().recordLevelDp(dp).build(), rounds, label, out));
@@ -130,9 +130,9 @@ public final class DpSgdAccuracyBenchmark {
     }
     accuracies.add(federate(spec, silos, test, plain, rounds, "no DP", out));
     labels.add("no DP");
-    out.printf(Locale.ROOT, "%-24s %s%n", "setting", "test accuracy");
+    out.printf(Locale.ROOT, "%-36s %s%n", "setting", "test accuracy");
     for (int i = 0; i < labels.size(); i++) {
-      out.printf(Locale.ROOT, "%-24s %.2f %%%n", labels.get(i), 100 * accuracies.get(i));
+      out.printf(Locale.ROOT, "%-36s %.2f %%%n", labels.get(i), 100 * accuracies.get(i));
     }
     return accuracies;
   }
