@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -16,10 +17,12 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import java.nio.FloatBuffer;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import org.fedsum.silo.data.LabeledDataset;
@@ -44,6 +47,11 @@ import org.fedsum.silo.data.LabeledDataset;
  * from the config's seed, the engine's random generator is reseeded, and the models use no dropout.
  * PyTorch's CPU kernels are deterministic for a fixed number of threads.
  *
+ * <p><b>DP-SGD.</b> When the config carries {@link RecordLevelDp} settings, {@link #train} runs
+ * DP-SGD instead of mini-batches: Poisson-sampled steps, each sampled record's gradient clipped to
+ * norm C, Gaussian noise, division by the expected batch size (docs/TRAINING.md). The sampling is
+ * repeatable from the seed; the noise deliberately is not, so neither are the trained parameters.
+ *
  * <p><b>Concurrency.</b> Not thread-safe. Training and model creation hold a JVM-wide lock, because
  * PyTorch's gradient collector and the engine's random seed are process-wide: two silos in one JVM
  * train one after the other. Close the model to free its native memory.
@@ -51,6 +59,9 @@ import org.fedsum.silo.data.LabeledDataset;
 public final class LocalModel implements AutoCloseable {
   /** Batch size of {@link #evaluate(LabeledDataset)}; it does not change the result. */
   public static final int DEFAULT_EVALUATION_BATCH_SIZE = 256;
+
+  /** Sampled records per pass of the per-example gradient computation (memory, not results). */
+  private static final int DP_CHUNK_SIZE = 256;
 
   private final ModelSpec spec;
   private final Model model;
@@ -178,7 +189,10 @@ public final class LocalModel implements AutoCloseable {
   }
 
   /**
-   * Trains on {@code data} for {@code config.epochs()} epochs from the current parameters.
+   * Trains on {@code data} for {@code config.epochs()} epochs from the current parameters: with
+   * mini-batches of {@code config.batchSize()}, or with DP-SGD when {@link
+   * LocalTrainingConfig#recordLevelDp()} is set ({@link RecordLevelDp#steps(int)} steps; the batch
+   * size then only sets the evaluation batches).
    *
    * @param data examples whose shape matches the spec's input shape and whose class count equals
    *     the spec's; at least one
@@ -196,9 +210,7 @@ public final class LocalModel implements AutoCloseable {
     Objects.requireNonNull(listener, "listener");
     checkFits(data);
     if (config.recordLevelDp().isPresent()) {
-      // Placeholder until DP-SGD lands (issue 10): refuse rather than train without the privacy
-      // asked for.
-      throw new UnsupportedOperationException("DP-SGD training is not implemented yet");
+      return trainWithDpSgd(data, config, config.recordLevelDp().get(), listener);
     }
     long start = System.nanoTime();
     DjlRuntime.ENGINE_LOCK.lock();
@@ -214,6 +226,7 @@ public final class LocalModel implements AutoCloseable {
               .optOptimizer(ScopedOptimizer.create(config, roundManager))
               .optDevices(new Device[] {Device.cpu()});
       List<EpochReport> epochs = new ArrayList<>();
+      long steps = 0;
       try (Trainer trainer = model.newTrainer(trainingConfig)) {
         trainer.initialize(batchShape(spec, Math.min(config.batchSize(), data.size())));
         SplittableRandom shuffles = new SplittableRandom(config.seed());
@@ -228,16 +241,210 @@ public final class LocalModel implements AutoCloseable {
                   shuffles,
                   epoch,
                   listener));
+          int batchSize = Math.min(config.batchSize(), data.size());
+          steps += (data.size() + batchSize - 1) / batchSize;
         }
       }
       OptionalDouble lossAfter =
           config.evaluateBeforeAndAfter()
               ? OptionalDouble.of(evaluate(data, config.batchSize()).loss())
               : OptionalDouble.empty();
-      return new TrainingReport(lossBefore, lossAfter, epochs, data.size(), secondsSince(start));
+      return new TrainingReport(
+          lossBefore, lossAfter, epochs, data.size(), secondsSince(start), Optional.empty(), steps);
     } finally {
       DjlRuntime.ENGINE_LOCK.unlock();
     }
+  }
+
+  /**
+   * DP-SGD (Abadi et al., CCS 2016), as Opacus does it: {@link RecordLevelDp#stepsPerEpoch()} steps
+   * per epoch, each on a Poisson sample of the records, each sampled record's gradient clipped to
+   * L2 norm C over all parameters together, N(0, (zC)²) noise added to every coordinate of the sum,
+   * the result divided by the expected batch size q·n and handed to the configured optimizer. An
+   * empty sample still takes a step, with noise only. The sampling is reproducible from the
+   * config's seed; the noise is not ({@link GaussianNoise}).
+   */
+  private TrainingReport trainWithDpSgd(
+      LabeledDataset data,
+      LocalTrainingConfig config,
+      RecordLevelDp dp,
+      TrainingProgressListener listener) {
+    long start = System.nanoTime();
+    DjlRuntime.ENGINE_LOCK.lock();
+    try (NDManager roundManager = model.getNDManager().newSubManager();
+        GaussianNoise noise = GaussianNoise.keyedFrom(new SecureRandom())) {
+      DjlRuntime.engine().setRandomSeed(engineSeed(config.seed()));
+      OptionalDouble lossBefore =
+          config.evaluateBeforeAndAfter()
+              ? OptionalDouble.of(evaluate(data, config.batchSize()).loss())
+              : OptionalDouble.empty();
+      List<NDArray> globalParameters = config.fedProxMu() > 0 ? snapshot(roundManager) : List.of();
+      ScopedOptimizer optimizer = ScopedOptimizer.create(config, roundManager);
+      PerExampleGradients gradients = perExampleGradients(true);
+      SplittableRandom sampling = new SplittableRandom(config.seed());
+      int records = data.size();
+      int chunk = Math.min(records, DP_CHUNK_SIZE);
+      BatchStaging staging = new BatchStaging(data, spec.inputShape(), chunk);
+      int stepsPerEpoch = dp.stepsPerEpoch();
+      List<EpochReport> epochs = new ArrayList<>();
+      long steps = 0;
+      for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+        long epochStart = System.nanoTime();
+        double lossSum = 0;
+        int sampled = 0;
+        listener.onEpochStart(epoch, config.epochs(), stepsPerEpoch);
+        for (int step = 1; step <= stepsPerEpoch; step++) {
+          int[] batch = PoissonSampling.sample(sampling, records, dp.sampleRate());
+          double batchLossSum =
+              dpSgdStep(
+                  roundManager,
+                  staging,
+                  chunk,
+                  batch,
+                  records,
+                  dp,
+                  config.fedProxMu(),
+                  globalParameters,
+                  gradients,
+                  noise,
+                  optimizer);
+          steps++;
+          lossSum += batchLossSum;
+          sampled += batch.length;
+          listener.onBatchEnd(
+              epoch,
+              config.epochs(),
+              step,
+              stepsPerEpoch,
+              batch.length == 0 ? Double.NaN : batchLossSum / batch.length);
+        }
+        EpochReport report =
+            new EpochReport(
+                epoch,
+                config.epochs(),
+                sampled == 0 ? Double.NaN : lossSum / sampled,
+                sampled,
+                secondsSince(epochStart));
+        listener.onEpochEnd(report);
+        epochs.add(report);
+      }
+      OptionalDouble lossAfter =
+          config.evaluateBeforeAndAfter()
+              ? OptionalDouble.of(evaluate(data, config.batchSize()).loss())
+              : OptionalDouble.empty();
+      return new TrainingReport(
+          lossBefore, lossAfter, epochs, records, secondsSince(start), Optional.of(dp), steps);
+    } finally {
+      DjlRuntime.ENGINE_LOCK.unlock();
+    }
+  }
+
+  /** One DP-SGD step on the sampled records; returns their summed cross-entropy. */
+  private double dpSgdStep(
+      NDManager roundManager,
+      BatchStaging staging,
+      int chunk,
+      int[] batch,
+      int records,
+      RecordLevelDp dp,
+      double mu,
+      List<NDArray> globalParameters,
+      PerExampleGradients gradients,
+      GaussianNoise noise,
+      ScopedOptimizer optimizer) {
+    double lossSum = 0;
+    try (NDManager stepManager = roundManager.newSubManager()) {
+      List<NDArray> proximal = proximalGradients(globalParameters, stepManager, mu);
+      List<NDArray> sums = new ArrayList<>(parameterList.size());
+      for (Parameter parameter : parameterList) {
+        sums.add(stepManager.zeros(parameter.getArray().getShape()));
+      }
+      // Clipped per-example gradients add up, so a large sample is processed in chunks that
+      // bound the memory of the per-example work.
+      for (int first = 0; first < batch.length; first += chunk) {
+        int size = Math.min(chunk, batch.length - first);
+        try (NDManager chunkManager = stepManager.newSubManager()) {
+          NDArray[] staged = staging.stage(chunkManager, batch, first, size);
+          PerExampleGradients.ClippedSum clipped =
+              gradients.clippedSum(
+                  chunkManager, staged[0], staged[1], proximal, (float) dp.clipNorm());
+          DjlRuntime.withoutGradients(
+              () -> {
+                for (int i = 0; i < sums.size(); i++) {
+                  sums.get(i).addi(clipped.sums().get(i));
+                }
+              });
+          lossSum += clipped.lossSum();
+        }
+      }
+      float expectedBatchSize = (float) (dp.sampleRate() * records);
+      DjlRuntime.withoutGradients(
+          () -> {
+            NDArray noiseVector =
+                noise
+                    .standardNormal(stepManager, parameterCount)
+                    .muli((float) (dp.noiseMultiplier() * dp.clipNorm()));
+            for (int i = 0; i < parameterList.size(); i++) {
+              ParameterSlice slice = layout.get(i);
+              Parameter parameter = parameterList.get(i);
+              NDArray coordinateNoise =
+                  noiseVector
+                      .get(new NDIndex("{}:{}", slice.offset(), slice.offset() + slice.size()))
+                      .reshape(parameter.getArray().getShape());
+              NDArray gradient = sums.get(i).add(coordinateNoise).divi(expectedBatchSize);
+              optimizer.update(parameter.getId(), parameter.getArray(), gradient);
+            }
+          });
+    }
+    return lossSum;
+  }
+
+  /** {@code μ (w − w_global)} per parameter on {@code manager}; empty without FedProx. */
+  private List<NDArray> proximalGradients(
+      List<NDArray> globalParameters, NDManager manager, double mu) {
+    if (globalParameters.isEmpty()) {
+      return List.of();
+    }
+    List<NDArray> gradients = new ArrayList<>(parameterList.size());
+    DjlRuntime.withoutGradients(
+        () -> {
+          for (int i = 0; i < parameterList.size(); i++) {
+            NDArray difference = parameterList.get(i).getArray().sub(globalParameters.get(i));
+            difference.attach(manager);
+            gradients.add(difference.muli((float) mu));
+          }
+        });
+    return List.copyOf(gradients);
+  }
+
+  /**
+   * The per-example gradient machinery of this model: the layer-wise batch computation, or one
+   * backward pass per example (the general path, which tests compare the fast one against).
+   */
+  PerExampleGradients perExampleGradients(boolean layerwise) {
+    checkOpen();
+    return layerwise
+        ? LayerwisePerExampleGradients.forSpec(spec, parameterList)
+        : new OneExampleAtATime(model.getBlock(), parameterList, layout);
+  }
+
+  /** The DJL block, for tests that compare against DJL's own gradients. */
+  Block block() {
+    checkOpen();
+    return model.getBlock();
+  }
+
+  /** For tests: {@code μ (w − w_global)} per parameter from a flat {@code w_global}. */
+  List<NDArray> proximalGradients(float[] globalParameters, NDManager manager, double mu) {
+    List<NDArray> global = new ArrayList<>();
+    for (int i = 0; i < parameterList.size(); i++) {
+      ParameterSlice slice = layout.get(i);
+      global.add(
+          manager.create(
+              FloatBuffer.wrap(globalParameters, slice.offset(), slice.size()),
+              parameterList.get(i).getArray().getShape()));
+    }
+    return proximalGradients(global, manager, mu);
   }
 
   private EpochReport trainEpoch(

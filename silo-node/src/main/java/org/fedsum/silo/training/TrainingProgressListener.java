@@ -18,15 +18,17 @@ public interface TrainingProgressListener {
    * An epoch starts.
    *
    * @param epoch 1-based
-   * @param batches the number of batches the epoch will have
+   * @param batches the number of batches the epoch will have (with DP-SGD, its steps: {@link
+   *     RecordLevelDp#stepsPerEpoch()})
    */
   default void onEpochStart(int epoch, int epochs, int batches) {}
 
   /**
    * A batch was trained.
    *
-   * @param batch 1-based within the epoch
-   * @param loss the batch's mean cross-entropy before its update
+   * @param batch 1-based within the epoch (with DP-SGD, the step)
+   * @param loss the batch's mean cross-entropy before its update; NaN for a DP-SGD step whose
+   *     Poisson sample was empty (the step still applies its noise)
    */
   default void onBatchEnd(int epoch, int epochs, int batch, int batches, double loss) {}
 

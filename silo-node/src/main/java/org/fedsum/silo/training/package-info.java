@@ -2,7 +2,9 @@
  * Local training with DJL on the PyTorch engine: the models of a {@link
  * org.fedsum.silo.training.ModelSpec} (logistic regression, a multilayer perceptron, NIID-Bench's
  * small CNN), the {@link org.fedsum.silo.training.LocalModel} that trains and evaluates them with
- * SGD or Adam and FedProx's proximal term, and progress reporting.
+ * SGD or Adam and FedProx's proximal term, optionally with DP-SGD ({@link
+ * org.fedsum.silo.training.RecordLevelDp}: Poisson sampling, per-example clipping, Gaussian noise),
+ * and progress reporting.
  *
  * <p><b>Flat parameter order</b> (what the encoder and the aggregator see): the tensors of the
  * block's parameter list, layer by layer from input to output, each layer's weight before its bias,
