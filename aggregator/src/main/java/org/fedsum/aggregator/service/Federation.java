@@ -422,7 +422,7 @@ public final class Federation implements AutoCloseable {
           active != null && active.config().runId().equals(runId)
               ? active.config()
               : storedConfig(runId);
-      rounds = new JournalRounds(runId, run.settings().encoding(), run.delta());
+      rounds = new JournalRounds(runId, run.settings().encoding(), run.delta(), run.recordLevel());
     } else {
       requireRun(runId);
     }
