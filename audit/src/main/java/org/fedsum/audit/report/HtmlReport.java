@@ -235,11 +235,22 @@ final class HtmlReport {
           {"Share encryption", suite.path("shareEncryption").asText()},
           {"Secret sharing", suite.path("secretSharing").asText()},
           {"Transport", suite.path("transport").asText()},
-          {"Clip norm C", dp.path("clipNorm").asText("")},
-          {"Noise multiplier z", dp.path("noiseMultiplier").asText("")},
+          {"Clip norm C (silo-level)", dp.path("clipNorm").asText("")},
+          {"Noise multiplier z (silo-level)", dp.path("noiseMultiplier").asText("")},
           {"Quantization step γ", dp.path("gamma").asText("")},
           {"δ", dp.path("delta").asText("")},
-          {"Privacy unit", dp.path("unitDescription").asText()},
+          {"Privacy unit (silo-level)", dp.path("unitDescription").asText()},
+          {
+            "Record-level DP (DP-SGD)",
+            dp.path("recordLevel").isObject()
+                ? "unit: "
+                    + dp.path("recordLevel").path("unitDescription").asText()
+                    + "; z = "
+                    + dp.path("recordLevel").path("noiseMultiplier").asText()
+                    + ", per-example clip C = "
+                    + dp.path("recordLevel").path("clipNorm").asText()
+                : "not used"
+          },
           {
             "Sources",
             configuration.path("configurationSource").asText() + "; " + dp.path("source").asText()
