@@ -251,7 +251,7 @@ public final class PrivacyCommand implements Callable<Integer> {
           out.printf(
               Locale.ROOT,
               "record-level DP (unit: %s)%n"
-                  + "q = %s, z = %s, %d DP-SGD steps (%d per round × %d rounds):%n"
+                  + "q = %s, z = %s, %d DP-SGD steps (%d per round × %d %s):%n"
                   + "  ε = %.4f at δ = %s (Rényi DP of the subsampled Gaussian, order α = %s)%n",
               PrivacySpend.UNIT_RECORD_DESCRIPTION,
               sampleRate,
@@ -259,6 +259,7 @@ public final class PrivacyCommand implements Callable<Integer> {
               totalSteps,
               steps,
               roundCount,
+              roundCount == 1 ? "round" : "rounds",
               epsilon.epsilon(),
               delta,
               epsilon.order());
@@ -277,7 +278,7 @@ public final class PrivacyCommand implements Callable<Integer> {
               Locale.ROOT,
               "record-level DP (unit: %s)%n"
                   + "for ε ≤ %s at δ = %s with q = %s over %d DP-SGD steps (%d per round × %d"
-                  + " rounds):%n"
+                  + " %s):%n"
                   + "  noise multiplier %.4f%n",
               PrivacySpend.UNIT_RECORD_DESCRIPTION,
               targetEpsilon,
@@ -286,6 +287,7 @@ public final class PrivacyCommand implements Callable<Integer> {
               totalSteps,
               steps,
               roundCount,
+              roundCount == 1 ? "round" : "rounds",
               z);
         }
       }
