@@ -39,7 +39,9 @@ import org.fedsum.protocol.journal.JournalVerifier;
  *       after the previous round (all silos agree on the initial one);
  *   <li><b>privacy</b>: every silo whose input went into a published sum journaled its spend; the
  *       spend used the survivors the aggregator journaled and the parameters the silo agreed to;
- *       the ε each silo wrote equals the protocol accountant's recomputation;
+ *       the ε each silo wrote equals the protocol accountant's recomputation, for each unit:
+ *       silo-level spend with the discrete Gaussian's accountant, record-level spend (DP-SGD) with
+ *       the subsampled Gaussian's, from the q, z and steps the silo agreed to;
  *   <li><b>rounds</b>: a silo journals no round the aggregator never started, which also catches
  *       records cut from the end of the aggregator's journal.
  * </ul>
@@ -462,13 +464,15 @@ public final class AuditVerifier {
                 "privacy-recomputed",
                 spend.at(),
                 silo.siloId()
-                    + " wrote ε "
+                    + " wrote silo-level ε "
                     + spend.recordedEpsilon()
                     + " after round "
                     + spend.round()
                     + " but the accountant recomputes "
                     + spend.cumulative().enforcedEpsilon()
-                    + " from its privacy-spent records");
+                    + " at δ = "
+                    + spend.delta()
+                    + " from its privacy-spent records (unit: silo)");
           }
           AggregatorRound round = facts.rounds().get(spend.round());
           if (round != null
@@ -508,6 +512,7 @@ public final class AuditVerifier {
             }
           }
         }
+        checkRecordLevelPrivacy(silo);
         for (AggregatorRound round : facts.rounds().values()) {
           if (round.finished().isEmpty() || !round.survivors().contains(silo.siloId())) {
             continue;
@@ -551,6 +556,96 @@ public final class AuditVerifier {
                     + silo.file()
                     + ") records no privacy spend for it");
           }
+        }
+      }
+    }
+
+    /**
+     * Record-level spend: recomputed from the q, z and steps of the silo's signed records with the
+     * subsampled Gaussian's accountant; the q, z and steps must be what the silo agreed to; and a
+     * round the silo agreed to train with DP-SGD, whose sum was published with its input, must have
+     * its record-level spend journaled.
+     */
+    private void checkRecordLevelPrivacy(SiloFacts silo) {
+      List<PrivacyAudit.RecordRoundSpend> spends;
+      try {
+        spends = PrivacyAudit.recomputeRecordLevel(silo);
+      } catch (PrivacyAudit.UnreadableRecordException e) {
+        fail("privacy-recomputed", e.at(), e.getMessage());
+        return;
+      }
+      for (PrivacyAudit.RecordRoundSpend spend : spends) {
+        if (!spend.matchesRecord()) {
+          fail(
+              "privacy-recomputed",
+              spend.at(),
+              silo.siloId()
+                  + " wrote record-level ε "
+                  + spend.recordedEpsilon()
+                  + " after round "
+                  + spend.round()
+                  + " but the subsampled Gaussian's accountant recomputes "
+                  + spend.cumulative().enforcedEpsilon()
+                  + " at δ = "
+                  + spend.delta()
+                  + " from its privacy-spent records (unit: record)");
+        }
+        SiloRound siloRound = silo.rounds().get(spend.round());
+        JsonNode agreed =
+            siloRound != null && siloRound.agreed().isPresent()
+                ? siloRound.agreed().get().body().path("recordLevel")
+                : null;
+        if (agreed == null || !agreed.isObject()) {
+          fail(
+              "privacy-parameters",
+              spend.at(),
+              silo.siloId()
+                  + " accounted record-level spend for round "
+                  + spend.round()
+                  + " without agreeing to record-level DP for it");
+          continue;
+        }
+        JsonNode spent = spend.at().body();
+        for (String field : List.of("sampleRate", "noiseMultiplier", "clipNorm", "steps")) {
+          if (!agreed.path(field).asText().equals(spent.path(field).asText())) {
+            fail(
+                "privacy-parameters",
+                spend.at(),
+                silo.siloId()
+                    + " accounted round "
+                    + spend.round()
+                    + "'s record-level spend with "
+                    + field
+                    + " "
+                    + spent.path(field).asText()
+                    + " but agreed to "
+                    + agreed.path(field).asText());
+          }
+        }
+      }
+      for (AggregatorRound round : facts.rounds().values()) {
+        if (round.finished().isEmpty() || !round.survivors().contains(silo.siloId())) {
+          continue;
+        }
+        SiloRound siloRound = silo.rounds().get(round.round());
+        if (siloRound == null
+            || siloRound.agreed().isEmpty()
+            || !siloRound.agreed().get().body().path("recordLevel").isObject()) {
+          continue;
+        }
+        if (siloRound.recordPrivacySpent().isEmpty()) {
+          fail(
+              "privacy-missing",
+              round.finished().get(),
+              "the aggregator published round "
+                  + round.round()
+                  + "'s sum with "
+                  + silo.siloId()
+                  + "'s input trained with DP-SGD, but "
+                  + silo.siloId()
+                  + "'s journal ("
+                  + silo.file()
+                  + ") records no record-level privacy spend for it");
         }
       }
     }

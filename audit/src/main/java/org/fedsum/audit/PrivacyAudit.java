@@ -7,12 +7,16 @@ import org.fedsum.protocol.encoding.EncodingParameters;
 import org.fedsum.protocol.privacy.PrivacyAccountant;
 import org.fedsum.protocol.privacy.PrivacyLedger;
 import org.fedsum.protocol.privacy.PrivacySpend;
+import org.fedsum.protocol.privacy.RecordLevelLedger;
 import org.fedsum.protocol.privacy.RoundPrivacy;
 
 /**
  * A silo's privacy spend recomputed from its signed {@code privacy-spent} records with the
  * protocol's own accountant, exactly as the silo's ledger composes it (DESIGN.md §5): the auditor
- * does not take the ε the silo wrote, it recomputes it and compares.
+ * does not take the ε the silo wrote, it recomputes it and compares. Each protected unit is
+ * recomputed on its own: silo-level spend ({@link #recompute}) with the discrete Gaussian's
+ * accountant, record-level spend ({@link #recomputeRecordLevel}) with the subsampled Gaussian's,
+ * from the q, z and steps each DP-SGD round's record states.
  */
 public final class PrivacyAudit {
   private PrivacyAudit() {}
@@ -96,6 +100,77 @@ public final class PrivacyAudit {
               round.round(),
               round.survivors(),
               verified,
+              delta,
+              ledger.spent(delta),
+              body.path("epsilonSpent").asText()));
+    }
+    return spends;
+  }
+
+  /**
+   * The record-level spend after one round of DP-SGD.
+   *
+   * @param at the {@code privacy-spent} record of unit {@code record}
+   * @param round the round
+   * @param sampleRate q the silo sampled its records with
+   * @param noiseMultiplier z
+   * @param steps the round's DP-SGD steps
+   * @param delta the δ the silo reports ε at
+   * @param cumulative ε per record after this round, recomputed here
+   * @param recordedEpsilon the ε the silo wrote, as written
+   */
+  public record RecordRoundSpend(
+      RunFacts.Located at,
+      long round,
+      double sampleRate,
+      double noiseMultiplier,
+      long steps,
+      double delta,
+      PrivacySpend cumulative,
+      String recordedEpsilon) {
+
+    /** Whether the silo's written ε is exactly the recomputed one. */
+    public boolean matchesRecord() {
+      return Double.toString(cumulative.enforcedEpsilon()).equals(recordedEpsilon);
+    }
+  }
+
+  /**
+   * Recomputes {@code silo}'s record-level spend round by round, in journal order, composing the
+   * subsampled Gaussian over every step of every round as the silo's {@link RecordLevelLedger}
+   * does.
+   */
+  public static List<RecordRoundSpend> recomputeRecordLevel(RunFacts.SiloFacts silo) {
+    RecordLevelLedger ledger = RecordLevelLedger.empty();
+    List<RecordRoundSpend> spends = new ArrayList<>();
+    List<RunFacts.Located> records = new ArrayList<>();
+    silo.rounds().values().forEach(round -> round.recordPrivacySpent().ifPresent(records::add));
+    records.sort((a, b) -> Long.compare(a.record().seq(), b.record().seq()));
+    for (RunFacts.Located at : records) {
+      JsonNode body = at.body();
+      RecordLevelLedger.Entry entry;
+      double delta;
+      try {
+        entry =
+            new RecordLevelLedger.Entry(
+                body.path("runId").asText(""),
+                body.path("round").asLong(),
+                Double.parseDouble(body.path("sampleRate").asText()),
+                Double.parseDouble(body.path("noiseMultiplier").asText()),
+                body.path("steps").asLong());
+        delta = Double.parseDouble(body.path("delta").asText());
+        ledger = ledger.record(entry);
+      } catch (IllegalArgumentException e) {
+        throw new UnreadableRecordException(
+            at, "the record-level privacy-spent record cannot be accounted: " + e.getMessage());
+      }
+      spends.add(
+          new RecordRoundSpend(
+              at,
+              entry.round(),
+              entry.sampleRate(),
+              entry.noiseMultiplier(),
+              entry.steps(),
               delta,
               ledger.spent(delta),
               body.path("epsilonSpent").asText()));

@@ -108,6 +108,7 @@ public final class RunFacts {
     Located localUpdate;
     Located outcome;
     Located privacySpent;
+    Located recordPrivacySpent;
     Located refused;
 
     SiloRound(long round) {
@@ -134,9 +135,14 @@ public final class RunFacts {
       return Optional.ofNullable(outcome);
     }
 
-    /** {@code privacy-spent}: the silo's own accounting of the round. */
+    /** {@code privacy-spent} of unit {@code silo} (or no unit): the silo-level accounting. */
     public Optional<Located> privacySpent() {
       return Optional.ofNullable(privacySpent);
+    }
+
+    /** {@code privacy-spent} of unit {@code record}: the accounting of the round's DP-SGD. */
+    public Optional<Located> recordPrivacySpent() {
+      return Optional.ofNullable(recordPrivacySpent);
     }
 
     /** {@code round-refused}: the silo sat the round out, and why. */
@@ -277,7 +283,13 @@ public final class RunFacts {
         case "round-agreed" -> silo.round(round).agreed = at;
         case "local-update" -> silo.round(round).localUpdate = at;
         case "round-outcome" -> silo.round(round).outcome = at;
-        case "privacy-spent" -> silo.round(round).privacySpent = at;
+        case "privacy-spent" -> {
+          if (record.body().path("unit").asText("").equals("record")) {
+            silo.round(round).recordPrivacySpent = at;
+          } else {
+            silo.round(round).privacySpent = at;
+          }
+        }
         case "round-refused" -> silo.round(round).refused = at;
         default -> {
           // journal-opened.

@@ -48,8 +48,9 @@ import org.fedsum.silo.node.SiloNode;
  * A short real run whose journals the audit tests read: the real aggregator over mutual TLS 1.3 on
  * 127.0.0.1 and four real silo nodes in this JVM (the real client, secure-aggregation session,
  * encoder, privacy policy and journal), with a small arithmetic {@link LocalTrainer} in place of
- * DJL. Three rounds with secure aggregation and silo-level DP; silo-4's privacy floor is above the
- * run's noise, so it refuses every round and the rounds go on with the other three.
+ * DJL. Three rounds with secure aggregation, silo-level and record-level DP (the fixture trainer
+ * does not run DP-SGD, but the silos account for it as if it did); silo-4's privacy floor is above
+ * the run's noise, so it refuses every round and the rounds go on with the other three.
  */
 final class RealRun implements AutoCloseable {
   static final String FEDERATION = "audit-fed";
@@ -59,6 +60,8 @@ final class RealRun implements AutoCloseable {
   static final int ROUNDS = 3;
   static final int PARAMETERS = 40;
   static final double DELTA = 1e-5;
+  static final double RECORD_NOISE_MULTIPLIER = 1.1;
+  static final int EXPECTED_BATCH = 50;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -135,7 +138,13 @@ final class RealRun implements AutoCloseable {
             "deadlines: {advertiseKeys: 4s, shareKeys: 20s, maskedInput: 20s,"
                 + " consistencyCheck: 20s, unmask: 20s}",
             "model: {kind: test-vector, parameters: " + PARAMETERS + "}",
-            "privacy: {clipNorm: 1.0, noiseMultiplier: 0.5, delta: " + DELTA + "}",
+            "privacy: {clipNorm: 1.0, noiseMultiplier: 0.5, delta: "
+                + DELTA
+                + ", recordLevel: {noiseMultiplier: "
+                + RECORD_NOISE_MULTIPLIER
+                + ", clipNorm: 1.0, expectedBatchSize: "
+                + EXPECTED_BATCH
+                + "}}",
             "");
     send(operator, "/v1/runs", run, 201);
     send(operator, "/v1/runs/" + RUN_ID + "/start", "", 200);
@@ -203,6 +212,7 @@ final class RealRun implements AutoCloseable {
                 "privacy:",
                 "  floor: {requireDifferentialPrivacy: true, minNoiseMultiplier: " + minNoise + "}",
                 "  epsilonBudget: 10000",
+                "  recordLevel: {epsilonBudget: 10000}",
                 ""),
             directory);
     SiloJournal journal =
@@ -323,8 +333,25 @@ final class RealRun implements AutoCloseable {
       return 0.05 * Math.sin(coordinate + 1);
     }
 
+    /** The record count the silo's DP-SGD sample rate is computed from. */
+    static final int RECORDS = 1000;
+
     @Override
-    public LocalUpdate train(long round, float[] globalModel, JsonNode model, JsonNode training) {
+    public int trainingRecords(JsonNode model) {
+      return RECORDS;
+    }
+
+    /**
+     * Ignores {@code recordLevelDp}: this fixture does not train, so with record-level DP it checks
+     * the silo's accounting and the audit's recomputation, not DP-SGD itself.
+     */
+    @Override
+    public LocalUpdate train(
+        long round,
+        float[] globalModel,
+        JsonNode model,
+        JsonNode training,
+        java.util.Optional<org.fedsum.silo.training.RecordLevelDp> recordLevelDp) {
       float[] local = new float[globalModel.length];
       for (int i = 0; i < local.length; i++) {
         double goal = target(i) + 0.002 * (silo - 1.5);

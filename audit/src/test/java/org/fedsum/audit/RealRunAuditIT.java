@@ -176,8 +176,9 @@ class RealRunAuditIT {
   @Test
   void verify_recordsCutFromTheEndOfASiloJournal_crossCheckNamesTheUnbackedParticipation() {
     List<String> lines = siloLines.get("silo-3");
-    // Cut the last round's round-outcome and privacy-spent: the chain alone cannot tell.
-    int cut = lines.size() - 2;
+    // Cut the last round's round-outcome and both privacy-spent records (silo-level and
+    // record-level): the chain alone cannot tell.
+    int cut = lines.size() - 3;
     List<String> truncated = new ArrayList<>(lines.subList(0, cut));
 
     AuditResult result = audit(aggregatorLines, silosWith("silo-3", truncated));
@@ -195,6 +196,11 @@ class RealRunAuditIT {
               assertThat(failure.check()).isEqualTo("privacy-missing");
               assertThat(failure.recordType()).isEqualTo("round-finished");
             });
+    assertThat(result.failures())
+        .anySatisfy(
+            failure ->
+                assertThat(failure.detail())
+                    .contains("trained with DP-SGD", "no record-level privacy spend"));
   }
 
   @Test
@@ -366,6 +372,51 @@ class RealRunAuditIT {
               assertThat(failure.check()).isEqualTo("cross-survivors");
               assertThat(failure.file()).endsWith(".jsonl");
             });
+  }
+
+  @Test
+  void report_recordLevelFiguresAreTheSubsampledGaussiansAccountant() throws Exception {
+    RunReport report = RunReport.of(audit(aggregatorLines, siloLines), run.trust);
+    Path out = directory.resolve("report-record-level");
+    report.write(out);
+    JsonNode json = JSON.readTree(Files.readString(out.resolve(RunReport.JSON_FILE)));
+    JsonNode recordLevel = json.path("privacy").path("recordLevel");
+
+    assertThat(recordLevel.path("unit").asText()).isEqualTo(PrivacySpend.UNIT_RECORD);
+    double sampleRate =
+        (double) RealRun.EXPECTED_BATCH / RealRun.ArithmeticTrainer.RECORDS; // q = b / n
+    long stepsPerRound = (long) Math.ceil(1 / sampleRate); // one local epoch
+    List<String> silos = new java.util.ArrayList<>();
+    for (JsonNode silo : recordLevel.path("silos")) {
+      String id = silo.path("siloId").asText();
+      silos.add(id);
+      assertThat(silo.path("rounds")).hasSize(RealRun.ROUNDS);
+      for (JsonNode round : silo.path("rounds")) {
+        assertThat(round.path("matchesRecord").asBoolean()).as(id).isTrue();
+        assertThat(round.path("sampleRate").asDouble()).isEqualTo(sampleRate);
+        assertThat(round.path("steps").asLong()).isEqualTo(stepsPerRound);
+        assertThat(round.path("unit").asText()).isEqualTo("record");
+      }
+      double expected =
+          org.fedsum.protocol.privacy.RecordLevelAccountant.epsilon(
+                  sampleRate,
+                  RealRun.RECORD_NOISE_MULTIPLIER,
+                  RealRun.ROUNDS * stepsPerRound,
+                  RealRun.DELTA)
+              .epsilon();
+      assertThat(silo.path("spent").path("epsilon").asDouble())
+          .as(id)
+          .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-9 * expected))
+          .isEqualTo(run.silos.get(id).recordLevelLedger().spent(RealRun.DELTA).enforcedEpsilon());
+      assertThat(silo.path("spent").path("delta").asDouble()).isEqualTo(RealRun.DELTA);
+    }
+    assertThat(silos).containsExactly("silo-1", "silo-2", "silo-3");
+    String html = Files.readString(out.resolve(RunReport.HTML_FILE));
+    assertThat(html)
+        .contains(
+            "Record-level DP (DP-SGD at each silo)",
+            "one record (one example) added to or removed from a silo&#39;s training data",
+            "data-figure=\"epsilon-record-silo-1-1\"");
   }
 
   @Test

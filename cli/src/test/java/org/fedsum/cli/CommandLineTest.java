@@ -61,6 +61,11 @@ class CommandLineTest {
         "demo --rounds 0|--rounds must be between 1 and 1000",
         "demo --silos x|Invalid value for option '--silos'",
         "demo --epsilon -1|--epsilon must be > 0",
+        "demo --dp sometimes|--dp must be record, silo, both or off, not sometimes",
+        "demo --no-dp --dp silo|give --no-dp or --dp=UNIT, not both",
+        "demo --no-dp --epsilon 3|--epsilon has no meaning with differential privacy off",
+        "privacy --noise-multiplier 1 --steps 10 --delta 1e-5|record-level DP needs both"
+            + " --sample-rate Q and --steps S",
         "provision|give --config federation.yaml and --out DIR",
         "provision --example --out x|--example prints the example only",
         "provision --config missing.yaml --out kits|cannot read missing.yaml",

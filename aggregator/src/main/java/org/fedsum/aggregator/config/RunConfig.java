@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.fedsum.aggregator.round.RunSettings;
 import org.fedsum.aggregator.strategy.StrategyConfig;
@@ -33,10 +34,17 @@ import org.fedsum.protocol.encoding.EncodingParameters;
  * @param settings the validated run parameters
  * @param delta the δ at which privacy spent is reported
  * @param floor the privacy floor the run declares (its own parameters satisfy it)
+ * @param recordLevel the run's DP-SGD settings if it protects records (DESIGN.md §5, "Which unit DP
+ *     protects"), empty for silo-level DP only
  * @param plan the JSON the silos receive
  */
 public record RunConfig(
-    String runId, RunSettings settings, double delta, PrivacyFloor floor, ObjectNode plan) {
+    String runId,
+    RunSettings settings,
+    double delta,
+    PrivacyFloor floor,
+    Optional<RecordLevel> recordLevel,
+    ObjectNode plan) {
 
   /** The default deadline of {@code ADVERTISE_KEYS}, which includes the silos' local training. */
   public static final Duration DEFAULT_ADVERTISE_DEADLINE = Duration.ofMinutes(10);
@@ -75,7 +83,16 @@ public record RunConfig(
           Stage.UNMASK, "unmask");
   private static final Set<String> PRIVACY_KEYS =
       Set.of(
-          "clipNorm", "noiseMultiplier", "delta", "bits", "rotation", "weightedMaxWeight", "floor");
+          "clipNorm",
+          "noiseMultiplier",
+          "delta",
+          "bits",
+          "rotation",
+          "weightedMaxWeight",
+          "floor",
+          "recordLevel");
+  private static final Set<String> RECORD_LEVEL_KEYS =
+      Set.of("noiseMultiplier", "clipNorm", "expectedBatchSize");
   private static final Set<String> FLOOR_KEYS =
       Set.of("requireDifferentialPrivacy", "minNoiseMultiplier", "minThreshold");
 
@@ -83,6 +100,7 @@ public record RunConfig(
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(floor, "floor");
+    Objects.requireNonNull(recordLevel, "recordLevel");
     plan = plan.deepCopy();
   }
 
@@ -100,6 +118,62 @@ public record RunConfig(
    */
   public record PrivacyFloor(
       boolean requireDifferentialPrivacy, double minNoiseMultiplier, int minThreshold) {}
+
+  /**
+   * Record-level DP (DP-SGD at each silo, {@code privacy.recordLevel}): every silo Poisson-samples
+   * its own records at q = {@code expectedBatchSize} / its record count, clips each example's
+   * gradient to {@code clipNorm} and adds Gaussian noise of standard deviation {@code
+   * noiseMultiplier · clipNorm} to each step's sum, for {@code epochs · ceil(1/q)} steps a round.
+   *
+   * @param noiseMultiplier z, &gt; 0
+   * @param clipNorm the per-example clipping norm C, &gt; 0
+   * @param expectedBatchSize the expected batch of a step, ≥ 1
+   */
+  public record RecordLevel(double noiseMultiplier, double clipNorm, int expectedBatchSize) {}
+
+  /** Which units the run protects: {@code silo}, {@code record}, both, or none. */
+  public List<String> protectedUnits() {
+    List<String> units = new java.util.ArrayList<>();
+    if (settings.encoding().differentialPrivacy()) {
+      units.add("silo");
+    }
+    if (recordLevel.isPresent()) {
+      units.add("record");
+    }
+    return List.copyOf(units);
+  }
+
+  /**
+   * The body of the {@code run-privacy} journal record: which units the run protects and with what
+   * parameters, so that the run's signed journal says what it chose, not only its configuration
+   * file. Numbers are decimal strings, as in every journal record.
+   */
+  public Map<String, Object> privacyJournalBody() {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("protectedUnits", protectedUnits());
+    body.put("delta", Double.toString(delta));
+    Map<String, Object> silo = new java.util.LinkedHashMap<>();
+    silo.put("noiseMultiplier", Double.toString(settings.encoding().noiseMultiplier()));
+    silo.put("clipNorm", Double.toString(settings.encoding().clipNorm()));
+    body.put("siloLevel", silo);
+    if (recordLevel.isPresent()) {
+      Map<String, Object> record = new java.util.LinkedHashMap<>();
+      record.put("noiseMultiplier", Double.toString(recordLevel.get().noiseMultiplier()));
+      record.put("clipNorm", Double.toString(recordLevel.get().clipNorm()));
+      record.put("expectedBatchSize", recordLevel.get().expectedBatchSize());
+      body.put("recordLevel", record);
+    }
+    return body;
+  }
+
+  /** The protected units in words, for log lines: "silo-level and record-level DP", say. */
+  public String privacyDescription() {
+    List<String> units = protectedUnits();
+    if (units.isEmpty()) {
+      return "no differential privacy";
+    }
+    return String.join(" and ", units.stream().map(unit -> unit + "-level").toList()) + " DP";
+  }
 
   /**
    * Parses and validates a run configuration for the federation {@code federation} describes.
@@ -209,9 +283,12 @@ public record RunConfig(
             floorSection.optionalBoolean("requireDifferentialPrivacy", false),
             floorSection.optionalNumber("minNoiseMultiplier", 0, 0, 1e6),
             (int) floorSection.optionalInteger("minThreshold", 0, 0, roster.size()));
-    if (floor.requireDifferentialPrivacy() && noiseMultiplier == 0) {
+    Optional<RecordLevel> recordLevel = recordLevel(privacy, training, maxWeight);
+    if (floor.requireDifferentialPrivacy() && noiseMultiplier == 0 && recordLevel.isEmpty()) {
       throw new AggregatorConfigException(
-          "privacy.noiseMultiplier", "is 0 (DP off) but privacy.floor requires DP");
+          "privacy.noiseMultiplier",
+          "is 0 (silo-level DP off) and privacy.recordLevel is absent (record-level DP off),"
+              + " but privacy.floor requires DP");
     }
     if (noiseMultiplier < floor.minNoiseMultiplier()) {
       throw new AggregatorConfigException(
@@ -282,7 +359,44 @@ public record RunConfig(
     floorNode.put("requireDifferentialPrivacy", floor.requireDifferentialPrivacy());
     floorNode.put("minNoiseMultiplier", floor.minNoiseMultiplier());
     floorNode.put("minThreshold", floor.minThreshold());
-    return new RunConfig(runId, settings, delta, floor, plan);
+    if (recordLevel.isPresent()) {
+      ObjectNode recordNode = privacyNode.putObject("recordLevel");
+      recordNode.put("noiseMultiplier", recordLevel.get().noiseMultiplier());
+      recordNode.put("clipNorm", recordLevel.get().clipNorm());
+      recordNode.put("expectedBatchSize", recordLevel.get().expectedBatchSize());
+    }
+    return new RunConfig(runId, settings, delta, floor, recordLevel, plan);
+  }
+
+  /**
+   * Reads {@code privacy.recordLevel}, refusing what DP-SGD cannot honour: the mini-batches are
+   * Poisson samples of expected size {@code expectedBatchSize}, so a fixed {@code
+   * training.batchSize} would be silently ignored; and FedAvg weights are record counts, which one
+   * record changes, so weighted averaging would leak what DP-SGD hides.
+   */
+  private static Optional<RecordLevel> recordLevel(
+      YamlSection privacy, JsonNode training, long maxWeight) throws AggregatorConfigException {
+    if (!privacy.node().has("recordLevel")) {
+      return Optional.empty();
+    }
+    YamlSection section = privacy.section("recordLevel");
+    section.allowOnly(RECORD_LEVEL_KEYS);
+    double noiseMultiplier = section.requiredNumber("noiseMultiplier", Double.MIN_NORMAL, 1e6);
+    double clipNorm = section.requiredNumber("clipNorm", Double.MIN_NORMAL, 1e12);
+    int expectedBatchSize = (int) section.requiredInteger("expectedBatchSize", 1, 1_000_000);
+    if (training.has("batchSize")) {
+      throw new AggregatorConfigException(
+          "training.batchSize",
+          "is not used with privacy.recordLevel: each DP-SGD step takes a Poisson sample of"
+              + " expected size privacy.recordLevel.expectedBatchSize; remove training.batchSize");
+    }
+    if (maxWeight > 0) {
+      throw new AggregatorConfigException(
+          "privacy.weightedMaxWeight",
+          "weighted averaging is not possible with privacy.recordLevel: the weights are record"
+              + " counts, which one record changes");
+    }
+    return Optional.of(new RecordLevel(noiseMultiplier, clipNorm, expectedBatchSize));
   }
 
   /**

@@ -36,6 +36,22 @@ final class RoundsJson {
     privacy.put("delta", history.delta());
     privacy.put("roundsAccounted", history.roundsAccounted());
     putSpend(privacy, "spent", history.privacySpent());
+    if (history.recordLevel().isPresent()) {
+      ObjectNode recordLevel = privacy.putObject("recordLevel");
+      recordLevel.put("unit", PrivacySpend.UNIT_RECORD);
+      recordLevel.put("unitDescription", PrivacySpend.UNIT_RECORD_DESCRIPTION);
+      recordLevel.put("noiseMultiplier", history.recordLevel().get().noiseMultiplier());
+      recordLevel.put("clipNorm", history.recordLevel().get().clipNorm());
+      recordLevel.put("expectedBatchSize", history.recordLevel().get().expectedBatchSize());
+      recordLevel.put("delta", history.delta());
+      recordLevel.put(
+          "epsilonSource",
+          "each silo's own ledger (journal privacy-spent records of unit record; fedsum audit"
+              + " report): its sample rate q = expectedBatchSize / its record count, which the"
+              + " aggregator never learns");
+    } else {
+      privacy.putNull("recordLevel");
+    }
     ArrayNode rounds = node.putArray("rounds");
     for (RoundReport round : history.rounds()) {
       rounds.add(round(round));

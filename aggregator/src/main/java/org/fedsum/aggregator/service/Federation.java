@@ -239,13 +239,15 @@ public final class Federation implements AutoCloseable {
     Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
     fsyncDirectory(runsDirectory);
     activate(run.runId());
+    active.journal().append("run-privacy", run.privacyJournalBody(), clock.instant());
     LOG.info(
-        "created run {}: {} silos, threshold {}, {} rounds, {} parameters",
+        "created run {}: {} silos, threshold {}, {} rounds, {} parameters, {}",
         run.runId(),
         run.settings().roster().size(),
         run.settings().threshold(),
         run.settings().rounds(),
-        run.settings().dimension());
+        run.settings().dimension(),
+        run.privacyDescription());
     return run;
   }
 
@@ -420,7 +422,7 @@ public final class Federation implements AutoCloseable {
           active != null && active.config().runId().equals(runId)
               ? active.config()
               : storedConfig(runId);
-      rounds = new JournalRounds(runId, run.settings().encoding(), run.delta());
+      rounds = new JournalRounds(runId, run.settings().encoding(), run.delta(), run.recordLevel());
     } else {
       requireRun(runId);
     }

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import org.fedsum.aggregator.config.RunConfig;
 import org.fedsum.aggregator.service.RoundReport.Abort;
 import org.fedsum.aggregator.service.RoundReport.Aggregate;
 import org.fedsum.aggregator.service.RoundReport.Outcome;
@@ -46,6 +47,7 @@ final class JournalRounds {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int READ_CHUNK = 1 << 16;
 
+  private final Optional<RunConfig.RecordLevel> recordLevel;
   private final String runId;
   private final EncodingParameters encoding;
   private final double delta;
@@ -130,6 +132,20 @@ final class JournalRounds {
    * @param delta the δ at which ε is reported
    */
   JournalRounds(String runId, EncodingParameters encoding, double delta) {
+    this(runId, encoding, delta, Optional.empty());
+  }
+
+  /**
+   * As {@link #JournalRounds(String, EncodingParameters, double)} for a run that also trains with
+   * record-level DP ({@code recordLevel}); the history names its settings, not an ε: each silo's
+   * record-level ε depends on its own record count, which the aggregator never learns.
+   */
+  JournalRounds(
+      String runId,
+      EncodingParameters encoding,
+      double delta,
+      Optional<RunConfig.RecordLevel> recordLevel) {
+    this.recordLevel = Objects.requireNonNull(recordLevel, "recordLevel");
     this.runId = Objects.requireNonNull(runId, "runId");
     this.encoding = Objects.requireNonNull(encoding, "encoding");
     if (!(delta > 0 && delta < 1)) {
@@ -384,7 +400,8 @@ final class JournalRounds {
         delta,
         rounds,
         spent(),
-        roundsAccounted);
+        roundsAccounted,
+        recordLevel);
   }
 
   private RoundReport openReport() {

@@ -3,6 +3,7 @@ package org.fedsum.aggregator.service;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.fedsum.aggregator.config.RunConfig;
 import org.fedsum.protocol.privacy.PrivacySpend;
 
 /**
@@ -37,10 +38,12 @@ public record RoundHistory(
     double delta,
     List<RoundReport> rounds,
     Optional<PrivacySpend> privacySpent,
-    int roundsAccounted) {
+    int roundsAccounted,
+    Optional<RunConfig.RecordLevel> recordLevel) {
   public RoundHistory {
     Objects.requireNonNull(runId, "runId");
     rounds = List.copyOf(rounds);
     Objects.requireNonNull(privacySpent, "privacySpent");
+    Objects.requireNonNull(recordLevel, "recordLevel");
   }
 }

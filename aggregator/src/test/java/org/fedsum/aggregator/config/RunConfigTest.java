@@ -198,6 +198,108 @@ class RunConfigTest {
         Arguments.of("rounds: 20", "rounds: 20\nepochs: 3", "epochs"));
   }
 
+  private static final String RECORD_LEVEL =
+      GOOD.replace(
+          "  bits: 24\n",
+          "  bits: 24\n"
+              + "  recordLevel:\n"
+              + "    noiseMultiplier: 1.1\n"
+              + "    clipNorm: 0.5\n"
+              + "    expectedBatchSize: 64\n");
+
+  @Test
+  void parse_recordLevel_reachesThePlanAndNamesBothUnits() throws Exception {
+    assertThat(RECORD_LEVEL).isNotEqualTo(GOOD);
+    RunConfig run = RunConfig.parse(RECORD_LEVEL, FEDERATION);
+
+    assertThat(run.recordLevel()).contains(new RunConfig.RecordLevel(1.1, 0.5, 64));
+    assertThat(run.protectedUnits()).containsExactly("silo", "record");
+    var recordLevel = run.plan().get("privacy").get("recordLevel");
+    assertThat(recordLevel.get("noiseMultiplier").asDouble()).isEqualTo(1.1);
+    assertThat(recordLevel.get("clipNorm").asDouble()).isEqualTo(0.5);
+    assertThat(recordLevel.get("expectedBatchSize").asInt()).isEqualTo(64);
+    assertThat(run.privacyDescription()).isEqualTo("silo-level and record-level DP");
+    var journalled = run.privacyJournalBody();
+    assertThat(journalled).containsEntry("protectedUnits", List.of("silo", "record"));
+    assertThat(journalled).containsEntry("delta", "1.0E-6");
+    assertThat(journalled.get("recordLevel").toString())
+        .contains("noiseMultiplier=1.1", "clipNorm=0.5", "expectedBatchSize=64");
+  }
+
+  @Test
+  void parse_withoutRecordLevel_siloLevelOnlyAsBefore() throws Exception {
+    RunConfig run = RunConfig.parse(GOOD, FEDERATION);
+    assertThat(run.recordLevel()).isEmpty();
+    assertThat(run.protectedUnits()).containsExactly("silo");
+    assertThat(run.plan().get("privacy").has("recordLevel")).isFalse();
+  }
+
+  @Test
+  void parse_recordLevelOnly_satisfiesAFloorThatRequiresDp() throws Exception {
+    RunConfig run =
+        RunConfig.parse(
+            RECORD_LEVEL
+                .replace("noiseMultiplier: 0.8", "noiseMultiplier: 0")
+                .replace("minNoiseMultiplier: 0.5", "minNoiseMultiplier: 0"),
+            FEDERATION);
+    assertThat(run.settings().encoding().differentialPrivacy()).isFalse();
+    assertThat(run.protectedUnits()).containsExactly("record");
+  }
+
+  static Stream<Arguments> badRecordLevelConfigs() {
+    return Stream.of(
+        Arguments.of(
+            "noiseMultiplier: 1.1", "noiseMultiplier: 0", "privacy.recordLevel.noiseMultiplier"),
+        Arguments.of("    noiseMultiplier: 1.1\n", "", "privacy.recordLevel.noiseMultiplier"),
+        Arguments.of("clipNorm: 0.5", "clipNorm: -0.5", "privacy.recordLevel.clipNorm"),
+        Arguments.of(
+            "expectedBatchSize: 64",
+            "expectedBatchSize: 0",
+            "privacy.recordLevel.expectedBatchSize"),
+        Arguments.of(
+            "expectedBatchSize: 64",
+            "expectedBatchSize: 6.5",
+            "privacy.recordLevel.expectedBatchSize"),
+        Arguments.of(
+            "expectedBatchSize: 64",
+            "expectedBatchSize: 64\n    sampleRate: 0.1",
+            "privacy.recordLevel.sampleRate"),
+        Arguments.of("epochs: 2", "epochs: 2\n  batchSize: 32", "training.batchSize"),
+        Arguments.of(
+            "  recordLevel:\n    noiseMultiplier: 1.1\n    clipNorm: 0.5\n    expectedBatchSize: 64\n",
+            "  recordLevel: yes\n",
+            "privacy.recordLevel"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badRecordLevelConfigs")
+  void parse_badRecordLevel_refusedNamingTheKey(String from, String to, String key) {
+    String yaml = RECORD_LEVEL.replace(from, to);
+    assertThat(yaml).as("the edit applies").isNotEqualTo(RECORD_LEVEL);
+
+    AggregatorConfigException refusal =
+        catchThrowableOfType(
+            AggregatorConfigException.class, () -> RunConfig.parse(yaml, FEDERATION));
+
+    assertThat(refusal).as("refused: %s -> %s", from, to).isNotNull();
+    assertThat(refusal.key()).isEqualTo(key);
+  }
+
+  @Test
+  void parse_recordLevelWithWeightedAveraging_refused() {
+    String yaml =
+        RECORD_LEVEL
+            .replace("noiseMultiplier: 0.8", "noiseMultiplier: 0")
+            .replace("minNoiseMultiplier: 0.5", "minNoiseMultiplier: 0")
+            .replace("clipNorm: 1.5", "clipNorm: 1.5\n  weightedMaxWeight: 100");
+    AggregatorConfigException refusal =
+        catchThrowableOfType(
+            AggregatorConfigException.class, () -> RunConfig.parse(yaml, FEDERATION));
+    assertThat(refusal).isNotNull();
+    assertThat(refusal.key()).isEqualTo("privacy.weightedMaxWeight");
+    assertThat(refusal.getMessage()).contains("record counts");
+  }
+
   @ParameterizedTest
   @MethodSource("badConfigs")
   void parse_badValue_refusedNamingTheKey(String from, String to, String key) {

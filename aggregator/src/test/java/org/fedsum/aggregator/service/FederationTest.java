@@ -91,6 +91,8 @@ class FederationTest {
     try (Federation federation = open()) {
       federation.createRun(run("first"));
 
+      assertThat(String.join("\n", federation.journalLines("first")))
+          .contains("\"type\":\"run-privacy\"", "\"protectedUnits\":[");
       assertThat(federation.view("first").status().phase()).isEqualTo(RunStatus.Phase.IDLE);
       assertThat(federation.view("first").active()).isTrue();
       assertThat(reason(() -> federation.createRun(run("second"))))

@@ -31,8 +31,9 @@ final class Controls {
               "Art. 25",
               "Data protection by design and by default",
               "Secure aggregation threshold and minimum survivors per round; each silo's own"
-                  + " privacy floor and ε budget, enforced by the silo, with its refusals; DP"
-                  + " noise added before masking.",
+                  + " privacy floor and ε budgets (silo-level and record-level), enforced by the"
+                  + " silo, with its refusals; DP noise added before masking, and DP-SGD at each"
+                  + " silo when the run protects records.",
               List.of("round-started", "silo-configured", "round-agreed", "round-refused")),
           new Control(
               "GDPR",
@@ -54,7 +55,8 @@ final class Controls {
               "Art. 35",
               "Data protection impact assessment",
               "The inputs a DPIA needs: the privacy unit, ε per silo under two accountants at the"
-                  + " silo's δ, noise and clipping parameters, the collusion assumptions (threshold,"
+                  + " silo's δ, record-level ε per silo (DP-SGD) when the run protects records,"
+                  + " noise and clipping parameters, the collusion assumptions (threshold,"
                   + " security model), dropouts per stage and refusals.",
               List.of("privacy-spent", "round-started", "round-finished", "round-refused")),
           new Control(

@@ -235,19 +235,30 @@ final class HtmlReport {
           {"Share encryption", suite.path("shareEncryption").asText()},
           {"Secret sharing", suite.path("secretSharing").asText()},
           {"Transport", suite.path("transport").asText()},
-          {"Clip norm C", dp.path("clipNorm").asText("")},
-          {"Noise multiplier z", dp.path("noiseMultiplier").asText("")},
+          {"Clip norm C (silo-level)", dp.path("clipNorm").asText("")},
+          {"Noise multiplier z (silo-level)", dp.path("noiseMultiplier").asText("")},
           {"Quantization step γ", dp.path("gamma").asText("")},
           {"δ", dp.path("delta").asText("")},
-          {"Privacy unit", dp.path("unitDescription").asText()},
+          {"Privacy unit (silo-level)", dp.path("unitDescription").asText()},
+          {
+            "Record-level DP (DP-SGD)",
+            dp.path("recordLevel").isObject()
+                ? "unit: "
+                    + dp.path("recordLevel").path("unitDescription").asText()
+                    + "; z = "
+                    + dp.path("recordLevel").path("noiseMultiplier").asText()
+                    + ", per-example clip C = "
+                    + dp.path("recordLevel").path("clipNorm").asText()
+                : "not used"
+          },
           {
             "Sources",
             configuration.path("configurationSource").asText() + "; " + dp.path("source").asText()
           },
         });
     html.append(
-        "<table><thead><tr><th>Silo</th><th>Privacy floor</th><th>ε budget</th><th>δ</th>"
-            + "<th>Source</th></tr></thead><tbody>");
+        "<table><thead><tr><th>Silo</th><th>Privacy floor</th><th>ε budget (unit: silo)</th>"
+            + "<th>ε budget (unit: record)</th><th>δ</th><th>Source</th></tr></thead><tbody>");
     for (JsonNode silo : configuration.path("silos")) {
       html.append("<tr><td>")
           .append(Html.escape(silo.path("siloId").asText()))
@@ -255,6 +266,8 @@ final class HtmlReport {
           .append(Html.escape(floor(silo.path("privacyFloor"))))
           .append("</td><td>")
           .append(Html.escape(budget(silo.path("epsilonBudget").asText(""))))
+          .append("</td><td>")
+          .append(Html.escape(budget(silo.path("recordLevel").path("epsilonBudget").asText(""))))
           .append("</td><td>")
           .append(Html.escape(silo.path("delta").asText("")))
           .append("</td><td class=\"hash\">")
@@ -354,6 +367,7 @@ final class HtmlReport {
 
   private static void privacy(StringBuilder html, JsonNode privacy) {
     html.append("<h2 id=\"privacy\">Privacy spent per silo</h2>");
+    html.append("<h3>Silo-level DP</h3>");
     html.append("<p>Unit: ")
         .append(Html.escape(privacy.path("unitDescription").asText()))
         .append(". ")
@@ -438,6 +452,55 @@ final class HtmlReport {
       figureCell(html, "epsilon-rdp-" + id, spent.path("epsilonRdp"));
       figureCell(html, "epsilon-gdp-" + id, spent.path("epsilonGdp"));
       html.append("<td class=\"num\">").append(spent.path("delta").asText()).append("</td></tr>");
+    }
+    html.append("</tbody></table>");
+    recordLevelPrivacy(html, privacy.path("recordLevel"));
+  }
+
+  private static void recordLevelPrivacy(StringBuilder html, JsonNode recordLevel) {
+    html.append("<h3 id=\"privacy-record-level\">Record-level DP (DP-SGD at each silo)</h3>");
+    if (recordLevel.path("silos").isEmpty()) {
+      html.append(
+          "<p>No silo journaled record-level spend: the run did not train with DP-SGD.</p>");
+      return;
+    }
+    html.append("<p>Unit: ")
+        .append(Html.escape(recordLevel.path("unitDescription").asText()))
+        .append(". ")
+        .append(Html.escape(recordLevel.path("accountant").asText()))
+        .append(
+            ". Recomputed by the audit from each silo's signed record-level privacy-spent records"
+                + " (q, z, steps).</p>");
+    html.append(
+        "<table id=\"privacy-record-table\"><thead><tr><th>Silo</th><th>Round</th><th>q</th>"
+            + "<th>z</th><th>Steps</th><th>ε per record (cumulative)</th><th>δ</th>"
+            + "<th>ε the silo wrote</th><th>Matches</th></tr></thead><tbody>");
+    for (JsonNode silo : recordLevel.path("silos")) {
+      String id = silo.path("siloId").asText();
+      for (JsonNode round : silo.path("rounds")) {
+        html.append("<tr><td>")
+            .append(Html.escape(id))
+            .append("</td><td class=\"num\">")
+            .append(round.path("round").asLong())
+            .append("</td><td class=\"num\">")
+            .append(Html.escape(round.path("sampleRate").asText()))
+            .append("</td><td class=\"num\">")
+            .append(Html.escape(round.path("noiseMultiplier").asText()))
+            .append("</td><td class=\"num\">")
+            .append(round.path("steps").asLong())
+            .append("</td>");
+        figureCell(
+            html,
+            "epsilon-record-" + id + "-" + round.path("round").asLong(),
+            round.path("epsilon"));
+        html.append("<td class=\"num\">")
+            .append(round.path("delta").asText())
+            .append("</td><td class=\"num\">")
+            .append(Html.escape(round.path("recordedEpsilon").asText()))
+            .append("</td><td class=\"")
+            .append(round.path("matchesRecord").asBoolean() ? "ok\">yes" : "fail\">NO")
+            .append("</td></tr>");
+      }
     }
     html.append("</tbody></table>");
   }

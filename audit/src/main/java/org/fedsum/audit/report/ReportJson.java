@@ -216,6 +216,19 @@ final class ReportJson {
     dp.put("unit", PrivacySpend.UNIT_SILO);
     dp.put("unitDescription", UNIT_DESCRIPTION);
     dp.put("source", "round-agreed and privacy-spent records signed by the silos");
+    Optional<Located> recordAgreed = firstRecordLevelAgreement(facts);
+    if (recordAgreed.isPresent()) {
+      ObjectNode recordLevel = dp.putObject("recordLevel");
+      JsonNode agreedRecord = recordAgreed.get().body().path("recordLevel");
+      recordLevel.put("noiseMultiplier", agreedRecord.path("noiseMultiplier").asText());
+      recordLevel.put("clipNorm", agreedRecord.path("clipNorm").asText());
+      recordLevel.put("unit", PrivacySpend.UNIT_RECORD);
+      recordLevel.put("unitDescription", PrivacySpend.UNIT_RECORD_DESCRIPTION);
+      recordLevel.put(
+          "source",
+          "round-agreed records signed by the silos (each silo's sample rate q depends on its"
+              + " own record count; see privacy.recordLevel)");
+    }
     ArrayNode silos = node.putArray("silos");
     for (SiloFacts silo : facts.silos().values()) {
       ObjectNode entry = silos.addObject();
@@ -231,6 +244,10 @@ final class ReportJson {
         entry.set("privacyFloor", body.path("privacyFloor"));
         entry.put("epsilonBudget", body.path("epsilonBudget").asText());
         entry.put("delta", body.path("delta").asText());
+        entry.put("epsilonBudgetUnit", PrivacySpend.UNIT_SILO);
+        if (body.path("recordLevel").isObject()) {
+          entry.set("recordLevel", body.path("recordLevel"));
+        }
         entry.put("source", "silo-configured, " + last.file() + ":" + last.line());
       }
     }
@@ -409,7 +426,75 @@ final class ReportJson {
         putSpend(entry.putObject("spent"), last.cumulative());
       }
     }
+    node.set("recordLevel", recordLevelPrivacy(facts));
     return node;
+  }
+
+  /** Record-level spend (DP-SGD at each silo), recomputed from the silos' signed records. */
+  private static ObjectNode recordLevelPrivacy(RunFacts facts) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("unit", PrivacySpend.UNIT_RECORD);
+    node.put("unitDescription", PrivacySpend.UNIT_RECORD_DESCRIPTION);
+    node.put(
+        "accountant",
+        "Rényi DP of the Poisson-subsampled Gaussian (Mironov, Talwar, Zhang 2019), composed over"
+            + " every DP-SGD step of every round, converted to (epsilon, delta) with the tight"
+            + " conversion (Balle et al. 2020)");
+    ArrayNode silos = node.putArray("silos");
+    for (SiloFacts silo : facts.silos().values()) {
+      List<PrivacyAudit.RecordRoundSpend> spends;
+      String error = null;
+      try {
+        spends = PrivacyAudit.recomputeRecordLevel(silo);
+      } catch (PrivacyAudit.UnreadableRecordException e) {
+        error = e.getMessage();
+        spends = List.of();
+      }
+      if (spends.isEmpty() && error == null) {
+        continue;
+      }
+      ObjectNode entry = silos.addObject();
+      entry.put("siloId", silo.siloId());
+      if (error != null) {
+        entry.put("error", error);
+      }
+      ArrayNode rounds = entry.putArray("rounds");
+      PrivacyAudit.RecordRoundSpend last = null;
+      for (PrivacyAudit.RecordRoundSpend spend : spends) {
+        ObjectNode round = rounds.addObject();
+        round.put("round", spend.round());
+        round.put("sampleRate", spend.sampleRate());
+        round.put("noiseMultiplier", spend.noiseMultiplier());
+        round.put("steps", spend.steps());
+        round.put("epsilon", spend.cumulative().enforcedEpsilon());
+        round.put("delta", spend.delta());
+        round.put("unit", spend.cumulative().unit());
+        round.put("recordedEpsilon", spend.recordedEpsilon());
+        round.put("matchesRecord", spend.matchesRecord());
+        last = spend;
+      }
+      if (last == null) {
+        entry.putNull("spent");
+      } else {
+        ObjectNode spent = entry.putObject("spent");
+        spent.put("epsilon", last.cumulative().enforcedEpsilon());
+        spent.put("delta", last.cumulative().delta());
+        spent.put("unit", last.cumulative().unit());
+      }
+    }
+    return node;
+  }
+
+  private static Optional<Located> firstRecordLevelAgreement(RunFacts facts) {
+    for (SiloFacts silo : facts.silos().values()) {
+      for (var round : silo.rounds().values()) {
+        if (round.agreed().isPresent()
+            && round.agreed().get().body().path("recordLevel").isObject()) {
+          return round.agreed();
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   private static void putSpend(ObjectNode node, PrivacySpend spend) {

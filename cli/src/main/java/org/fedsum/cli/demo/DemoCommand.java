@@ -43,9 +43,12 @@ import org.fedsum.cli.provision.FederationSpec;
 import org.fedsum.cli.provision.Provisioner;
 import org.fedsum.cli.site.AggregatorCommand;
 import org.fedsum.crypto.SiteRole;
+import org.fedsum.protocol.privacy.PrivacySpend;
+import org.fedsum.protocol.privacy.RecordLevelAccountant;
 import org.fedsum.silo.node.SiloJournal;
 import org.fedsum.silo.training.EvaluationReport;
 import org.fedsum.silo.training.LocalModel;
+import org.fedsum.silo.training.RecordLevelDp;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,18 +117,29 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(
       names = "--dp",
-      negatable = true,
-      defaultValue = "true",
-      fallbackValue = "true",
-      description = "Differential privacy on (default) or off (--no-dp).")
-  boolean dp;
+      paramLabel = "UNIT",
+      defaultValue = "record",
+      description =
+          "The unit differential privacy protects: record (default; DP-SGD at each silo, one"
+              + " record of a silo's data), silo (one silo's whole update per round), both, or"
+              + " off.")
+  String dpUnit;
+
+  @Option(names = "--no-dp", description = "Differential privacy off: the same as --dp=off.")
+  boolean noDp;
 
   @Option(
       names = "--epsilon",
       paramLabel = "E",
-      defaultValue = "" + DemoCommand.DEFAULT_EPSILON,
-      description = "ε the whole run may spend at δ = 1e-5 (default ${DEFAULT-VALUE}).")
-  double epsilon;
+      description =
+          "ε the whole run may spend at δ = 1e-5: per record with --dp=record or both (default "
+              + DemoCommand.DEFAULT_RECORD_EPSILON
+              + ", for the silo with the fewest records), per silo with --dp=silo (default "
+              + DemoCommand.DEFAULT_EPSILON
+              + "; with both, the silo-level ε is "
+              + DemoCommand.DEFAULT_EPSILON
+              + ").")
+  Double epsilon;
 
   @Option(
       names = "--out",
@@ -136,8 +150,14 @@ public final class DemoCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** Default of {@code --epsilon}. */
+  /**
+   * Default of {@code --epsilon} for silo-level DP: with 3 silos, silo-level noise calibrated to a
+   * whole update only lets the model learn at a large ε (DESIGN.md §5, "Which unit DP protects").
+   */
   public static final double DEFAULT_EPSILON = 30;
+
+  /** Default of {@code --epsilon} for record-level DP: a single-digit ε per record. */
+  public static final double DEFAULT_RECORD_EPSILON = 4;
 
   private final ReportWriter reportWriter;
   private final List<Process> siloProcesses = new ArrayList<>();
@@ -166,8 +186,20 @@ public final class DemoCommand implements Callable<Integer> {
     if (rounds < 1 || rounds > 1000) {
       throw new CliException("--rounds must be between 1 and 1000, not " + rounds);
     }
-    if (dp && !(epsilon > 0) || Double.isInfinite(epsilon)) {
+    if (noDp) {
+      if (spec.commandLine().getParseResult().hasMatchedOption("--dp")) {
+        throw new CliException("give --no-dp or --dp=UNIT, not both");
+      }
+      dpUnit = "off";
+    }
+    if (!List.of("record", "silo", "both", "off").contains(dpUnit)) {
+      throw new CliException("--dp must be record, silo, both or off, not " + dpUnit);
+    }
+    if (epsilon != null && (!(epsilon > 0) || Double.isInfinite(epsilon))) {
       throw new CliException("--epsilon must be > 0, not " + epsilon);
+    }
+    if (epsilon != null && dpUnit.equals("off")) {
+      throw new CliException("--epsilon has no meaning with differential privacy off");
     }
     PrintWriter console = spec.commandLine().getOut();
     Path folder = out.toAbsolutePath().normalize();
@@ -186,11 +218,59 @@ public final class DemoCommand implements Callable<Integer> {
 
     DemoDataset demoData = DemoDataset.of(dataset, silos, labelColumn, data);
     int threshold = silos / 2 + 1;
+    boolean dp = !dpUnit.equals("off");
+    boolean siloLevel = dpUnit.equals("silo") || dpUnit.equals("both");
+    boolean recordLevel = dpUnit.equals("record") || dpUnit.equals("both");
     double noiseMultiplier = 0;
-    if (dp) {
+    double siloEpsilon = dpUnit.equals("silo") && epsilon != null ? epsilon : DEFAULT_EPSILON;
+    if (siloLevel) {
       PrivacyCalculator calculator =
           new PrivacyCalculator(silos, threshold, BITS, (int) demoData.spec().parameterCount());
-      noiseMultiplier = calculator.noiseFor(epsilon, rounds, DELTA).enforced();
+      noiseMultiplier = calculator.noiseFor(siloEpsilon, rounds, DELTA).enforced();
+    }
+    double recordNoiseMultiplier = 0;
+    double recordEpsilon = epsilon != null ? epsilon : DEFAULT_RECORD_EPSILON;
+    double sampleRate = 0;
+    long stepsPerRound = 0;
+    if (recordLevel) {
+      // The silo with the fewest records samples at the largest q and spends the most: calibrate
+      // the noise to it, so that every silo stays within ε.
+      // The noise multiplier does not change q or the steps; 1 stands in until it is known.
+      RecordLevelDp probe =
+          new RecordLevelDp(
+              RecordLevelDp.sampleRateFor(
+                  demoData.expectedBatchSize(), demoData.smallestTrainingPart()),
+              CLIP_NORM,
+              1);
+      sampleRate = probe.sampleRate();
+      stepsPerRound = probe.steps(recordLevelEpochs(demoData));
+      recordNoiseMultiplier =
+          RecordLevelAccountant.requiredNoiseMultiplier(
+              recordEpsilon, sampleRate, stepsPerRound * rounds, DELTA);
+    }
+    List<String> protection = new ArrayList<>();
+    if (recordLevel) {
+      protection.add(
+          String.format(
+              Locale.ROOT,
+              "record-level DP (unit: %s; ε ≤ %s at δ = %s: q = %.4f, noise multiplier %.3f,"
+                  + " %d DP-SGD steps a round)",
+              PrivacySpend.UNIT_RECORD_DESCRIPTION,
+              recordEpsilon,
+              DELTA,
+              sampleRate,
+              recordNoiseMultiplier,
+              stepsPerRound));
+    }
+    if (siloLevel) {
+      protection.add(
+          String.format(
+              Locale.ROOT,
+              "silo-level DP (unit: %s; ε ≤ %s at δ = %s: noise multiplier %.3f)",
+              PrivacySpend.UNIT_SILO_DESCRIPTION,
+              siloEpsilon,
+              DELTA,
+              noiseMultiplier));
     }
     console.printf(
         Locale.ROOT,
@@ -198,14 +278,7 @@ public final class DemoCommand implements Callable<Integer> {
         silos,
         rounds,
         demoData.name(),
-        dp
-            ? String.format(
-                Locale.ROOT,
-                "DP on (ε ≤ %s at δ = %s: noise multiplier %.3f)",
-                epsilon,
-                DELTA,
-                noiseMultiplier)
-            : "DP off",
+        dp ? String.join(" and ", protection) : "DP off",
         threshold);
     console.flush();
 
@@ -246,7 +319,13 @@ public final class DemoCommand implements Callable<Integer> {
         OperatorClient.fromKit(
             Kit.open(kits.resolve("operator"), SiteRole.OPERATOR),
             java.time.Duration.ofSeconds(60));
-    String runYaml = runYaml(siloIds, threshold, demoData, noiseMultiplier);
+    String runYaml =
+        runYaml(
+            siloIds,
+            threshold,
+            demoData,
+            noiseMultiplier,
+            recordLevel ? Optional.of(recordNoiseMultiplier) : Optional.empty());
     Files.writeString(folder.resolve("run.yaml"), runYaml);
     operator.post("/v1/runs", runYaml, "application/yaml");
 
@@ -263,7 +342,13 @@ public final class DemoCommand implements Callable<Integer> {
           initial.examples());
       console.flush();
       operator.post("/v1/runs/" + RUN_ID + "/start", "", "text/plain");
-      RunWatch watch = new RunWatch(operator, evaluator, demoData, console, silos);
+      List<Path> journalFiles = new ArrayList<>();
+      for (String silo : siloIds) {
+        journalFiles.add(
+            kits.resolve(silo).resolve(Provisioner.DATA_FOLDER).resolve(SiloJournal.FILE_NAME));
+      }
+      RunWatch watch =
+          new RunWatch(operator, evaluator, demoData, console, silos, recordLevel, journalFiles);
       phase = watch.follow();
       results = watch.results();
     }
@@ -289,7 +374,10 @@ public final class DemoCommand implements Callable<Integer> {
             phase,
             demoData.name(),
             siloIds,
+            protectedUnits(siloLevel, recordLevel),
             noiseMultiplier,
+            recordNoiseMultiplier,
+            recordLevel ? demoData.expectedBatchSize() : 0,
             DELTA,
             results,
             model,
@@ -334,6 +422,8 @@ public final class DemoCommand implements Callable<Integer> {
     private final List<DemoResult.Round> results = new ArrayList<>();
     private final Set<Long> reported = new HashSet<>();
     private final Set<Integer> deadSilos = new HashSet<>();
+    private final boolean recordLevel;
+    private final List<Path> siloJournals;
     private int finished;
 
     RunWatch(
@@ -341,12 +431,49 @@ public final class DemoCommand implements Callable<Integer> {
         LocalModel evaluator,
         DemoDataset data,
         PrintWriter console,
-        int roster) {
+        int roster,
+        boolean recordLevel,
+        List<Path> siloJournals) {
       this.operator = operator;
       this.evaluator = evaluator;
       this.data = data;
       this.console = console;
       this.roster = roster;
+      this.recordLevel = recordLevel;
+      this.siloJournals = siloJournals;
+    }
+
+    /**
+     * The record-level ε after {@code round}: the largest any silo's own ledger journaled (each
+     * silo accounts for its own records; the demo reports the worst). A finished round's survivors
+     * journal their spend just after the aggregator publishes the sum, so the demo waits a little
+     * for them.
+     */
+    private Optional<Double> recordEpsilonAfter(long round, Set<String> survivors)
+        throws InterruptedException {
+      if (!recordLevel) {
+        return Optional.empty();
+      }
+      for (int attempt = 0; ; attempt++) {
+        Map<String, Double> latest = new HashMap<>();
+        Set<String> spentThisRound = new HashSet<>();
+        for (int i = 0; i < siloJournals.size(); i++) {
+          String silo = "silo-" + (i + 1);
+          for (JsonNode body : recordLevelSpends(siloJournals.get(i))) {
+            long spentRound = body.path("round").asLong();
+            if (spentRound <= round) {
+              latest.put(silo, Double.parseDouble(body.path("epsilonSpent").asText()));
+            }
+            if (spentRound == round) {
+              spentThisRound.add(silo);
+            }
+          }
+        }
+        if (spentThisRound.containsAll(survivors) || attempt >= 100) {
+          return latest.values().stream().max(Double::compare).or(() -> Optional.of(0.0));
+        }
+        Thread.sleep(50);
+      }
     }
 
     List<DemoResult.Round> results() {
@@ -402,6 +529,9 @@ public final class DemoCommand implements Callable<Integer> {
         JsonNode spent = round.path("privacySpent");
         Optional<Double> epsilonSpent =
             spent.isObject() ? Optional.of(spent.path("epsilon").asDouble()) : Optional.empty();
+        Set<String> survivorIds = new HashSet<>();
+        round.path("survivors").forEach(id -> survivorIds.add(id.asText()));
+        Optional<Double> recordEpsilon = recordEpsilonAfter(number, done ? survivorIds : Set.of());
         double seconds = round.path("durationMillis").asDouble() / 1000;
         DemoResult.Round result =
             new DemoResult.Round(
@@ -412,6 +542,7 @@ public final class DemoCommand implements Callable<Integer> {
                 evaluation.map(EvaluationReport::loss),
                 evaluation.map(EvaluationReport::accuracy),
                 epsilonSpent,
+                recordEpsilon,
                 seconds);
         results.add(result);
         console.println(line(result, round));
@@ -440,8 +571,20 @@ public final class DemoCommand implements Callable<Integer> {
                 abort.path("stage").asText("?"),
                 abort.path("reason").asText("?")));
       }
-      line.append(
-          round.epsilon().map(e -> String.format(Locale.ROOT, "ε %.3f  ", e)).orElse("ε -  "));
+      if (recordLevel) {
+        line.append(
+            round
+                .recordEpsilon()
+                .map(e -> String.format(Locale.ROOT, "ε %.3f per record  ", e))
+                .orElse("ε - per record  "));
+      }
+      if (round.epsilon().isPresent() || !recordLevel) {
+        line.append(
+            round
+                .epsilon()
+                .map(e -> String.format(Locale.ROOT, "ε %.3f per silo  ", e))
+                .orElse("ε -  "));
+      }
       line.append(String.format(Locale.ROOT, "%.1f s", round.seconds()));
       return line.toString();
     }
@@ -464,7 +607,23 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private String runYaml(
-      List<String> siloIds, int threshold, DemoDataset data, double noiseMultiplier) {
+      List<String> siloIds,
+      int threshold,
+      DemoDataset data,
+      double noiseMultiplier,
+      Optional<Double> recordNoiseMultiplier) {
+    String recordLevel =
+        recordNoiseMultiplier
+            .map(
+                z ->
+                    "  recordLevel: {noiseMultiplier: "
+                        + z
+                        + ", clipNorm: "
+                        + CLIP_NORM
+                        + ", expectedBatchSize: "
+                        + data.expectedBatchSize()
+                        + "}\n")
+            .orElse("");
     return String.join(
         "\n",
         "# The demo's run (docs/OPERATOR.md lists every key).",
@@ -475,13 +634,14 @@ public final class DemoCommand implements Callable<Integer> {
         "deadlines: {advertiseKeys: 5m, shareKeys: 30s, maskedInput: 30s, consistencyCheck: 30s,"
             + " unmask: 30s}",
         "model: " + data.modelYaml(),
-        "training: " + data.training(),
+        "training: "
+            + (recordNoiseMultiplier.isPresent() ? data.recordLevelTraining() : data.training()),
         "privacy:",
         "  clipNorm: " + CLIP_NORM,
         "  noiseMultiplier: " + noiseMultiplier,
         "  delta: " + DELTA,
         "  bits: " + BITS,
-        "");
+        recordLevel);
   }
 
   private ObjectNode summaryJson(DemoResult result, Path report) {
@@ -490,8 +650,22 @@ public final class DemoCommand implements Callable<Integer> {
     summary.put("phase", result.phase());
     summary.put("dataset", result.dataset());
     summary.put("silos", result.silos().size());
+    ArrayNode units = summary.putArray("protectedUnits");
+    result.protectedUnits().forEach(units::add);
     summary.put("noiseMultiplier", result.noiseMultiplier());
+    if (result.protectedUnits().contains(PrivacySpend.UNIT_RECORD)) {
+      ObjectNode recordLevel = summary.putObject("recordLevel");
+      recordLevel.put("noiseMultiplier", result.recordNoiseMultiplier());
+      recordLevel.put("clipNorm", CLIP_NORM);
+      recordLevel.put("expectedBatchSize", result.expectedBatchSize());
+    }
     summary.put("delta", result.delta());
+    // The "epsilon" of each round is that of the run's main unit: record-level if on.
+    String mainUnit =
+        result.protectedUnits().contains(PrivacySpend.UNIT_RECORD)
+            ? PrivacySpend.UNIT_RECORD
+            : PrivacySpend.UNIT_SILO;
+    summary.put("epsilonUnit", mainUnit);
     summary.put("seconds", result.seconds());
     ArrayNode roundList = summary.putArray("rounds");
     for (DemoResult.Round round : result.rounds()) {
@@ -502,7 +676,13 @@ public final class DemoCommand implements Callable<Integer> {
       node.put("dropouts", round.dropouts());
       putOptional(node, "loss", round.loss());
       putOptional(node, "accuracy", round.accuracy());
-      putOptional(node, "epsilon", round.epsilon());
+      putOptional(
+          node,
+          "epsilon",
+          mainUnit.equals(PrivacySpend.UNIT_RECORD) ? round.recordEpsilon() : round.epsilon());
+      node.put("epsilonUnit", mainUnit);
+      putOptional(node, "epsilonSilo", round.epsilon());
+      putOptional(node, "epsilonRecord", round.recordEpsilon());
       node.put("seconds", round.seconds());
     }
     summary.put("model", result.model().toString());
@@ -514,6 +694,56 @@ public final class DemoCommand implements Callable<Integer> {
     result.siloJournals().forEach((id, path) -> siloJournals.put(id, path.toString()));
     summary.put("report", report.toString());
     return summary;
+  }
+
+  private static List<String> protectedUnits(boolean siloLevel, boolean recordLevel) {
+    List<String> units = new ArrayList<>();
+    if (siloLevel) {
+      units.add(PrivacySpend.UNIT_SILO);
+    }
+    if (recordLevel) {
+      units.add(PrivacySpend.UNIT_RECORD);
+    }
+    return List.copyOf(units);
+  }
+
+  /** The local epochs of the run's record-level training section. */
+  private static int recordLevelEpochs(DemoDataset data) throws IOException {
+    return new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+        .readTree(data.recordLevelTraining())
+        .path("epochs")
+        .asInt(1);
+  }
+
+  /**
+   * The bodies of the record-level {@code privacy-spent} records of this demo's run in a silo's
+   * journal, oldest first. The silo appends whole lines; a line still being written is skipped.
+   */
+  private static List<JsonNode> recordLevelSpends(Path journal) {
+    List<JsonNode> bodies = new ArrayList<>();
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(journal);
+    } catch (IOException e) {
+      return bodies;
+    }
+    for (String line : lines) {
+      if (!line.contains("\"privacy-spent\"")) {
+        continue;
+      }
+      try {
+        JsonNode record = JSON.readTree(line);
+        JsonNode body = record.path("body");
+        if (record.path("type").asText().equals("privacy-spent")
+            && body.path("unit").asText().equals(PrivacySpend.UNIT_RECORD)
+            && body.path("runId").asText().equals(RUN_ID)) {
+          bodies.add(body);
+        }
+      } catch (IOException e) {
+        // A line the silo is still writing.
+      }
+    }
+    return bodies;
   }
 
   private static void putOptional(ObjectNode node, String key, Optional<Double> value) {

@@ -32,15 +32,23 @@ import org.fedsum.silo.training.ModelSpec;
  * @param name how the summary names it
  * @param spec the run's model
  * @param training the run's {@code training} section, one YAML flow mapping
+ * @param recordLevelTraining the run's {@code training} section with record-level DP: no {@code
+ *     batchSize} (DP-SGD samples its batches), and a learning rate for clipped gradients
  * @param evaluation the launcher's evaluation data
  * @param dataBlocks each silo's {@code data:} block for its silo.yaml
+ * @param smallestTrainingPart the fewest records any silo trains on (after its own held-out split):
+ *     the silo whose sample rate q, and so whose record-level ε, is the largest
+ * @param expectedBatchSize the DP-SGD expected batch for record-level DP
  */
 record DemoDataset(
     String name,
     ModelSpec spec,
     String training,
+    String recordLevelTraining,
     LabeledDataset evaluation,
-    List<String> dataBlocks) {
+    List<String> dataBlocks,
+    int smallestTrainingPart,
+    int expectedBatchSize) {
 
   /** Where Debian's {@code dataset-fashion-mnist} installs the files. */
   static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
@@ -50,6 +58,26 @@ record DemoDataset(
   private static final int FASHION_EXAMPLES_PER_SILO = 2000;
   private static final int FASHION_EVALUATION_EXAMPLES = 2000;
   private static final double HELD_OUT_FRACTION = 0.2;
+
+  /**
+   * The expected DP-SGD batch: {@code preferred}, but at most a tenth of the smallest silo's
+   * training records, so that every silo's q stays at most 0.1 and record-level DP keeps the
+   * amplification by subsampling it relies on.
+   */
+  static int expectedBatchSize(int preferred, int smallestTrainingPart) {
+    return Math.max(1, Math.min(preferred, smallestTrainingPart / 10));
+  }
+
+  /** The training records of each silo's part after the silo's own held-out split; the fewest. */
+  static int smallestTrainingPart(List<LabeledDataset> parts) {
+    int smallest = Integer.MAX_VALUE;
+    for (LabeledDataset part : parts) {
+      smallest =
+          Math.min(
+              smallest, TrainHeldOutSplit.split(part, HELD_OUT_FRACTION, SEED).training().size());
+    }
+    return smallest;
+  }
 
   /** The silos' kit settings for this data and the given floor. */
   SiloKitSettings kitSettings(boolean requireDp, int pollWaitSeconds) {
@@ -107,12 +135,11 @@ record DemoDataset(
   static DemoDataset synthetic(int silos) {
     FedProxSynthetic generator = FedProxSynthetic.create(0, 0, SEED);
     List<LabeledDataset> heldOut = new ArrayList<>();
+    List<LabeledDataset> devices = new ArrayList<>();
     List<String> blocks = new ArrayList<>();
     for (int device = 0; device < silos; device++) {
-      heldOut.add(
-          TrainHeldOutSplit.split(
-                  generator.device(device, SYNTHETIC_EXAMPLES), HELD_OUT_FRACTION, SEED)
-              .heldOut());
+      devices.add(generator.device(device, SYNTHETIC_EXAMPLES));
+      heldOut.add(TrainHeldOutSplit.split(devices.get(device), HELD_OUT_FRACTION, SEED).heldOut());
       blocks.add(
           String.join(
               "\n",
@@ -129,8 +156,11 @@ record DemoDataset(
         ModelSpec.logisticRegression(
             new int[] {FedProxSynthetic.FEATURES}, FedProxSynthetic.CLASSES),
         "{epochs: 2, batchSize: 32, learningRate: 0.1, seed: 3}",
+        "{epochs: 2, learningRate: 0.2, seed: 3}",
         concatenate(heldOut),
-        blocks);
+        blocks,
+        smallestTrainingPart(devices),
+        expectedBatchSize(48, smallestTrainingPart(devices)));
   }
 
   /**
@@ -177,8 +207,11 @@ record DemoDataset(
         "fashion-mnist",
         ModelSpec.logisticRegression(new int[] {1, 28, 28}, 10),
         "{epochs: 1, batchSize: 64, learningRate: 0.1, seed: 3}",
+        "{epochs: 1, learningRate: 0.2, seed: 3}",
         test.subset(range(Math.min(test.size(), FASHION_EVALUATION_EXAMPLES))),
-        blocks);
+        blocks,
+        smallestTrainingPart(parts),
+        expectedBatchSize(64, smallestTrainingPart(parts)));
   }
 
   /**
@@ -225,8 +258,11 @@ record DemoDataset(
         file.getFileName().toString(),
         ModelSpec.logisticRegression(new int[] {features.size()}, classes),
         "{epochs: 2, batchSize: 32, learningRate: 0.05, seed: 3}",
+        "{epochs: 2, learningRate: 0.1, seed: 3}",
         scaler.apply(split.heldOut()),
-        blocks);
+        blocks,
+        smallestTrainingPart(parts),
+        expectedBatchSize(32, smallestTrainingPart(parts)));
   }
 
   private static int[] range(int count) {

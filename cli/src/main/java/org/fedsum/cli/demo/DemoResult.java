@@ -13,7 +13,10 @@ import java.util.Optional;
  * @param phase the run's final phase ({@code COMPLETED} when it went through)
  * @param dataset what the silos trained on
  * @param silos the silo ids
- * @param noiseMultiplier z, 0 without DP
+ * @param protectedUnits the units DP protects: {@code silo}, {@code record}, both, or none
+ * @param noiseMultiplier silo-level z, 0 without silo-level DP
+ * @param recordNoiseMultiplier record-level (DP-SGD) z, 0 without record-level DP
+ * @param expectedBatchSize the DP-SGD expected batch, 0 without record-level DP
  * @param delta δ of the ε figures
  * @param rounds one entry per round the journal records
  * @param model the final model, float32 little-endian
@@ -29,7 +32,10 @@ public record DemoResult(
     String phase,
     String dataset,
     List<String> silos,
+    List<String> protectedUnits,
     double noiseMultiplier,
+    double recordNoiseMultiplier,
+    int expectedBatchSize,
     double delta,
     List<Round> rounds,
     Path model,
@@ -48,7 +54,10 @@ public record DemoResult(
    * @param dropouts silos of the roster that dropped out of it
    * @param loss the model's loss on the evaluation data after the round, if measured
    * @param accuracy its accuracy there
-   * @param epsilon ε spent by the run after it, at {@code delta}; empty without DP
+   * @param epsilon silo-level ε spent by the run after it, at {@code delta}; empty without
+   *     silo-level DP
+   * @param recordEpsilon record-level ε after it, at {@code delta}: the largest any silo's ledger
+   *     journaled; empty without record-level DP
    * @param seconds the round's duration
    */
   public record Round(
@@ -59,5 +68,6 @@ public record DemoResult(
       Optional<Double> loss,
       Optional<Double> accuracy,
       Optional<Double> epsilon,
+      Optional<Double> recordEpsilon,
       double seconds) {}
 }

@@ -299,7 +299,12 @@ public final class OperatorCommand implements Callable<Integer> {
                           ? "-"
                           : round.path("durationMillis").asText(),
                       spent.isObject()
-                          ? String.format(Locale.ROOT, ", ε %.3f", spent.path("epsilon").asDouble())
+                          ? String.format(
+                              Locale.ROOT,
+                              ", ε %.3f at δ = %s (%s-level)",
+                              spent.path("epsilon").asDouble(),
+                              spent.path("delta").asText(),
+                              spent.path("unit").asText("silo"))
                           : ""));
         }
       }

@@ -399,9 +399,13 @@ public final class Provisioner {
         "data:",
         silo.dataBlock(siteId, index),
         "privacy:",
-        "  epsilonBudget: 0               # 0: no budget; else rounds that could exceed it are"
-            + " refused",
-        "  delta: 1.0e-5",
+        "  epsilonBudget: 0               # silo-level ε budget (unit: one silo's whole update per"
+            + " round); 0: none",
+        "  delta: 1.0e-5                  # δ of both budgets",
+        "  recordLevel:                   # record-level DP (DP-SGD; unit: one record of this silo)",
+        "    epsilonBudget: 0             # record-level ε budget over every run; 0: none",
+        "    required: false              # refuse rounds that do not train with DP-SGD",
+        "    minNoiseMultiplier: 0        # refuse DP-SGD with less noise",
         "  floor:                         # rounds below this floor are refused",
         "    requireDifferentialPrivacy: " + silo.requireDifferentialPrivacy(),
         "    minNoiseMultiplier: " + silo.minNoiseMultiplier(),

@@ -30,6 +30,17 @@ class DemoDatasetTest {
     // 20% of 600 examples held out by each of the 4 silos.
     assertThat(data.evaluation().size()).isEqualTo(4 * 120);
     assertThat(data.spec().parameterCount()).isEqualTo(610);
+    // Record-level DP: each silo trains on 480 records; an expected batch of 48 is q = 0.1.
+    assertThat(data.smallestTrainingPart()).isEqualTo(480);
+    assertThat(data.expectedBatchSize()).isEqualTo(48);
+    assertThat(data.recordLevelTraining()).doesNotContain("batchSize").contains("epochs: 2");
+  }
+
+  @Test
+  void expectedBatchKeepsEverySilosSampleRateAtMostATenth() {
+    assertThat(DemoDataset.expectedBatchSize(48, 480)).isEqualTo(48);
+    assertThat(DemoDataset.expectedBatchSize(48, 200)).isEqualTo(20);
+    assertThat(DemoDataset.expectedBatchSize(48, 5)).isEqualTo(1);
   }
 
   @Test
@@ -53,6 +64,9 @@ class DemoDatasetTest {
     assertThat(data.spec().classes()).isEqualTo(3);
     assertThat(data.spec().inputShape()).containsExactly(3);
     assertThat(data.evaluation().size()).isEqualTo(40);
+    assertThat(data.expectedBatchSize())
+        .isEqualTo(Math.max(1, data.smallestTrainingPart() / 10))
+        .isLessThanOrEqualTo(32);
     int total = 0;
     for (int silo = 1; silo <= 3; silo++) {
       Path part = folder.resolve("silo-" + silo + ".csv");

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.fedsum.silo.data.CsvDatasetLoader;
 import org.fedsum.silo.data.DatasetFormatException;
@@ -20,6 +21,7 @@ import org.fedsum.silo.training.LocalTrainingConfig;
 import org.fedsum.silo.training.ModelKind;
 import org.fedsum.silo.training.ModelSpec;
 import org.fedsum.silo.training.OptimizerKind;
+import org.fedsum.silo.training.RecordLevelDp;
 import org.fedsum.silo.training.TrainingProgressListener;
 import org.fedsum.silo.training.TrainingReport;
 
@@ -54,10 +56,14 @@ public final class DjlLocalTrainer implements LocalTrainer {
 
   @Override
   public synchronized LocalUpdate train(
-      long round, float[] globalModel, JsonNode modelDescription, JsonNode trainingSettings)
+      long round,
+      float[] globalModel,
+      JsonNode modelDescription,
+      JsonNode trainingSettings,
+      Optional<RecordLevelDp> recordLevelDp)
       throws IOException, DatasetFormatException {
     LocalModel local = model(modelDescription);
-    LocalTrainingConfig config = trainingConfig(trainingSettings, round);
+    LocalTrainingConfig config = trainingConfig(trainingSettings, round, recordLevelDp);
     local.setParameters(globalModel);
     TrainingReport report = local.train(training, config, progress);
     Map<String, Double> metrics = new LinkedHashMap<>();
@@ -65,6 +71,13 @@ public final class DjlLocalTrainer implements LocalTrainer {
     report.lossAfter().ifPresent(loss -> metrics.put("lossAfter", loss));
     metrics.put("seconds", report.seconds());
     return new LocalUpdate(local.parameters(), report.examples(), metrics);
+  }
+
+  @Override
+  public synchronized int trainingRecords(JsonNode modelDescription)
+      throws IOException, DatasetFormatException {
+    model(modelDescription);
+    return training.size();
   }
 
   @Override
@@ -141,8 +154,17 @@ public final class DjlLocalTrainer implements LocalTrainer {
     return spec;
   }
 
-  /** Parses the run's training settings; the shuffle seed differs per round. */
+  /** Parses the run's training settings without DP-SGD; the shuffle seed differs per round. */
   static LocalTrainingConfig trainingConfig(JsonNode settings, long round) {
+    return trainingConfig(settings, round, Optional.empty());
+  }
+
+  /**
+   * Parses the run's training settings, with DP-SGD if {@code recordLevelDp} is present; the
+   * shuffle seed differs per round.
+   */
+  static LocalTrainingConfig trainingConfig(
+      JsonNode settings, long round, Optional<RecordLevelDp> recordLevelDp) {
     requireOnly(settings, TRAINING_KEYS, "training");
     LocalTrainingConfig.Builder builder = LocalTrainingConfig.builder();
     if (settings.has("epochs")) {
@@ -165,6 +187,11 @@ public final class DjlLocalTrainer implements LocalTrainer {
       builder.fedProxMu(settings.get("fedProxMu").asDouble());
     }
     builder.seed(settings.path("seed").asLong(0) * 1_000_003L + round);
+    recordLevelDp.ifPresent(
+        dp ->
+            // The training loss before and after is measured on the private records without
+            // noise, so ε would not cover it: with DP-SGD it is not measured, and not journaled.
+            builder.recordLevelDp(dp).evaluateBeforeAndAfter(false));
     return builder.build();
   }
 

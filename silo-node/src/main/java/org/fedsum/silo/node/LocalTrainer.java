@@ -2,6 +2,8 @@ package org.fedsum.silo.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import java.util.Optional;
+import org.fedsum.silo.training.RecordLevelDp;
 
 /**
  * The silo's local training, as the round loop sees it: from the global model to a local model on
@@ -10,13 +12,27 @@ import java.util.Map;
  */
 public interface LocalTrainer extends AutoCloseable {
   /**
-   * Trains from {@code globalModel} with the run's model description and training settings.
+   * Trains from {@code globalModel} with the run's model description and training settings, with
+   * DP-SGD if {@code recordLevelDp} is present (the silo computed its sample rate from {@link
+   * #trainingRecords}).
    *
    * @return the local model (same length as the global one) and what the silo may report
    * @throws IllegalArgumentException if the model description or the settings cannot be used
    */
-  LocalUpdate train(long round, float[] globalModel, JsonNode model, JsonNode training)
+  LocalUpdate train(
+      long round,
+      float[] globalModel,
+      JsonNode model,
+      JsonNode training,
+      Optional<RecordLevelDp> recordLevelDp)
       throws Exception;
+
+  /**
+   * How many records local training uses (the training part of the silo's data, without the
+   * held-out part), loading the data for the run's {@code model} if needed: the n of DP-SGD's
+   * sample rate q = expected batch size / n. Stays on the silo.
+   */
+  int trainingRecords(JsonNode model) throws Exception;
 
   /** Metrics of {@code model} on the silo's held-out data (e.g. loss, accuracy, examples). */
   Map<String, Double> evaluate(float[] model, JsonNode modelDescription) throws Exception;

@@ -74,11 +74,38 @@ public record SiloConfig(
       long seed) {}
 
   /**
+   * The silo's privacy rules. ε of different units are different promises (DESIGN.md §5, "Which
+   * unit DP protects"), so each unit has its own budget: {@code epsilonBudget} for silo-level DP
+   * (one silo's whole update per round), {@code recordLevel.epsilonBudget} for record-level DP (one
+   * record of this silo's data). Both are stated at the same {@code delta}.
+   *
    * @param floor what a round must promise for the silo to join
-   * @param epsilonBudget the silo's total ε budget at {@code delta}; 0 for none
-   * @param delta δ of the budget
+   * @param epsilonBudget the silo's total silo-level ε budget at {@code delta}; 0 for none
+   * @param delta δ of both budgets
+   * @param recordLevel the silo's record-level floor and budget
    */
-  public record Privacy(Floor floor, double epsilonBudget, double delta) {}
+  public record Privacy(
+      Floor floor, double epsilonBudget, double delta, RecordLevelRules recordLevel) {
+    /** Rules without a record-level floor or budget. */
+    public Privacy(Floor floor, double epsilonBudget, double delta) {
+      this(floor, epsilonBudget, delta, RecordLevelRules.NONE);
+    }
+  }
+
+  /**
+   * The silo's rules for record-level DP (DP-SGD on its own records), {@code privacy.recordLevel}.
+   *
+   * @param epsilonBudget the total record-level ε at {@code privacy.delta} over every run on this
+   *     silo's data; 0 for none. A silo with a record-level budget joins only rounds that train
+   *     with DP-SGD: its record-level ledger cannot bound any other round.
+   * @param required refuse rounds that do not train with DP-SGD
+   * @param minNoiseMultiplier refuse DP-SGD with a smaller noise multiplier
+   */
+  public record RecordLevelRules(
+      double epsilonBudget, boolean required, double minNoiseMultiplier) {
+    /** No record-level floor and no budget. */
+    public static final RecordLevelRules NONE = new RecordLevelRules(0, false, 0);
+  }
 
   /**
    * The silo's privacy floor (DESIGN.md §5): a round below it is refused and the silo sits it out.
@@ -201,7 +228,7 @@ public record SiloConfig(
         throw new SiloConfigException("data", "missing (the key is required)");
       }
       Data dataConfig = data.validate(base);
-      RawPrivacy rawPrivacy = privacy == null ? new RawPrivacy(null, null, null) : privacy;
+      RawPrivacy rawPrivacy = privacy == null ? new RawPrivacy(null, null, null, null) : privacy;
       Privacy privacyConfig = rawPrivacy.validate();
       int engineThreads = range("threads", threads, 1, 1, 256);
       return new SiloConfig(
@@ -299,7 +326,8 @@ public record SiloConfig(
     }
   }
 
-  private record RawPrivacy(RawFloor floor, Double epsilonBudget, Double delta) {
+  private record RawPrivacy(
+      RawFloor floor, Double epsilonBudget, Double delta, RawRecordLevel recordLevel) {
 
     Privacy validate() throws SiloConfigException {
       RawFloor rawFloor = floor == null ? new RawFloor(null, null, null, null) : floor;
@@ -309,12 +337,28 @@ public record SiloConfig(
               number("privacy.floor.minNoiseMultiplier", rawFloor.minNoiseMultiplier, 0, 0, 1e6),
               range("privacy.floor.minThreshold", rawFloor.minThreshold, 1, 1, 100_000),
               range("privacy.floor.minSurvivors", rawFloor.minSurvivors, 3, 3, 100_000));
+      RawRecordLevel rawRecord =
+          recordLevel == null ? new RawRecordLevel(null, null, null) : recordLevel;
+      RecordLevelRules rules =
+          new RecordLevelRules(
+              number("privacy.recordLevel.epsilonBudget", rawRecord.epsilonBudget, 0, 0, 1e6),
+              rawRecord.required != null && rawRecord.required,
+              number(
+                  "privacy.recordLevel.minNoiseMultiplier",
+                  rawRecord.minNoiseMultiplier,
+                  0,
+                  0,
+                  1e6));
       return new Privacy(
           validFloor,
           number("privacy.epsilonBudget", epsilonBudget, 0, 0, 1e6),
-          number("privacy.delta", delta, 1e-5, Double.MIN_NORMAL, 0.1));
+          number("privacy.delta", delta, 1e-5, Double.MIN_NORMAL, 0.1),
+          rules);
     }
   }
+
+  private record RawRecordLevel(
+      Double epsilonBudget, Boolean required, Double minNoiseMultiplier) {}
 
   private record RawFloor(
       Boolean requireDifferentialPrivacy,

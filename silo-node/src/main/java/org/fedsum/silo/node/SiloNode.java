@@ -24,6 +24,8 @@ import org.fedsum.protocol.encoding.EncodingParameters;
 import org.fedsum.protocol.encoding.UpdateEncoder;
 import org.fedsum.protocol.privacy.PrivacyAccountant;
 import org.fedsum.protocol.privacy.PrivacyLedger;
+import org.fedsum.protocol.privacy.PrivacySpend;
+import org.fedsum.protocol.privacy.RecordLevelLedger;
 import org.fedsum.protocol.privacy.RoundPrivacy;
 import org.fedsum.silo.client.AggregatorClient;
 import org.fedsum.silo.client.AggregatorRefusal;
@@ -31,6 +33,7 @@ import org.fedsum.silo.client.GlobalModelDownload;
 import org.fedsum.silo.client.SecureRound;
 import org.fedsum.silo.client.SiloTask;
 import org.fedsum.silo.client.TransportRetry;
+import org.fedsum.silo.training.RecordLevelDp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * (clip, noise, quantize), take part in the secure round, and record what it agreed to, what it
  * sent (hashes), for whom it revealed shares and what it spent.
  *
- * <p>The privacy ledger is rebuilt from the journal's {@code privacy-spent} records at start, so it
- * survives restarts. A silo killed mid-round starts again at the next round; the aggregator counts
+ * <p>The silo keeps one privacy ledger per protected unit: silo-level (the distributed discrete
+ * Gaussian) and record-level (DP-SGD on its records, when a run asks for it). Both are rebuilt from
+ * the journal's {@code privacy-spent} records, told apart by their {@code unit}, at start, so they
+ * survive restarts. A silo killed mid-round starts again at the next round; the aggregator counts
  * it as a dropout of the interrupted one.
  */
 public final class SiloNode {
@@ -60,6 +65,7 @@ public final class SiloNode {
   private final Optional<Stage> stopBefore;
   private BiConsumer<Long, int[]> encodedUpdateObserver = (round, words) -> {};
   private PrivacyLedger ledger;
+  private RecordLevelLedger recordLevelLedger;
 
   /**
    * @param stopBefore drill hook: go silent before this stage's message in every round (empty in
@@ -84,6 +90,7 @@ public final class SiloNode {
     this.policy = new PrivacyPolicy(config.privacy());
     this.random = new SecureRandom();
     this.ledger = ledgerFromJournal(journal.lines());
+    this.recordLevelLedger = recordLevelLedgerFromJournal(journal.lines());
   }
 
   /**
@@ -95,9 +102,14 @@ public final class SiloNode {
     this.encodedUpdateObserver = Objects.requireNonNull(observer, "observer");
   }
 
-  /** The silo's privacy ledger as it stands. */
+  /** The silo's silo-level privacy ledger as it stands. */
   public synchronized PrivacyLedger ledger() {
     return ledger;
+  }
+
+  /** The silo's record-level privacy ledger (DP-SGD on its records) as it stands. */
+  public synchronized RecordLevelLedger recordLevelLedger() {
+    return recordLevelLedger;
   }
 
   /**
@@ -184,7 +196,14 @@ public final class SiloNode {
     body.put("privacyFloor", floor);
     body.put("epsilonBudget", Double.toString(privacy.epsilonBudget()));
     body.put("delta", Double.toString(privacy.delta()));
-    body.put("epsilonUnit", "silo");
+    body.put("epsilonUnit", PrivacySpend.UNIT_SILO);
+    Map<String, Object> recordLevel = new LinkedHashMap<>();
+    recordLevel.put("epsilonBudget", Double.toString(privacy.recordLevel().epsilonBudget()));
+    recordLevel.put("epsilonUnit", PrivacySpend.UNIT_RECORD);
+    recordLevel.put("required", privacy.recordLevel().required());
+    recordLevel.put(
+        "minNoiseMultiplier", Double.toString(privacy.recordLevel().minNoiseMultiplier()));
+    body.put("recordLevel", recordLevel);
     journal.append("silo-configured", body, clock.instant());
   }
 
@@ -199,9 +218,30 @@ public final class SiloNode {
       refuse(round, "the run's encoding does not match the round's parameters");
       return false;
     }
+    String runId = runId(task, plan);
+    Optional<RecordLevelDp> recordLevelDp;
+    Optional<RecordLevelLedger.Entry> recordLevelRound;
+    try {
+      Optional<RecordLevelPlan> recordLevelPlan = RecordLevelPlan.fromPlan(plan);
+      if (recordLevelPlan.isPresent()) {
+        int records = trainer.trainingRecords(plan.get("model"));
+        RecordLevelDp dp = recordLevelPlan.get().forRecords(records);
+        int epochs = DjlLocalTrainer.trainingConfig(plan.get("training"), round.round()).epochs();
+        recordLevelDp = Optional.of(dp);
+        recordLevelRound = Optional.of(RecordLevelPlan.entry(runId, round.round(), dp, epochs));
+      } else {
+        recordLevelDp = Optional.empty();
+        recordLevelRound = Optional.empty();
+      }
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      refuse(round, "cannot apply the run's record-level DP: " + e.getMessage());
+      return false;
+    }
     Optional<String> refusal;
     synchronized (this) {
-      refusal = policy.refusal(runId(task, plan), round, encoding, ledger);
+      refusal = policy.refusal(runId, round, encoding, ledger, recordLevelRound, recordLevelLedger);
     }
     if (refusal.isPresent()) {
       refuse(round, refusal.get());
@@ -217,6 +257,14 @@ public final class SiloNode {
     agreed.put("bits", round.bits());
     agreed.put("noiseMultiplier", Double.toString(encoding.noiseMultiplier()));
     agreed.put("clipNorm", Double.toString(encoding.clipNorm()));
+    if (recordLevelDp.isPresent()) {
+      Map<String, Object> recordLevel = new LinkedHashMap<>();
+      recordLevel.put("sampleRate", Double.toString(recordLevelDp.get().sampleRate()));
+      recordLevel.put("noiseMultiplier", Double.toString(recordLevelDp.get().noiseMultiplier()));
+      recordLevel.put("clipNorm", Double.toString(recordLevelDp.get().clipNorm()));
+      recordLevel.put("steps", recordLevelRound.orElseThrow().steps());
+      agreed.put("recordLevel", recordLevel);
+    }
     agreed.put("modelSha256", modelSha256);
     journal.append("round-agreed", agreed, clock.instant());
 
@@ -229,7 +277,12 @@ public final class SiloNode {
     try {
       evaluation = trainer.evaluate(global.values(), plan.get("model"));
       update =
-          trainer.train(round.round(), global.values(), plan.get("model"), plan.get("training"));
+          trainer.train(
+              round.round(),
+              global.values(),
+              plan.get("model"),
+              plan.get("training"),
+              recordLevelDp);
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
@@ -267,7 +320,13 @@ public final class SiloNode {
                 stopBefore)
             .run(round, words);
     recordOutcome(
-        runId(task, plan), round, encoding, outcome, HexFormat.of().formatHex(words.sha256()));
+        runId,
+        round,
+        encoding,
+        recordLevelDp,
+        recordLevelRound,
+        outcome,
+        HexFormat.of().formatHex(words.sha256()));
     return outcome.finished();
   }
 
@@ -279,6 +338,8 @@ public final class SiloNode {
       String runId,
       RoundConfig round,
       EncodingParameters encoding,
+      Optional<RecordLevelDp> recordLevelDp,
+      Optional<RecordLevelLedger.Entry> recordLevelRound,
       SecureRound.Outcome outcome,
       String inputSha256)
       throws IOException {
@@ -317,6 +378,7 @@ public final class SiloNode {
       Map<String, Object> spend = new LinkedHashMap<>();
       spend.put("runId", runId);
       spend.put("round", round.round());
+      spend.put("unit", PrivacySpend.UNIT_SILO);
       spend.put("survivors", survivors);
       spend.put("survivorsVerified", verified);
       spend.put("clipNorm", Double.toString(encoding.clipNorm()));
@@ -324,17 +386,48 @@ public final class SiloNode {
       spend.put("gamma", Double.toString(encoding.gamma()));
       spend.put("threshold", encoding.threshold());
       spend.put("dimension", encoding.dimension());
-      spend.put(
-          "epsilonSpent",
-          Double.toString(ledger().spent(config.privacy().delta()).enforcedEpsilon()));
+      double epsilon = ledger().spent(config.privacy().delta()).enforcedEpsilon();
+      spend.put("epsilonSpent", Double.toString(epsilon));
       spend.put("delta", Double.toString(config.privacy().delta()));
       journal.append("privacy-spent", spend, clock.instant());
+      logSpend(round.round(), PrivacySpend.UNIT_SILO, epsilon);
+    }
+    if (maskedInputSent && recordLevelRound.isPresent()) {
+      // The update trained with DP-SGD left the silo (masked): every step spent on each record.
+      RecordLevelLedger.Entry entry = recordLevelRound.get();
+      double epsilon;
+      synchronized (this) {
+        recordLevelLedger = recordLevelLedger.record(entry);
+        epsilon = recordLevelLedger.spent(config.privacy().delta()).enforcedEpsilon();
+      }
+      Map<String, Object> spend = new LinkedHashMap<>();
+      spend.put("runId", runId);
+      spend.put("round", round.round());
+      spend.put("unit", PrivacySpend.UNIT_RECORD);
+      spend.put("sampleRate", Double.toString(entry.sampleRate()));
+      spend.put("noiseMultiplier", Double.toString(entry.noiseMultiplier()));
+      spend.put("clipNorm", Double.toString(recordLevelDp.orElseThrow().clipNorm()));
+      spend.put("steps", entry.steps());
+      spend.put("epsilonSpent", Double.toString(epsilon));
+      spend.put("delta", Double.toString(config.privacy().delta()));
+      journal.append("privacy-spent", spend, clock.instant());
+      logSpend(round.round(), PrivacySpend.UNIT_RECORD, epsilon);
     }
     LOG.info(
         "round {}: {} (reached {})",
         round.round(),
         outcome.finished() ? "finished" : "left without finishing",
         reached);
+  }
+
+  private void logSpend(long round, String unit, double epsilon) {
+    LOG.info(
+        "round {}: {}-level privacy spent so far ε = {} at δ = {} (unit: {})",
+        round,
+        unit,
+        String.format(java.util.Locale.ROOT, "%.4g", epsilon),
+        config.privacy().delta(),
+        PrivacySpend.describeUnit(unit));
   }
 
   /**
@@ -383,7 +476,10 @@ public final class SiloNode {
     return strings;
   }
 
-  /** Replays the journal's {@code privacy-spent} records. */
+  /**
+   * Replays the journal's silo-level {@code privacy-spent} records (unit {@code silo}, or no unit:
+   * records written before units were named are all silo-level).
+   */
   static PrivacyLedger ledgerFromJournal(List<String> lines) throws IOException {
     PrivacyLedger ledger =
         PrivacyLedger.empty(PrivacyAccountant.create(EncodingParameters.CONDITIONAL_ROUNDING_BETA));
@@ -393,6 +489,9 @@ public final class SiloNode {
         continue;
       }
       JsonNode body = record.path("body");
+      if (!body.path("unit").asText(PrivacySpend.UNIT_SILO).equals(PrivacySpend.UNIT_SILO)) {
+        continue;
+      }
       RoundPrivacy round =
           new RoundPrivacy(
               body.path("round").asLong(),
@@ -408,6 +507,38 @@ public final class SiloNode {
           body.path("survivorsVerified").asBoolean()
               ? ledger.recordVerified(runId, round)
               : ledger.record(runId, round);
+    }
+    return ledger;
+  }
+
+  /** Replays the journal's record-level {@code privacy-spent} records (unit {@code record}). */
+  static RecordLevelLedger recordLevelLedgerFromJournal(List<String> lines) throws IOException {
+    RecordLevelLedger ledger = RecordLevelLedger.empty();
+    for (String line : lines) {
+      JsonNode record = JSON.readTree(line);
+      if (!record.path("type").asText().equals("privacy-spent")) {
+        continue;
+      }
+      JsonNode body = record.path("body");
+      if (!body.path("unit").asText("").equals(PrivacySpend.UNIT_RECORD)) {
+        continue;
+      }
+      try {
+        ledger =
+            ledger.record(
+                new RecordLevelLedger.Entry(
+                    body.path("runId").asText(""),
+                    body.path("round").asLong(),
+                    Double.parseDouble(body.path("sampleRate").asText()),
+                    Double.parseDouble(body.path("noiseMultiplier").asText()),
+                    body.path("steps").asLong()));
+      } catch (IllegalArgumentException e) {
+        // A signed record the silo wrote itself that cannot be replayed: refuse to run with a
+        // ledger that forgets spend.
+        throw new IOException(
+            "the journal's record-level privacy-spent record cannot be replayed: " + e.getMessage(),
+            e);
+      }
     }
     return ledger;
   }

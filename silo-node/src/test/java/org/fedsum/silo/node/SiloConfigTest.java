@@ -42,6 +42,10 @@ class SiloConfigTest {
           minNoiseMultiplier: 0.5
           minThreshold: 3
           minSurvivors: 4
+        recordLevel:
+          epsilonBudget: 3
+          required: true
+          minNoiseMultiplier: 0.9
       shareMetrics: true
       threads: 2
       """;
@@ -77,6 +81,8 @@ class SiloConfigTest {
     assertThat(config.privacy().epsilonBudget()).isEqualTo(8);
     assertThat(config.privacy().delta()).isEqualTo(1e-6);
     assertThat(config.privacy().floor()).isEqualTo(new SiloConfig.Floor(true, 0.5, 3, 4));
+    assertThat(config.privacy().recordLevel())
+        .isEqualTo(new SiloConfig.RecordLevelRules(3, true, 0.9));
     assertThat(config.shareMetrics()).isTrue();
     assertThat(config.threads()).isEqualTo(2);
   }
@@ -97,6 +103,11 @@ class SiloConfigTest {
         Arguments.of("  labelColumn: diagnosis\n", "", "data.labelColumn"),
         Arguments.of("heldOutFraction: 0.25", "heldOutFraction: 1.5", "data.heldOutFraction"),
         Arguments.of("epsilonBudget: 8", "epsilonBudget: -1", "privacy.epsilonBudget"),
+        Arguments.of("epsilonBudget: 3", "epsilonBudget: -3", "privacy.recordLevel.epsilonBudget"),
+        Arguments.of(
+            "minNoiseMultiplier: 0.9",
+            "minNoiseMultiplier: -0.9",
+            "privacy.recordLevel.minNoiseMultiplier"),
         Arguments.of("minThreshold: 3", "minThreshold: 0", "privacy.floor.minThreshold"),
         Arguments.of("minSurvivors: 4", "minSurvivors: 2", "privacy.floor.minSurvivors"),
         Arguments.of("minSurvivors: 4", "minSurvivor: 4", "privacy.floor.minSurvivor"),

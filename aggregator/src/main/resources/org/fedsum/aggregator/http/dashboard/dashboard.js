@@ -113,7 +113,22 @@
     failure.textContent = view.failure ? "Run failed: " + view.failure : "";
   }
 
+  function recordLevelText(recordLevel) {
+    return "Record-level DP (unit: " + recordLevel.unitDescription + "): DP-SGD at each silo with " +
+      "noise multiplier z = " + recordLevel.noiseMultiplier + ", clip norm C = " + recordLevel.clipNorm +
+      ", expected batch " + recordLevel.expectedBatchSize + "; each silo accounts its own record-level ε " +
+      "at δ = " + formatDelta(recordLevel.delta) + " (its sample rate depends on its record count, which " +
+      "the aggregator never learns): see the silos' journals or the audit report.";
+  }
+
   function renderPrivacy(privacy) {
+    if (!privacy.differentialPrivacy && privacy.recordLevel) {
+      setText("privacy-spent", "record-level DP (ε in each silo's ledger)");
+      setText(
+        "privacy-detail",
+        "No silo-level noise on the published sums. " + recordLevelText(privacy.recordLevel));
+      return;
+    }
     if (!privacy.differentialPrivacy) {
       setText("privacy-spent", "no DP");
       setText(
@@ -133,7 +148,8 @@
         " finished round" + (privacy.roundsAccounted === 1 ? "" : "s") + " counted with their real survivors. " +
         "Discrete Gaussian bound (Rényi, Kairouz et al. 2021): ε = " + formatEpsilon(spent.epsilonRdp) +
         "; continuous Gaussian reference: ε = " + formatEpsilon(spent.epsilonGdp) +
-        ". Noise multiplier z = " + privacy.noiseMultiplier + ", clip norm C = " + privacy.clipNorm + ".");
+        ". Noise multiplier z = " + privacy.noiseMultiplier + ", clip norm C = " + privacy.clipNorm + "." +
+        (privacy.recordLevel ? " " + recordLevelText(privacy.recordLevel) : ""));
   }
 
   function outcomeText(round) {
