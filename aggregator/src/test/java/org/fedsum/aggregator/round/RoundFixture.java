@@ -310,6 +310,11 @@ final class RoundFixture implements AutoCloseable {
     return Files.readAllLines(directory.journalFile());
   }
 
+  /** The journal's durable lines, as the coordinator's journal reads them (group commit). */
+  List<String> durableJournalLines() throws IOException {
+    return stores.journal().readLines();
+  }
+
   /** Verifies the journal as an auditor would. */
   JournalVerification verifyJournal() throws IOException {
     return JournalVerifier.verify(journalLines(), trust, time.instant());
