@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.round.SiloMetrics;
@@ -68,13 +69,21 @@ final class SiloRoutes implements ApiRoutes {
   private final Vertx vertx;
   private final Federation federation;
   private final List<Runnable> waiters = new ArrayList<>();
+  // Counted under the coordinator's lock as each change happens: a poll that read the state
+  // before a change but parks after it sees the count moved and polls again, instead of missing
+  // the wake-up and sleeping for its whole wait (polls wait for fsyncs, which widens that window).
+  private final AtomicLong changes = new AtomicLong();
 
   SiloRoutes(Vertx vertx, Federation federation) {
     this.vertx = vertx;
     this.federation = federation;
     var context = vertx.getOrCreateContext();
     // Told under the coordinator's lock: only hop to the event loop there.
-    federation.onChange(() -> context.runOnContext(ignored -> wakeWaiters()));
+    federation.onChange(
+        () -> {
+          changes.incrementAndGet();
+          context.runOnContext(ignored -> wakeWaiters());
+        });
   }
 
   /** Whether {@code request} streams its body itself (the body handler must leave it alone). */
@@ -109,6 +118,7 @@ final class SiloRoutes implements ApiRoutes {
     if (context.response().closed()) {
       return;
     }
+    long changesBefore = changes.get();
     vertx
         .executeBlocking(() -> poll(siloId, round, after), false)
         .onSuccess(
@@ -128,6 +138,8 @@ final class SiloRoutes implements ApiRoutes {
               long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
               if (news || remainingMillis <= 0) {
                 reply(context, polled);
+              } else if (changes.get() != changesBefore) {
+                answerTask(context, siloId, round, after, deadline);
               } else {
                 waitForChange(
                     context,
