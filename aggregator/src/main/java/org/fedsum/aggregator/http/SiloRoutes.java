@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -25,8 +24,6 @@ import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.round.SiloMetrics;
 import org.fedsum.aggregator.round.SiloTask;
 import org.fedsum.aggregator.service.Federation;
-import org.fedsum.aggregator.store.SpoolWriter;
-import org.fedsum.aggregator.store.SpooledVector;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.protocol.AggregatorMessage;
 import org.fedsum.protocol.ErrorCode;
@@ -382,7 +379,7 @@ final class SiloRoutes implements ApiRoutes {
     }
     vertx
         .executeBlocking(() -> coordinator(round).receiveMaskedVector(siloId, round), false)
-        .compose(writer -> stream(request, writer))
+        .compose(writer -> SpoolUpload.stream(vertx, request, writer))
         .compose(
             vector ->
                 vertx.executeBlocking(
@@ -393,52 +390,6 @@ final class SiloRoutes implements ApiRoutes {
                     false))
         .onSuccess(accepted -> accepted(context, accepted))
         .onFailure(context::fail);
-  }
-
-  /**
-   * Writes the request's body into {@code writer} chunk by chunk on a worker thread, the request
-   * paused while a chunk is written, so memory stays one chunk.
-   */
-  private Future<SpooledVector> stream(HttpServerRequest request, SpoolWriter writer) {
-    io.vertx.core.Promise<SpooledVector> done = io.vertx.core.Promise.promise();
-    Future<Void>[] last = new Future[] {Future.succeededFuture()};
-    request.handler(
-        chunk -> {
-          request.pause();
-          last[0] =
-              last[0]
-                  .compose(
-                      ignored ->
-                          vertx.<Void>executeBlocking(
-                              () -> {
-                                writer.write(chunk.getBytes(), 0, chunk.length());
-                                return null;
-                              },
-                              false))
-                  .onSuccess(written -> request.resume())
-                  .onFailure(failure -> fail(done, writer, failure));
-        });
-    request.endHandler(
-        end ->
-            last[0]
-                .compose(ignored -> vertx.executeBlocking(writer::finish, false))
-                .onSuccess(done::tryComplete)
-                .onFailure(failure -> fail(done, writer, failure)));
-    request.exceptionHandler(failure -> fail(done, writer, failure));
-    request.resume();
-    return done.future();
-  }
-
-  private void fail(
-      io.vertx.core.Promise<SpooledVector> done, SpoolWriter writer, Throwable failure) {
-    if (done.tryFail(failure)) {
-      vertx.executeBlocking(
-          () -> {
-            writer.close();
-            return null;
-          },
-          false);
-    }
   }
 
   private void model(RoutingContext context) {
