@@ -75,9 +75,14 @@ public final class JournalFile implements Closeable {
   private JournalWriteException failure;
   private boolean closed;
 
-  /** Makes the file's bytes durable: {@code FileChannel.force(true)}, or a test's substitute. */
+  /**
+   * Makes the file's bytes durable for the group commit: {@link #FORCE} in the service; tests pass
+   * one that counts fsyncs or holds one back (see {@link #open(Path, JournalOwner, Instant,
+   * Syncer)}).
+   */
   @FunctionalInterface
-  interface Syncer {
+  public interface Syncer {
+    /** Makes every byte written to {@code channel} so far durable. */
     void sync(FileChannel channel) throws IOException;
 
     /** The real fsync. */
@@ -137,7 +142,8 @@ public final class JournalFile implements Closeable {
    * FileChannel.force} for the group commit's fsyncs (opening and recovery still force): for tests
    * that count fsyncs or hold one back.
    */
-  static JournalFile open(Path dataDirectory, JournalOwner owner, Instant time, Syncer syncer)
+  public static JournalFile open(
+      Path dataDirectory, JournalOwner owner, Instant time, Syncer syncer)
       throws IOException, GeneralSecurityException {
     return new JournalFile(open(dataDirectory, owner, time), Objects.requireNonNull(syncer));
   }
