@@ -96,6 +96,8 @@ class RunCoordinatorGroupCommitTest {
       assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.IDLE);
       assertThat(coordinator.status().currentRound()).isEqualTo(-1);
       assertThat(coordinator.started()).isFalse();
+      // The fsync runs outside the coordinator's monitor: anything else that needs it gets it.
+      threads.submit(() -> coordinator.onRoundEvents(RoundEvents.NONE)).get(5, TimeUnit.SECONDS);
 
       syncer.release(held);
       starting.get(10, TimeUnit.SECONDS);
@@ -126,6 +128,7 @@ class RunCoordinatorGroupCommitTest {
       assertThat(advertising).isNotDone();
       assertThat(coordinator.status().participants().getOrDefault(Stage.ADVERTISE_KEYS, List.of()))
           .isEmpty();
+      threads.submit(() -> coordinator.onRoundEvents(RoundEvents.NONE)).get(5, TimeUnit.SECONDS);
 
       syncer.release(held);
       advertising.get(10, TimeUnit.SECONDS);
