@@ -79,27 +79,32 @@ class RunCoordinatorGroupCommitTest {
       String silo = fixture.roster.get(0);
       CountDownLatch held = syncer.hold();
 
-      Future<?> starting =
-          threads.submit(
-              () -> {
-                coordinator.startRound();
-                return null;
-              });
-      assertThat(syncer.entered.await(10, TimeUnit.SECONDS)).isTrue();
-      // round-started is written, its fsync held: a poll, which would hand out the round's
-      // parameters, waits for it; the status still shows the run as it was; neither takes the
-      // coordinator's lock for the wait, so both get that far.
-      Future<SiloTask> polling = threads.submit(() -> coordinator.poll(silo, -1, 0));
-      Thread.sleep(300);
-      assertThat(starting).isNotDone();
-      assertThat(polling).isNotDone();
-      assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.IDLE);
-      assertThat(coordinator.status().currentRound()).isEqualTo(-1);
-      assertThat(coordinator.started()).isFalse();
-      // The fsync runs outside the coordinator's monitor: anything else that needs it gets it.
-      threads.submit(() -> coordinator.onRoundEvents(RoundEvents.NONE)).get(5, TimeUnit.SECONDS);
-
-      syncer.release(held);
+      Future<?> starting;
+      Future<SiloTask> polling;
+      try {
+        starting =
+            threads.submit(
+                () -> {
+                  coordinator.startRound();
+                  return null;
+                });
+        assertThat(syncer.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        // round-started is written, its fsync held: a poll, which would hand out the round's
+        // parameters, waits for it; the status still shows the run as it was; neither takes the
+        // coordinator's lock for the wait, so both get that far.
+        polling = threads.submit(() -> coordinator.poll(silo, -1, 0));
+        Thread.sleep(300);
+        assertThat(starting).isNotDone();
+        assertThat(polling).isNotDone();
+        assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.IDLE);
+        assertThat(coordinator.status().currentRound()).isEqualTo(-1);
+        assertThat(coordinator.started()).isFalse();
+        // The fsync runs outside the coordinator's monitor: anything else that needs it gets it.
+        threads.submit(() -> coordinator.onRoundEvents(RoundEvents.NONE)).get(5, TimeUnit.SECONDS);
+      } finally {
+        // Also when an assertion failed: a held fsync would keep the journal from closing.
+        syncer.release(held);
+      }
       starting.get(10, TimeUnit.SECONDS);
       assertThat(polling.get(10, TimeUnit.SECONDS).round()).isPresent();
       assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.COLLECTING);
@@ -117,20 +122,24 @@ class RunCoordinatorGroupCommitTest {
       CountDownLatch held = syncer.hold();
 
       // The silos advertise their keys one after another; the first submission's fsync is held.
-      Future<?> advertising =
-          threads.submit(
-              () -> {
-                fixture.startSilos(fixture.randomUpdates(), Map.of());
-                return null;
-              });
-      assertThat(syncer.entered.await(10, TimeUnit.SECONDS)).isTrue();
-      Thread.sleep(300);
-      assertThat(advertising).isNotDone();
-      assertThat(coordinator.status().participants().getOrDefault(Stage.ADVERTISE_KEYS, List.of()))
-          .isEmpty();
-      threads.submit(() -> coordinator.onRoundEvents(RoundEvents.NONE)).get(5, TimeUnit.SECONDS);
-
-      syncer.release(held);
+      Future<?> advertising;
+      try {
+        advertising =
+            threads.submit(
+                () -> {
+                  fixture.startSilos(fixture.randomUpdates(), Map.of());
+                  return null;
+                });
+        assertThat(syncer.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(300);
+        assertThat(advertising).isNotDone();
+        assertThat(
+                coordinator.status().participants().getOrDefault(Stage.ADVERTISE_KEYS, List.of()))
+            .isEmpty();
+        threads.submit(() -> coordinator.onRoundEvents(RoundEvents.NONE)).get(5, TimeUnit.SECONDS);
+      } finally {
+        syncer.release(held);
+      }
       advertising.get(10, TimeUnit.SECONDS);
       RunStatus status = coordinator.status();
       assertThat(status.stage()).contains(Stage.SHARE_KEYS);
