@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -19,13 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.round.SiloMetrics;
 import org.fedsum.aggregator.round.SiloTask;
 import org.fedsum.aggregator.service.Federation;
-import org.fedsum.aggregator.store.SpoolWriter;
-import org.fedsum.aggregator.store.SpooledVector;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.protocol.AggregatorMessage;
 import org.fedsum.protocol.ErrorCode;
@@ -68,13 +66,21 @@ final class SiloRoutes implements ApiRoutes {
   private final Vertx vertx;
   private final Federation federation;
   private final List<Runnable> waiters = new ArrayList<>();
+  // Counted under the coordinator's lock as each change happens: a poll that read the state
+  // before a change but parks after it sees the count moved and polls again, instead of missing
+  // the wake-up and sleeping for its whole wait (polls wait for fsyncs, which widens that window).
+  private final AtomicLong changes = new AtomicLong();
 
   SiloRoutes(Vertx vertx, Federation federation) {
     this.vertx = vertx;
     this.federation = federation;
     var context = vertx.getOrCreateContext();
     // Told under the coordinator's lock: only hop to the event loop there.
-    federation.onChange(() -> context.runOnContext(ignored -> wakeWaiters()));
+    federation.onChange(
+        () -> {
+          changes.incrementAndGet();
+          context.runOnContext(ignored -> wakeWaiters());
+        });
   }
 
   /** Whether {@code request} streams its body itself (the body handler must leave it alone). */
@@ -109,6 +115,7 @@ final class SiloRoutes implements ApiRoutes {
     if (context.response().closed()) {
       return;
     }
+    long changesBefore = changes.get();
     vertx
         .executeBlocking(() -> poll(siloId, round, after), false)
         .onSuccess(
@@ -128,6 +135,8 @@ final class SiloRoutes implements ApiRoutes {
               long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
               if (news || remainingMillis <= 0) {
                 reply(context, polled);
+              } else if (changes.get() != changesBefore) {
+                answerTask(context, siloId, round, after, deadline);
               } else {
                 waitForChange(
                     context,
@@ -370,7 +379,7 @@ final class SiloRoutes implements ApiRoutes {
     }
     vertx
         .executeBlocking(() -> coordinator(round).receiveMaskedVector(siloId, round), false)
-        .compose(writer -> stream(request, writer))
+        .compose(writer -> SpoolUpload.stream(vertx, request, writer))
         .compose(
             vector ->
                 vertx.executeBlocking(
@@ -381,52 +390,6 @@ final class SiloRoutes implements ApiRoutes {
                     false))
         .onSuccess(accepted -> accepted(context, accepted))
         .onFailure(context::fail);
-  }
-
-  /**
-   * Writes the request's body into {@code writer} chunk by chunk on a worker thread, the request
-   * paused while a chunk is written, so memory stays one chunk.
-   */
-  private Future<SpooledVector> stream(HttpServerRequest request, SpoolWriter writer) {
-    io.vertx.core.Promise<SpooledVector> done = io.vertx.core.Promise.promise();
-    Future<Void>[] last = new Future[] {Future.succeededFuture()};
-    request.handler(
-        chunk -> {
-          request.pause();
-          last[0] =
-              last[0]
-                  .compose(
-                      ignored ->
-                          vertx.<Void>executeBlocking(
-                              () -> {
-                                writer.write(chunk.getBytes(), 0, chunk.length());
-                                return null;
-                              },
-                              false))
-                  .onSuccess(written -> request.resume())
-                  .onFailure(failure -> fail(done, writer, failure));
-        });
-    request.endHandler(
-        end ->
-            last[0]
-                .compose(ignored -> vertx.executeBlocking(writer::finish, false))
-                .onSuccess(done::tryComplete)
-                .onFailure(failure -> fail(done, writer, failure)));
-    request.exceptionHandler(failure -> fail(done, writer, failure));
-    request.resume();
-    return done.future();
-  }
-
-  private void fail(
-      io.vertx.core.Promise<SpooledVector> done, SpoolWriter writer, Throwable failure) {
-    if (done.tryFail(failure)) {
-      vertx.executeBlocking(
-          () -> {
-            writer.close();
-            return null;
-          },
-          false);
-    }
   }
 
   private void model(RoutingContext context) {

@@ -3,11 +3,13 @@ package org.fedsum.aggregator.round;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HexFormat;
@@ -23,6 +25,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.fedsum.aggregator.store.Checkpoint;
@@ -63,9 +66,17 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  *
  * <p><b>Threads.</b> Every state change happens under this object's monitor, so the operations may
  * be called from any thread; each waits for its journal records to be fsync'd, so call them from
- * worker threads, not an event loop. Blocking work that needs no state (adding a spooled vector
- * into the running sum, unmasking, decoding, the strategy step, the checkpoint) runs on the
- * injected {@link Executor}, one task after another per round, outside the monitor.
+ * worker threads, not an event loop. The fsync is a group commit ({@link JournalFile#write}, {@link
+ * JournalFile#awaitDurable}): records are written, signed and chained under the monitor, and each
+ * operation then releases the monitor and waits, outside it, until the journal is durable up to the
+ * last record written when it left the monitor, so the silos' messages of one stage share fsyncs
+ * instead of queueing behind one fsync each. What an operation returns or throws (a reply, a task,
+ * a queued message, a refusal), the {@link #status()} snapshot and the {@link RoundEvents} are all
+ * released only after that wait: nothing that depends on a record reaches anyone before the record
+ * is durable, so a crash loses only records nobody was told about. Blocking work that needs no
+ * state (adding a spooled vector into the running sum, unmasking, decoding, the strategy step, the
+ * checkpoint) runs on the injected {@link Executor}, one task after another per round, outside the
+ * monitor.
  *
  * <p><b>Journal.</b> Every state change is journaled before it takes effect: {@code round-started}
  * (the public round parameters), {@code message-accepted} (type, silo, stage and SHA-256 of the
@@ -93,8 +104,10 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * the spooled vectors and the protocol state (the silos' advertised keys and shares) were never
  * durable. Finished rounds are never redone.
  *
- * <p>A failed journal append ({@link JournalWriteException}) leaves the run {@link
- * RunStatus.Phase#FAILED}: the aggregator must restart and recover from its data directory.
+ * <p>A failed journal write or fsync ({@link JournalWriteException}) leaves the run {@link
+ * RunStatus.Phase#FAILED}: the aggregator must restart and recover from its data directory. The
+ * operations waiting for the failed fsync throw it; their state changes were made in memory only,
+ * and the run that recovery rebuilds never saw them.
  */
 public final class RunCoordinator {
   /** The longest reason a silo may give for declining a round. */
@@ -146,6 +159,31 @@ public final class RunCoordinator {
   private volatile java.util.function.BiConsumer<Long, int[]> unmaskedSumObserver;
   private RoundEvents roundEvents = RoundEvents.NONE;
   private RefusalCounts refusals = new RefusalCounts();
+  // Round events waiting for their record to be durable, in journal order.
+  private final ArrayDeque<PendingEvent> pendingEvents = new ArrayDeque<>();
+  private long statusVersion;
+
+  /** The newest status whose records are durable: read without the monitor by status(). */
+  private final AtomicReference<Published> published = new AtomicReference<>();
+
+  /** A round event to deliver once the journal is durable up to {@code position}. */
+  private record PendingEvent(long position, Runnable event) {}
+
+  /** A status snapshot, numbered in the order the monitor saw the states. */
+  private record Published(long version, RunStatus status) {}
+
+  /**
+   * Taken under the monitor as an operation leaves it: the state it leaves, and the journal
+   * position every record that state depends on lies before. Released (returned, published) once
+   * that position is durable.
+   */
+  private record Settlement(long version, RunStatus status, long position) {}
+
+  /** An operation's work under the monitor. */
+  @FunctionalInterface
+  private interface Locked<T> {
+    T run() throws ProtocolException, IOException;
+  }
 
   /** One round in progress: the protocol state and what the coordinator keeps beside it. */
   private static final class RoundRun {
@@ -233,9 +271,12 @@ public final class RunCoordinator {
               + ", not "
               + initialModel.length);
     }
+    Settlement settlement;
     synchronized (coordinator) {
       coordinator.recover(initialModel.clone());
+      settlement = coordinator.settlementLocked();
     }
+    coordinator.settle(settlement);
     return coordinator;
   }
 
@@ -349,11 +390,15 @@ public final class RunCoordinator {
    * @throws IllegalStateException if a round is in progress or the run is over
    * @throws IOException if the journal append failed (the round did not start)
    */
-  public synchronized void startRound() throws IOException {
-    if (phase != RunStatus.Phase.IDLE) {
-      throw new IllegalStateException("cannot start a round while the run is " + phase);
-    }
-    openNextRound();
+  public void startRound() throws IOException {
+    settled(
+        () -> {
+          if (phase != RunStatus.Phase.IDLE) {
+            throw new IllegalStateException("cannot start a round while the run is " + phase);
+          }
+          openNextRound();
+          return null;
+        });
   }
 
   /**
@@ -366,8 +411,8 @@ public final class RunCoordinator {
   }
 
   /** Whether a round was ever started: a run created but never started has not. */
-  public synchronized boolean started() {
-    return lastStartedRound > 0;
+  public boolean started() {
+    return status().currentRound() > 0;
   }
 
   /**
@@ -406,7 +451,15 @@ public final class RunCoordinator {
    * @throws IllegalStateException if the run has not started, is over or already paused
    * @throws IOException if the journal append failed (nothing changed)
    */
-  public synchronized void pause() throws IOException {
+  public void pause() throws IOException {
+    settled(
+        () -> {
+          pauseLocked();
+          return null;
+        });
+  }
+
+  private void pauseLocked() throws IOException {
     if (lastStartedRound == 0 || over() || pauseRequested) {
       throw new IllegalStateException(
           "cannot pause a run that is "
@@ -427,7 +480,15 @@ public final class RunCoordinator {
    * @throws IllegalStateException if the run is not paused
    * @throws IOException if the journal append failed (nothing changed)
    */
-  public synchronized void resumeRun() throws IOException {
+  public void resumeRun() throws IOException {
+    settled(
+        () -> {
+          resumeRunLocked();
+          return null;
+        });
+  }
+
+  private void resumeRunLocked() throws IOException {
     if (!pauseRequested || over()) {
       throw new IllegalStateException("the run is not paused");
     }
@@ -448,8 +509,16 @@ public final class RunCoordinator {
    * @throws IllegalStateException if the run is already over
    * @throws IOException if the journal append failed
    */
-  public synchronized void stop(String detail) throws IOException {
+  public void stop(String detail) throws IOException {
     Objects.requireNonNull(detail, "detail");
+    settled(
+        () -> {
+          stopLocked(detail);
+          return null;
+        });
+  }
+
+  private void stopLocked(String detail) throws IOException {
     if (over()) {
       throw new IllegalStateException(
           "the run is already " + phase.name().toLowerCase(Locale.ROOT));
@@ -491,7 +560,9 @@ public final class RunCoordinator {
     current = new RoundRun(config, modelSha256, clock.instant());
     phase = RunStatus.Phase.COLLECTING;
     scheduleDeadline(current);
-    roundEvents.roundStarted(config.round());
+    RoundEvents observer = roundEvents;
+    long round = config.round();
+    afterDurable(() -> observer.roundStarted(round));
     changeListener.run();
   }
 
@@ -502,10 +573,18 @@ public final class RunCoordinator {
    * @throws IOException if journaling failed; the run is then {@link RunStatus.Phase#FAILED} or, if
    *     the failure came before the message was recorded, unchanged
    */
-  public synchronized void submit(String siloId, SiloMessage message)
-      throws ProtocolException, IOException {
+  public void submit(String siloId, SiloMessage message) throws ProtocolException, IOException {
     Objects.requireNonNull(siloId, "siloId");
     Objects.requireNonNull(message, "message");
+    settledOrRefused(
+        () -> {
+          submitLocked(siloId, message);
+          return null;
+        });
+  }
+
+  private void submitLocked(String siloId, SiloMessage message)
+      throws ProtocolException, IOException {
     if (!message.siloId().equals(siloId)) {
       throw new ProtocolException(
           ErrorCode.MALFORMED_MESSAGE,
@@ -550,9 +629,18 @@ public final class RunCoordinator {
    *     {@code DUPLICATE_SUBMISSION} (already declined, or already advertised); nothing changed
    * @throws IOException if journaling failed
    */
-  public synchronized void decline(String siloId, long round, String reason)
+  public void decline(String siloId, long round, String reason)
       throws ProtocolException, IOException {
     Objects.requireNonNull(reason, "reason");
+    settledOrRefused(
+        () -> {
+          declineLocked(siloId, round, reason);
+          return null;
+        });
+  }
+
+  private void declineLocked(String siloId, long round, String reason)
+      throws ProtocolException, IOException {
     checkRoster(siloId);
     RoundRun run = openRoundNumbered(round, "the refusal is for round ");
     if (run.state.terminal() || run.state.stage() != Stage.ADVERTISE_KEYS) {
@@ -624,9 +712,18 @@ public final class RunCoordinator {
    *     this round); nothing changed
    * @throws IOException if journaling failed
    */
-  public synchronized void recordSiloMetrics(String siloId, SiloMetrics metrics)
+  public void recordSiloMetrics(String siloId, SiloMetrics metrics)
       throws ProtocolException, IOException {
     Objects.requireNonNull(metrics, "metrics");
+    settledOrRefused(
+        () -> {
+          recordSiloMetricsLocked(siloId, metrics);
+          return null;
+        });
+  }
+
+  private void recordSiloMetricsLocked(String siloId, SiloMetrics metrics)
+      throws ProtocolException, IOException {
     checkRoster(siloId);
     RoundRun run = openRoundNumbered(metrics.round(), "the metrics are for round ");
     if (run.metricsReported.contains(siloId)) {
@@ -654,7 +751,11 @@ public final class RunCoordinator {
    * @throws ProtocolException {@code UNKNOWN_SILO}, {@code NOT_READY} or {@code ROUND_CLOSED} (no
    *     round open), {@code ROUND_MISMATCH}, {@code STAGE_OUT_OF_ORDER}
    */
-  public synchronized SpoolWriter receiveMaskedVector(String siloId, long round)
+  public SpoolWriter receiveMaskedVector(String siloId, long round) throws ProtocolException {
+    return settledRead(() -> receiveMaskedVectorLocked(siloId, round));
+  }
+
+  private SpoolWriter receiveMaskedVectorLocked(String siloId, long round)
       throws ProtocolException {
     checkRoster(siloId);
     RoundRun run = openRoundNumbered(round, "the masked vector is for round ");
@@ -703,15 +804,18 @@ public final class RunCoordinator {
    *
    * @throws ProtocolException {@code UNKNOWN_SILO} if the silo is not in the roster
    */
-  public synchronized SiloTask poll(String siloId) throws ProtocolException {
-    checkRoster(siloId);
-    if (current == null) {
-      return poll(siloId, -1, 0);
-    }
-    int from = current.delivered.getOrDefault(siloId, 0);
-    SiloTask task = poll(siloId, current.config.round(), from);
-    current.delivered.put(siloId, task.nextCursor());
-    return task;
+  public SiloTask poll(String siloId) throws ProtocolException {
+    return settledRead(
+        () -> {
+          checkRoster(siloId);
+          if (current == null) {
+            return pollLocked(siloId, -1, 0);
+          }
+          int from = current.delivered.getOrDefault(siloId, 0);
+          SiloTask task = pollLocked(siloId, current.config.round(), from);
+          current.delivered.put(siloId, task.nextCursor());
+          return task;
+        });
   }
 
   /**
@@ -723,7 +827,11 @@ public final class RunCoordinator {
    * @throws ProtocolException {@code UNKNOWN_SILO} if the silo is not in the roster
    * @throws IllegalArgumentException if {@code after} is negative
    */
-  public synchronized SiloTask poll(String siloId, long round, int after) throws ProtocolException {
+  public SiloTask poll(String siloId, long round, int after) throws ProtocolException {
+    return settledRead(() -> pollLocked(siloId, round, after));
+  }
+
+  private SiloTask pollLocked(String siloId, long round, int after) throws ProtocolException {
     checkRoster(siloId);
     if (after < 0) {
       throw new IllegalArgumentException("after must be >= 0, not " + after);
@@ -752,7 +860,19 @@ public final class RunCoordinator {
    * The global model as silos download it (float32, as checkpointed) with its hex SHA-256: the
    * model the current round started from, or after the last finished round between rounds.
    */
-  public synchronized GlobalModel globalModelSnapshot() {
+  public GlobalModel globalModelSnapshot() {
+    return settledValue(this::globalModelSnapshotLocked);
+  }
+
+  private <T> T settledValue(Locked<T> action) {
+    try {
+      return settledRead(action);
+    } catch (ProtocolException e) {
+      throw new IllegalStateException("bug: a read without refusals refused", e);
+    }
+  }
+
+  private GlobalModel globalModelSnapshotLocked() {
     GlobalModel current = served;
     if (current == null
         || current.roundsFinished() != roundsFinished
@@ -774,13 +894,23 @@ public final class RunCoordinator {
    *
    * @throws ProtocolException {@code UNKNOWN_SILO} if the silo is not in the roster
    */
-  public synchronized GlobalModel globalModelSnapshot(String siloId) throws ProtocolException {
-    checkRoster(siloId);
-    return globalModelSnapshot();
+  public GlobalModel globalModelSnapshot(String siloId) throws ProtocolException {
+    return settledRead(
+        () -> {
+          checkRoster(siloId);
+          return globalModelSnapshotLocked();
+        });
   }
 
-  /** A snapshot of the run. */
-  public synchronized RunStatus status() {
+  /**
+   * A snapshot of the run: the newest state whose journal records are durable. Taken without the
+   * coordinator's monitor, so it never waits for an operation or an fsync in progress.
+   */
+  public RunStatus status() {
+    return published.get().status();
+  }
+
+  private RunStatus statusLocked() {
     Map<Stage, List<String>> participants = new EnumMap<>(Stage.class);
     Optional<Stage> stage = Optional.empty();
     if (current != null) {
@@ -803,8 +933,8 @@ public final class RunCoordinator {
   }
 
   /** A copy of the global model: after the last finished round, or the initial model. */
-  public synchronized double[] globalModel() {
-    return model.clone();
+  public double[] globalModel() {
+    return settledValue(() -> model.clone());
   }
 
   /** The settings of this run. */
@@ -836,20 +966,25 @@ public final class RunCoordinator {
         ErrorCode.ROUND_CLOSED, round, "the run is " + phase.name().toLowerCase(Locale.ROOT));
   }
 
-  private synchronized void deadlinePassed(RoundRun run, Stage stage) {
-    if (run != current || run.state.terminal() || run.state.stage() != stage) {
-      return;
+  private void deadlinePassed(RoundRun run, Stage stage) {
+    Settlement settlement;
+    synchronized (this) {
+      if (run != current || run.state.terminal() || run.state.stage() != stage) {
+        return;
+      }
+      try {
+        commit(
+            run,
+            AggregatorProtocol.apply(run.state, new AggregatorEvent.DeadlinePassed(stage)),
+            "deadline");
+      } catch (ProtocolException e) {
+        throw new IllegalStateException("bug: the deadline of the open stage was refused", e);
+      } catch (IOException e) {
+        fail(e);
+      }
+      settlement = settlementLocked();
     }
-    try {
-      commit(
-          run,
-          AggregatorProtocol.apply(run.state, new AggregatorEvent.DeadlinePassed(stage)),
-          "deadline");
-    } catch (ProtocolException e) {
-      throw new IllegalStateException("bug: the deadline of the open stage was refused", e);
-    } catch (IOException e) {
-      fail(e);
-    }
+    settleQuietly(settlement);
   }
 
   /** Applies an accepted step: new state, actions, and the journal records of a closed stage. */
@@ -883,11 +1018,12 @@ public final class RunCoordinator {
         body.put("closedBy", closedBy);
         append("stage-closed", body);
         Instant now = clock.instant();
-        roundEvents.stageClosed(
-            run.config.round(),
-            before.stage(),
-            Duration.between(run.stageOpenedAt, now),
-            participantsOf(run, before.stage()).size());
+        RoundEvents observer = roundEvents;
+        long round = run.config.round();
+        Stage closed = before.stage();
+        Duration open = Duration.between(run.stageOpenedAt, now);
+        int participants = participantsOf(run, closed).size();
+        afterDurable(() -> observer.stageClosed(round, closed, open, participants));
         run.stageOpenedAt = now;
       }
       if (after instanceof AggregatorState.Aborted aborted) {
@@ -938,8 +1074,21 @@ public final class RunCoordinator {
             executor);
   }
 
-  /** Unmasks, decodes, steps the strategy and checkpoints: on the executor, outside the lock. */
+  /** Aggregates the round, then settles what it journaled (see {@link #settle}). */
   private void finishRound(RoundRun run, AggregatorState.Finished finished) {
+    try {
+      aggregateRound(run, finished);
+    } finally {
+      Settlement settlement;
+      synchronized (this) {
+        settlement = settlementLocked();
+      }
+      settleQuietly(settlement);
+    }
+  }
+
+  /** Unmasks, decodes, steps the strategy and checkpoints: on the executor, outside the lock. */
+  private void aggregateRound(RoundRun run, AggregatorState.Finished finished) {
     long round = run.config.round();
     try {
       if (run.sumFailure != null) {
@@ -973,8 +1122,10 @@ public final class RunCoordinator {
       String hash = ModelCheckpoints.sha256(floats);
       synchronized (this) {
         append("round-finished", finishedBody(run, finished, decoded, hash, nextState.steps()));
-        roundEvents.roundFinished(
-            round, finished.survivors().size(), Duration.between(run.startedAt, clock.instant()));
+        RoundEvents events = roundEvents;
+        int survivors = finished.survivors().size();
+        Duration took = Duration.between(run.startedAt, clock.instant());
+        afterDurable(() -> events.roundFinished(round, survivors, took));
         model = nextModel;
         strategyState = nextState;
         lastModelSha256 = hash;
@@ -1053,8 +1204,10 @@ public final class RunCoordinator {
     body.put("participants", List.copyOf(participantsOf(run, stage)));
     body.put("refusals", drainRefusals());
     append("round-aborted", body);
-    roundEvents.roundAborted(
-        run.config.round(), stage, reason, Duration.between(run.startedAt, clock.instant()));
+    RoundEvents observer = roundEvents;
+    long round = run.config.round();
+    Duration took = Duration.between(run.startedAt, clock.instant());
+    afterDurable(() -> observer.roundAborted(round, stage, reason, took));
     roundsAborted++;
     consecutiveAborts++;
     // Additions still queued must not read files the cleanup deletes: clean up after them.
@@ -1111,6 +1264,9 @@ public final class RunCoordinator {
   }
 
   private synchronized void fail(IOException e) {
+    if (phase == RunStatus.Phase.FAILED) {
+      return;
+    }
     LOG.log(Level.SEVERE, "the run failed; restart the aggregator to recover", e);
     phase = RunStatus.Phase.FAILED;
     failure = e.getMessage();
@@ -1118,14 +1274,165 @@ public final class RunCoordinator {
       current.deadline.cancel();
     }
     current = null;
+    // Events of records that did reach the disk are still true; the others never happened.
+    deliverDurableEventsLocked();
+    pendingEvents.clear();
     changeListener.run();
   }
 
+  /**
+   * Writes a record (signed, chained) without waiting for it to be durable: the operation's
+   * settlement waits for it before anything that depends on it leaves the coordinator.
+   */
   private void append(String type, Map<String, Object> body) throws IOException {
     if (phase == RunStatus.Phase.FAILED) {
       throw new IOException("the run failed earlier: " + failure);
     }
-    journal.append(type, body, Instant.now(clock));
+    journal.write(type, body, Instant.now(clock));
+  }
+
+  /** Queues a round event for when the record just written is durable. Caller holds the lock. */
+  private void afterDurable(Runnable event) {
+    pendingEvents.addLast(new PendingEvent(journal.writtenPosition(), event));
+  }
+
+  private void deliverDurableEventsLocked() {
+    long durable = journal.durablePosition();
+    while (!pendingEvents.isEmpty() && pendingEvents.peekFirst().position() <= durable) {
+      pendingEvents.removeFirst().event().run();
+    }
+  }
+
+  /**
+   * The state an operation leaves and the journal position it depends on. Caller holds the lock.
+   */
+  private Settlement settlementLocked() {
+    statusVersion++;
+    return new Settlement(statusVersion, statusLocked(), journal.writtenPosition());
+  }
+
+  /**
+   * Waits, outside the monitor, until the records {@code settlement} depends on are durable, then
+   * delivers the round events they carry and publishes the status. If the fsync failed, the run
+   * fails and the published status becomes the last durable one, marked failed.
+   */
+  private void settle(Settlement settlement) throws JournalWriteException {
+    try {
+      journal.awaitDurable(settlement.position());
+    } catch (JournalWriteException e) {
+      fail(e);
+      Published last = published.get();
+      RunStatus failed = failedStatus(last == null ? null : last.status(), e);
+      published.accumulateAndGet(
+          new Published(Long.MAX_VALUE, failed),
+          (old, next) -> old != null && old.version() == Long.MAX_VALUE ? old : next);
+      throw e;
+    }
+    synchronized (this) {
+      if (!pendingEvents.isEmpty()) {
+        deliverDurableEventsLocked();
+      }
+    }
+    Published next = new Published(settlement.version(), settlement.status());
+    published.accumulateAndGet(
+        next,
+        (old, candidate) -> old != null && old.version() >= candidate.version() ? old : candidate);
+  }
+
+  /** As {@link #settle}, for threads with nobody to tell: the failure is the run's status. */
+  private void settleQuietly(Settlement settlement) {
+    try {
+      settle(settlement);
+    } catch (JournalWriteException e) {
+      // Logged by fail(); the status says FAILED.
+    }
+  }
+
+  private static RunStatus failedStatus(RunStatus last, IOException e) {
+    String reason = String.valueOf(e.getMessage());
+    if (last == null) {
+      return new RunStatus(
+          RunStatus.Phase.FAILED,
+          -1,
+          Optional.empty(),
+          Map.of(),
+          0,
+          0,
+          0,
+          Optional.empty(),
+          Optional.of(reason),
+          false);
+    }
+    return new RunStatus(
+        RunStatus.Phase.FAILED,
+        last.currentRound(),
+        Optional.empty(),
+        Map.of(),
+        last.roundsFinished(),
+        last.roundsAborted(),
+        last.consecutiveAborts(),
+        last.lastModelSha256(),
+        Optional.of(reason),
+        last.pauseRequested());
+  }
+
+  /**
+   * Runs {@code action} under the monitor, then settles (see {@link #settle}) before returning its
+   * result or throwing its exception: a refusal, too, can tell of a record (a duplicate is refused
+   * because the first one was accepted).
+   */
+  private <T> T settledOrRefused(Locked<T> action) throws ProtocolException, IOException {
+    T result = null;
+    Exception thrown = null;
+    Settlement settlement;
+    synchronized (this) {
+      try {
+        result = action.run();
+      } catch (ProtocolException | IOException | RuntimeException e) {
+        thrown = e;
+      }
+      settlement = settlementLocked();
+    }
+    try {
+      settle(settlement);
+    } catch (JournalWriteException e) {
+      if (thrown != null && thrown != e) {
+        e.addSuppressed(thrown);
+      }
+      throw e;
+    }
+    if (thrown instanceof ProtocolException refused) {
+      throw refused;
+    }
+    if (thrown instanceof IOException failed) {
+      throw failed;
+    }
+    if (thrown != null) {
+      throw (RuntimeException) thrown;
+    }
+    return result;
+  }
+
+  /** As {@link #settledOrRefused}, for an action that refuses nothing. */
+  private <T> T settled(Locked<T> action) throws IOException {
+    try {
+      return settledOrRefused(action);
+    } catch (ProtocolException e) {
+      throw new IllegalStateException("bug: an operation without refusals refused", e);
+    }
+  }
+
+  /**
+   * As {@link #settledOrRefused}, for a read: it writes nothing, but what it reads may depend on
+   * records another operation wrote and has not settled yet. A failed fsync is unchecked here: the
+   * run has failed, and the reader's caller answers with a server error.
+   */
+  private <T> T settledRead(Locked<T> action) throws ProtocolException {
+    try {
+      return settledOrRefused(action);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private void deleteSpool(RoundRun run) {

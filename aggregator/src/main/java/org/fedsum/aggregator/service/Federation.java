@@ -36,6 +36,7 @@ import org.fedsum.aggregator.store.CheckpointStore;
 import org.fedsum.aggregator.store.DataDirectory;
 import org.fedsum.aggregator.store.JournalFile;
 import org.fedsum.aggregator.store.JournalOwner;
+import org.fedsum.aggregator.store.JournalWriteException;
 import org.fedsum.protocol.lineage.LineageManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,8 +73,9 @@ public final class Federation implements AutoCloseable {
   private final RoundEvents roundEvents;
   private final Path runsDirectory;
 
+  // Written under this; read without it by active(), which every silo request calls.
+  private volatile ActiveRun active;
   // Guarded by this.
-  private ActiveRun active;
   // The run that ended last, reported to silos as over until another run is created.
   private String lastEndedRunId;
   private Runnable changeListener = () -> {};
@@ -345,10 +347,24 @@ public final class Federation implements AutoCloseable {
     return run.coordinator().status();
   }
 
-  /** The active run, if any, as silos see it; an active run that has ended is released first. */
-  public synchronized Optional<ActiveRun> active() {
-    releaseIfEnded();
-    return Optional.ofNullable(active);
+  /**
+   * The active run, if any, as silos see it; an active run that has ended is released first. A run
+   * that has not ended is returned without this object's lock, which operator actions hold while
+   * their journal records are fsync'd: silo requests never queue behind them.
+   */
+  public Optional<ActiveRun> active() {
+    ActiveRun run = active;
+    if (run != null && !ended(run.coordinator().status().phase())) {
+      return Optional.of(run);
+    }
+    synchronized (this) {
+      releaseIfEnded();
+      return Optional.ofNullable(active);
+    }
+  }
+
+  private static boolean ended(RunStatus.Phase phase) {
+    return phase == RunStatus.Phase.COMPLETED || phase == RunStatus.Phase.STOPPED;
   }
 
   /**
@@ -426,6 +442,7 @@ public final class Federation implements AutoCloseable {
     } else {
       requireRun(runId);
     }
+    syncIfActive(runId);
     Path journal = runDirectory(runId).resolve(JournalFile.FILE_NAME);
     if (!rounds.readNew(journal)) {
       roundHistories.remove(runId);
@@ -436,9 +453,29 @@ public final class Federation implements AutoCloseable {
   }
 
   /** The journal file of run {@code runId}: for streaming it to an operator. */
-  public synchronized Path journalFile(String runId) throws FederationException {
+  public synchronized Path journalFile(String runId) throws FederationException, IOException {
     requireRun(runId);
+    syncIfActive(runId);
     return runDirectory(runId).resolve(JournalFile.FILE_NAME);
+  }
+
+  /**
+   * Makes every record the active run {@code runId} has written durable before its journal file is
+   * read: records are fsync'd by group commit (see {@link JournalFile}), and an operator must not
+   * read one that a crash could still take back.
+   */
+  private void syncIfActive(String runId) throws IOException {
+    ActiveRun run = active;
+    if (run != null && run.config().runId().equals(runId)) {
+      try {
+        run.journal().sync();
+      } catch (JournalWriteException e) {
+        // The run has failed and waits for a restart's recovery; the file is what an operator
+        // diagnosing it needs to see.
+        LOG.warn(
+            "run {}: the journal could not be synced before reading it: {}", runId, e.getMessage());
+      }
+    }
   }
 
   /**
@@ -476,7 +513,7 @@ public final class Federation implements AutoCloseable {
       return;
     }
     RunStatus.Phase phase = active.coordinator().status().phase();
-    if (phase == RunStatus.Phase.COMPLETED || phase == RunStatus.Phase.STOPPED) {
+    if (ended(phase)) {
       try {
         active.directory().close();
       } catch (IOException e) {

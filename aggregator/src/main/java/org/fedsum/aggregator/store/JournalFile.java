@@ -32,15 +32,28 @@ import org.fedsum.protocol.journal.JournalWriter;
  * writer's chain position is ahead of the file and a failed fsync leaves the file's state on disk
  * unknown.
  *
+ * <p><b>Group commit</b>: {@link #write} is the first half of {@code append}: it signs, chains and
+ * writes the record under this object's lock, in seq order, and returns the file position after it
+ * without syncing. {@link #awaitDurable} is the second half: it returns once every byte before that
+ * position is fsync'd. One caller at a time runs the fsync, outside the lock, for everything
+ * written so far; callers waiting for the same or an earlier position meanwhile wait for that one
+ * fsync instead of running their own, so n records written at once cost one fsync, not n. A record
+ * written but not yet durable may be lost in a crash; the caller must therefore tell nobody about
+ * it (no reply, no task, no message) before {@code awaitDurable} returned for its position. If the
+ * fsync fails, the file is cut back to the last durable position: every record after it is gone,
+ * each waiter for it gets the {@link JournalWriteException}, and the journal refuses appends as
+ * above.
+ *
  * <p><b>Recovery</b>: {@link #open} resumes an existing file. A crash during a write can leave at
  * most the last line half-written; {@link JournalLines#recover} decides whether the last line is
  * such an artefact, in which case the file is truncated after the last complete record and {@link
  * Opening#droppedPartialLastLine()} reports it. Any other damage (a broken line in the middle, a
- * broken signature or chain) makes {@code open} fail: that is not what a crash produces.
+ * broken signature or chain) makes {@code open} fail: that is not what a crash produces. Records
+ * written but never synced are simply absent, or complete and verifiable, after a crash.
  *
- * <p><b>Threads</b>: appends are serialized by this object's lock; they run on one worker thread in
- * practice. The file itself is not locked: {@link DataDirectory} holds the directory lock that
- * keeps a second aggregator away.
+ * <p><b>Threads</b>: writes are serialized by this object's lock; the fsync runs outside it, so
+ * records can be written while an fsync is in progress. The file itself is not locked: {@link
+ * DataDirectory} holds the directory lock that keeps a second aggregator away.
  */
 public final class JournalFile implements Closeable {
   /** The journal's file name in the data directory. */
@@ -52,9 +65,43 @@ public final class JournalFile implements Closeable {
   private final FileChannel channel;
   private final JournalWriter writer;
   private final Opening opening;
+  private final Syncer syncer;
+  // Guarded by this. size: bytes written; durableSize: bytes known fsync'd (<= size).
   private long size;
+  private long durableSize;
+  // True while one caller runs the fsync outside the lock; the others wait for it.
+  private boolean syncing;
+  private long syncs;
   private JournalWriteException failure;
   private boolean closed;
+
+  /**
+   * Makes the file's bytes durable for the group commit: {@link #FORCE} in the service; tests pass
+   * one that counts fsyncs or holds one back (see {@link #open(Path, JournalOwner, Instant,
+   * Syncer)}).
+   */
+  @FunctionalInterface
+  public interface Syncer {
+    /** Makes every byte written to {@code channel} so far durable. */
+    void sync(FileChannel channel) throws IOException;
+
+    /** The real fsync. */
+    Syncer FORCE = channel -> channel.force(true);
+  }
+
+  /**
+   * A record written by {@link #write} and not necessarily durable yet.
+   *
+   * @param line the record's line as written, without its line feed
+   * @param position the file position after the record's line feed: pass it to {@link
+   *     #awaitDurable}
+   */
+  public record Written(String line, long position) {
+    /** Checks the line is present. */
+    public Written {
+      Objects.requireNonNull(line, "line");
+    }
+  }
 
   /**
    * How {@link #open} found the file.
@@ -76,6 +123,29 @@ public final class JournalFile implements Closeable {
     this.writer = writer;
     this.opening = opening;
     this.size = size;
+    this.durableSize = size;
+    this.syncer = Syncer.FORCE;
+  }
+
+  private JournalFile(JournalFile opened, Syncer syncer) {
+    this.path = opened.path;
+    this.channel = opened.channel;
+    this.writer = opened.writer;
+    this.opening = opened.opening;
+    this.size = opened.size;
+    this.durableSize = opened.size;
+    this.syncer = syncer;
+  }
+
+  /**
+   * As {@link #open(Path, JournalOwner, Instant)}, with {@code syncer} instead of {@code
+   * FileChannel.force} for the group commit's fsyncs (opening and recovery still force): for tests
+   * that count fsyncs or hold one back.
+   */
+  public static JournalFile open(
+      Path dataDirectory, JournalOwner owner, Instant time, Syncer syncer)
+      throws IOException, GeneralSecurityException {
+    return new JournalFile(open(dataDirectory, owner, time), Objects.requireNonNull(syncer));
   }
 
   /**
@@ -224,7 +294,25 @@ public final class JournalFile implements Closeable {
    *     failed; the record is not in the journal
    * @throws IllegalStateException if the journal is closed
    */
-  public synchronized String append(String type, Map<String, ?> body, Instant time)
+  public String append(String type, Map<String, ?> body, Instant time)
+      throws JournalWriteException {
+    Written written = write(type, body, time);
+    awaitDurable(written.position());
+    return written.line();
+  }
+
+  /**
+   * Signs, chains and writes a record without waiting for it to be durable (see "Group commit" in
+   * the class comment): call {@link #awaitDurable} with the returned position before telling anyone
+   * about the record.
+   *
+   * @throws IllegalArgumentException if the writer refuses the record; nothing is written and the
+   *     journal stays usable
+   * @throws JournalWriteException if the write failed, or an earlier write or fsync failed; the
+   *     record is not in the journal
+   * @throws IllegalStateException if the journal is closed
+   */
+  public synchronized Written write(String type, Map<String, ?> body, Instant time)
       throws JournalWriteException {
     requireUsable();
     String line = writer.append(type, body, time);
@@ -232,14 +320,109 @@ public final class JournalFile implements Closeable {
     long before = size;
     try {
       writeFully(channel, ByteBuffer.wrap(bytes), before);
-      channel.force(true);
     } catch (IOException | RuntimeException e) {
       // RuntimeException too: a channel opened read-only throws NonWritableChannelException.
       failure = restore(before, e);
       throw failure;
     }
     size = before + bytes.length;
-    return line;
+    return new Written(line, size);
+  }
+
+  /**
+   * Returns once every record written before {@code position} is durable: at once if it is, after
+   * the fsync in progress if that covers it, else after an fsync this caller runs, outside the
+   * lock, for every record written so far. Waits without giving up on an interrupt (the interrupt
+   * is kept): a waiter that left early could not know whether its record will survive a crash.
+   *
+   * @throws JournalWriteException if the fsync failed (the records after the last durable position
+   *     were cut off), or an earlier failure left the journal unusable before {@code position} was
+   *     durable
+   * @throws IllegalArgumentException if {@code position} is past the bytes written
+   */
+  public void awaitDurable(long position) throws JournalWriteException {
+    long target;
+    synchronized (this) {
+      boolean interrupted = false;
+      try {
+        while (position > durableSize && failure == null && syncing) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (position <= durableSize) {
+        return;
+      }
+      if (failure != null) {
+        throw new JournalWriteException(
+            path,
+            failure.restored(),
+            "a record written to the journal "
+                + path
+                + " was not made durable, an earlier write or fsync failed: "
+                + failure.getMessage(),
+            failure);
+      }
+      if (closed) {
+        throw new IllegalStateException("the journal " + path + " is closed");
+      }
+      if (position > size) {
+        throw new IllegalArgumentException(
+            "position " + position + " is past the " + size + " bytes written to " + path);
+      }
+      syncing = true;
+      target = size;
+    }
+    Exception error = null;
+    try {
+      syncer.sync(channel);
+    } catch (IOException | RuntimeException e) {
+      error = e;
+    }
+    synchronized (this) {
+      syncing = false;
+      syncs++;
+      if (error == null) {
+        durableSize = Math.max(durableSize, target);
+      } else if (failure == null) {
+        failure = restore(durableSize, error);
+      }
+      notifyAll();
+      if (error != null) {
+        throw failure;
+      }
+    }
+  }
+
+  /** Makes every record written so far durable; see {@link #awaitDurable}. */
+  public void sync() throws JournalWriteException {
+    long written;
+    synchronized (this) {
+      written = size;
+    }
+    awaitDurable(written);
+  }
+
+  /** The file position after the last record written, durable or not. */
+  public synchronized long writtenPosition() {
+    return size;
+  }
+
+  /** The file position up to which every record is durable. */
+  public synchronized long durablePosition() {
+    return durableSize;
+  }
+
+  /** How many group-commit fsyncs ran (failed ones included): for tests and metrics. */
+  public synchronized long syncCount() {
+    return syncs;
   }
 
   private JournalWriteException restore(long previousSize, Exception cause) {
@@ -248,6 +431,10 @@ public final class JournalFile implements Closeable {
       channel.truncate(previousSize);
       channel.force(true);
       restored = channel.size() == previousSize;
+      if (restored) {
+        size = previousSize;
+        durableSize = previousSize;
+      }
     } catch (IOException | RuntimeException e) {
       cause.addSuppressed(e);
       restored = false;
@@ -278,30 +465,36 @@ public final class JournalFile implements Closeable {
       throw new IllegalStateException("the journal " + path + " is closed");
     }
     if (failure != null) {
-      throw new JournalWriteException(
-          path,
-          failure.restored(),
-          "the journal "
-              + path
-              + " refuses appends after an earlier write failed; reopen it ("
-              + failure.getMessage()
-              + ")",
-          failure);
+      throw refusal();
     }
   }
 
+  private JournalWriteException refusal() {
+    return new JournalWriteException(
+        path,
+        failure.restored(),
+        "the journal "
+            + path
+            + " refuses appends after an earlier write failed; reopen it ("
+            + failure.getMessage()
+            + ")",
+        failure);
+  }
+
   /**
-   * Reads the journal's lines as the file holds them now (without line terminators), for rebuilding
-   * state or verification.
+   * Reads the journal's durable lines (without line terminators), for rebuilding state,
+   * verification or an operator: records written but not yet fsync'd are left out, since nobody may
+   * learn of them before they are durable.
    */
   public synchronized List<String> readLines() throws IOException {
     if (closed) {
       throw new IllegalStateException("the journal " + path + " is closed");
     }
-    if (size > Integer.MAX_VALUE - 8) {
-      throw new IOException("the journal " + path + " has " + size + " bytes, too many to read");
+    if (durableSize > Integer.MAX_VALUE - 8) {
+      throw new IOException(
+          "the journal " + path + " has " + durableSize + " bytes, too many to read");
     }
-    byte[] content = new byte[(int) size];
+    byte[] content = new byte[(int) durableSize];
     ByteBuffer buffer = ByteBuffer.wrap(content);
     long position = 0;
     while (buffer.hasRemaining()) {
@@ -334,12 +527,36 @@ public final class JournalFile implements Closeable {
     return writer.headHash();
   }
 
-  /** Closes the file. Appends made before are durable; appends after throw. */
+  /**
+   * Closes the file after the fsync in progress, if any, and a last fsync of records written but
+   * not yet durable (nobody was told of them, so keeping them is a choice, not a promise). Appends
+   * made before are durable; appends after throw.
+   */
   @Override
   public synchronized void close() throws IOException {
-    if (!closed) {
-      closed = true;
+    if (closed) {
+      return;
+    }
+    boolean interrupted = false;
+    while (syncing) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
+    try {
+      if (failure == null && size > durableSize) {
+        syncer.sync(channel);
+        durableSize = size;
+      }
+    } finally {
       channel.close();
+      notifyAll();
     }
   }
 

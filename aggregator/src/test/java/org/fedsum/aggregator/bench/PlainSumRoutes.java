@@ -1,9 +1,6 @@
 package org.fedsum.aggregator.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -16,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fedsum.aggregator.http.Access;
 import org.fedsum.aggregator.http.ApiRoutes;
+import org.fedsum.aggregator.http.SpoolUpload;
 import org.fedsum.aggregator.store.SpoolWriter;
 import org.fedsum.aggregator.store.SpooledVector;
 import org.fedsum.aggregator.store.VectorSpool;
@@ -24,11 +22,12 @@ import org.fedsum.crypto.SiteRole;
 /**
  * The benchmark's "secure aggregation off" baseline, mounted into the real aggregator server in the
  * benchmark's process only (never part of the service): silos upload their plain encoded update
- * over the same mutual-TLS HTTP/2 server, through the same streaming {@link SpoolWriter} (header
- * and word checks, SHA-256, spool file) and the same chunked {@link SpooledVector#addTo} on a
- * two-thread executor, one vector after another, as {@code SiloRoutes} and {@code RunCoordinator}
- * do for masked vectors. What it leaves out is exactly secure aggregation: keys, shares, masks,
- * consistency signatures, unmasking, and the journal records of those messages.
+ * over the same mutual-TLS HTTP/2 server, through the same upload path ({@link SpoolUpload}) into
+ * the same streaming {@link SpoolWriter} (header and word checks, SHA-256, spool file) and the same
+ * chunked {@link SpooledVector#addTo} on a two-thread executor, one vector after another, as {@code
+ * SiloRoutes} and {@code RunCoordinator} do for masked vectors. What it leaves out is exactly
+ * secure aggregation: keys, shares, masks, consistency signatures, unmasking, and the journal
+ * records of those messages.
  *
  * <ul>
  *   <li>{@code GET /bench/plain/task}: the open round, as JSON {@code {"round":k}} ({@code -1} if
@@ -115,7 +114,7 @@ final class PlainSumRoutes implements ApiRoutes {
       return;
     }
     SpoolWriter writer = spool.receive(round.round, siloId, bits, length);
-    stream(context.vertx(), request, writer)
+    SpoolUpload.stream(context.vertx(), request, writer)
         .onSuccess(
             vector -> {
               add(round, vector);
@@ -152,38 +151,5 @@ final class PlainSumRoutes implements ApiRoutes {
               },
               sumExecutor);
     }
-  }
-
-  /** As {@code SiloRoutes.stream}: chunk by chunk on a worker, the request paused meanwhile. */
-  private static Future<SpooledVector> stream(
-      Vertx vertx, HttpServerRequest request, SpoolWriter writer) {
-    Promise<SpooledVector> done = Promise.promise();
-    @SuppressWarnings("unchecked")
-    Future<Void>[] last = new Future[] {Future.succeededFuture()};
-    request.handler(
-        chunk -> {
-          request.pause();
-          last[0] =
-              last[0]
-                  .compose(
-                      ignored ->
-                          vertx.<Void>executeBlocking(
-                              () -> {
-                                writer.write(chunk.getBytes(), 0, chunk.length());
-                                return null;
-                              },
-                              false))
-                  .onSuccess(written -> request.resume())
-                  .onFailure(done::tryFail);
-        });
-    request.endHandler(
-        end ->
-            last[0]
-                .compose(ignored -> vertx.executeBlocking(writer::finish, false))
-                .onSuccess(done::tryComplete)
-                .onFailure(done::tryFail));
-    request.exceptionHandler(done::tryFail);
-    request.resume();
-    return done.future();
   }
 }

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.fedsum.aggregator.store.DataDirectory;
+import org.fedsum.aggregator.store.JournalFile;
 import org.fedsum.aggregator.store.JournalOwner;
 import org.fedsum.aggregator.store.SpoolWriter;
 import org.fedsum.aggregator.store.SpooledVector;
@@ -77,6 +78,7 @@ final class RoundFixture implements AutoCloseable {
   java.util.concurrent.Executor executor = Runnable::run;
 
   DataDirectory directory;
+  private JournalFile syncedJournal;
   DataDirectory.Recovered stores;
   RunCoordinator coordinator;
   private final Map<String, SiloState> siloStates = new TreeMap<>();
@@ -160,6 +162,28 @@ final class RoundFixture implements AutoCloseable {
     return coordinator;
   }
 
+  /**
+   * As {@link #open()}, with the journal's group-commit fsyncs made by {@code syncer} (the journal
+   * the recovery opened is closed and the same file reopened; the directory keeps its lock).
+   */
+  RunCoordinator open(JournalFile.Syncer syncer) throws IOException, GeneralSecurityException {
+    directory = DataDirectory.open(root);
+    stores = directory.recover(owner, 10, time.instant());
+    stores.journal().close();
+    syncedJournal = JournalFile.open(root, owner, time.instant(), syncer);
+    coordinator =
+        RunCoordinator.resume(
+            settings,
+            initialModel,
+            syncedJournal,
+            stores.checkpoints(),
+            stores.spool(),
+            time,
+            executor,
+            time);
+    return coordinator;
+  }
+
   /** Abandons the coordinator as a kill -9 would: its timers vanish, the directory is unlocked. */
   void crash() throws IOException {
     time.dropAllTasks();
@@ -170,6 +194,9 @@ final class RoundFixture implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (syncedJournal != null) {
+      syncedJournal.close();
+    }
     if (directory != null) {
       directory.close();
     }
@@ -308,6 +335,11 @@ final class RoundFixture implements AutoCloseable {
   /** The journal's lines. */
   List<String> journalLines() throws IOException {
     return Files.readAllLines(directory.journalFile());
+  }
+
+  /** The journal's durable lines, as the coordinator's journal reads them (group commit). */
+  List<String> durableJournalLines() throws IOException {
+    return stores.journal().readLines();
   }
 
   /** Verifies the journal as an auditor would. */

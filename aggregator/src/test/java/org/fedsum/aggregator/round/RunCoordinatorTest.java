@@ -209,7 +209,7 @@ class RunCoordinatorTest {
     }
   }
 
-  /** Records each event with the type of the journal's last record when it arrived. */
+  /** Records each event and whether its own journal record was durable when it arrived. */
   private static final class RecordingEvents implements RoundEvents {
     final List<String> events = new ArrayList<>();
     private final RoundFixture fixture;
@@ -218,11 +218,23 @@ class RunCoordinatorTest {
       this.fixture = fixture;
     }
 
-    private void add(String event) {
+    /**
+     * Records {@code event} and whether its record ({@code type} of {@code round}, of {@code stage}
+     * if given) was durable when the event came: with group commit, later records may be durable
+     * too, so the check is that the event's own record is, not that it is the last one.
+     */
+    private void add(String event, String type, long round, Stage stage) {
       try {
-        List<String> lines = fixture.journalLines();
-        String last = JSON.readTree(lines.get(lines.size() - 1)).path("type").asText();
-        events.add(event + " after " + last);
+        boolean durable = false;
+        for (String line : fixture.durableJournalLines()) {
+          JsonNode record = JSON.readTree(line);
+          JsonNode body = record.path("body");
+          durable |=
+              record.path("type").asText().equals(type)
+                  && body.path("round").asLong() == round
+                  && (stage == null || body.path("stage").asText().equals(stage.name()));
+        }
+        events.add(event + (durable ? " after " : " before ") + type);
       } catch (IOException e) {
         throw new AssertionError(e);
       }
@@ -230,23 +242,31 @@ class RunCoordinatorTest {
 
     @Override
     public void roundStarted(long round) {
-      add("started " + round);
+      add("started " + round, "round-started", round, null);
     }
 
     @Override
     public void stageClosed(
         long round, Stage stage, java.time.Duration duration, int participants) {
-      add("closed " + round + " " + stage + " " + duration + " " + participants);
+      add(
+          "closed " + round + " " + stage + " " + duration + " " + participants,
+          "stage-closed",
+          round,
+          stage);
     }
 
     @Override
     public void roundFinished(long round, int survivors, java.time.Duration duration) {
-      add("finished " + round + " " + survivors + " " + duration);
+      add("finished " + round + " " + survivors + " " + duration, "round-finished", round, null);
     }
 
     @Override
     public void roundAborted(long round, Stage stage, String reason, java.time.Duration duration) {
-      add("aborted " + round + " " + stage + " " + reason + " " + duration);
+      add(
+          "aborted " + round + " " + stage + " " + reason + " " + duration,
+          "round-aborted",
+          round,
+          stage);
     }
   }
 

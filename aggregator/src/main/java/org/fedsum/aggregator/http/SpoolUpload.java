@@ -1,0 +1,125 @@
+package org.fedsum.aggregator.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
+import java.util.List;
+import org.fedsum.aggregator.store.SpoolWriter;
+import org.fedsum.aggregator.store.SpooledVector;
+
+/**
+ * Streams a request's body (a masked vector's frame) into a {@link SpoolWriter} on worker threads,
+ * several chunks per hand-off: chunks gather on the event loop while a batch is being written and
+ * go to the worker together once it is done. HTTP/2 DATA frames are 16 KiB, so a hand-off per chunk
+ * was a thread wake-up per 16 KiB, some 256 per vector of 4 MB. The request is paused while {@link
+ * #MAX_PENDING_BYTES} or more wait, so an upload holds at most about twice that in memory (the
+ * batch being written and the one gathering), however fast the silo sends.
+ *
+ * <p>Everything but the writes runs on the request's event loop; one batch is written at a time, so
+ * the chunks reach the writer in order.
+ */
+public final class SpoolUpload {
+  /** Bytes of an upload that may wait for the worker before the request is paused. */
+  public static final int MAX_PENDING_BYTES = 256 * 1024;
+
+  private final Vertx vertx;
+  private final HttpServerRequest request;
+  private final SpoolWriter writer;
+  private final Promise<SpooledVector> done = Promise.promise();
+  private final List<Buffer> pending = new ArrayList<>();
+  private int pendingBytes;
+  private boolean writing;
+  private boolean paused;
+  private boolean ended;
+  private boolean finishing;
+
+  private SpoolUpload(Vertx vertx, HttpServerRequest request, SpoolWriter writer) {
+    this.vertx = vertx;
+    this.request = request;
+    this.writer = writer;
+  }
+
+  /**
+   * Streams {@code request}'s body into {@code writer} and finishes it: the spooled vector, or the
+   * first failure (of the request, a write, or the writer's checks), after which the writer is
+   * closed. Call on the request's event loop with the request paused; it is resumed here.
+   */
+  public static Future<SpooledVector> stream(
+      Vertx vertx, HttpServerRequest request, SpoolWriter writer) {
+    SpoolUpload upload = new SpoolUpload(vertx, request, writer);
+    request.handler(upload::chunk);
+    request.endHandler(end -> upload.end());
+    request.exceptionHandler(upload::fail);
+    request.resume();
+    return upload.done.future();
+  }
+
+  private void chunk(Buffer chunk) {
+    pending.add(chunk);
+    pendingBytes += chunk.length();
+    if (pendingBytes >= MAX_PENDING_BYTES && !paused) {
+      paused = true;
+      request.pause();
+    }
+    drain();
+  }
+
+  private void end() {
+    ended = true;
+    drain();
+  }
+
+  private void drain() {
+    if (writing || finishing || done.future().isComplete()) {
+      return;
+    }
+    if (pending.isEmpty()) {
+      if (ended) {
+        finishing = true;
+        vertx
+            .executeBlocking(writer::finish, false)
+            .onSuccess(done::tryComplete)
+            .onFailure(this::fail);
+      }
+      return;
+    }
+    List<Buffer> batch = new ArrayList<>(pending);
+    pending.clear();
+    pendingBytes = 0;
+    if (paused) {
+      paused = false;
+      request.resume();
+    }
+    writing = true;
+    vertx
+        .<Void>executeBlocking(
+            () -> {
+              for (Buffer chunk : batch) {
+                writer.write(chunk.getBytes(), 0, chunk.length());
+              }
+              return null;
+            },
+            false)
+        .onSuccess(
+            written -> {
+              writing = false;
+              drain();
+            })
+        .onFailure(this::fail);
+  }
+
+  private void fail(Throwable failure) {
+    pending.clear();
+    if (done.tryFail(failure)) {
+      vertx.executeBlocking(
+          () -> {
+            writer.close();
+            return null;
+          },
+          false);
+    }
+  }
+}
