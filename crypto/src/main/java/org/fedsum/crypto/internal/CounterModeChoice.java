@@ -20,6 +20,9 @@ import org.fedsum.crypto.internal.AesCtrKeystream.Implementation;
  * intrinsic does not engage, simply keeps the default.
  *
  * <p>The key timed is a constant: it protects nothing, and no mask is ever produced by this class.
+ *
+ * <p>{@code -Dfedsum.mask-prg.jdk-aes-ctr=false} turns the measurement off and keeps the default,
+ * for comparisons and for a JVM where the switch is unwanted.
  */
 final class CounterModeChoice {
   // Single-block calls that warm the JDK's CTR path; 20,000 took 30 ms on the reference machine
@@ -30,6 +33,9 @@ final class CounterModeChoice {
   private static final int ATTEMPTS = 50;
   private static final long PAUSE_MILLIS = 100;
   private static final int SAMPLE_BLOCKS = 64 * 1024 / AesCtrKeystream.BLOCK_BYTES;
+
+  /** The system property that, set to {@code false}, keeps the default keystream. */
+  static final String SWITCH_PROPERTY = "fedsum.mask-prg.jdk-aes-ctr";
 
   private static final AtomicBoolean started = new AtomicBoolean();
   private static volatile boolean jdkFaster;
@@ -54,6 +60,10 @@ final class CounterModeChoice {
   }
 
   private static void measure() {
+    if ("false".equals(System.getProperty(SWITCH_PROPERTY))) {
+      decided = true;
+      return;
+    }
     try {
       byte[] constantKey = new byte[32];
       AesCtrKeystream jdk = AesCtrKeystream.create(constantKey, Implementation.JDK_AES_CTR);
