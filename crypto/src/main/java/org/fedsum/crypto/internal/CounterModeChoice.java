@@ -16,8 +16,10 @@ import org.fedsum.crypto.internal.AesCtrKeystream.Implementation;
  * slower. So the first request for the preferred implementation starts one background thread that
  * calls the JDK's cipher many thousand times on a single block (tens of milliseconds even in plain
  * Java, enough for C2 to compile the path), then times 64 KiB calls of it and of the default, and
- * switches only when the JDK is clearly faster. A CPU without AES instructions, or a JVM where the
- * intrinsic does not engage, simply keeps the default.
+ * switches only when the JDK is clearly faster; it tries for about ten seconds, with more warm-up
+ * calls before each try, because on a busy machine the JIT's queue can hold the compilation back. A
+ * CPU without AES instructions, or a JVM where the intrinsic does not engage, simply keeps the
+ * default.
  *
  * <p>The key timed is a constant: it protects nothing, and no mask is ever produced by this class.
  *
@@ -28,10 +30,15 @@ final class CounterModeChoice {
   // Single-block calls that warm the JDK's CTR path; 20,000 took 30 ms on the reference machine
   // and were enough for C2 (its default compile threshold is 10,000-15,000 invocations).
   private static final int WARM_UP_CALLS = 30_000;
+  // More such calls before every later attempt: on a busy machine the JIT's queue is long, and a
+  // method compiled by C1 only after the first burst needs further calls to reach C2.
+  private static final int WARM_UP_CALLS_PER_ATTEMPT = 5_000;
   // The JDK must beat the default by this factor: a margin over timing noise on a busy machine.
   private static final double REQUIRED_SPEED_UP = 1.5;
-  private static final int ATTEMPTS = 50;
-  private static final long PAUSE_MILLIS = 100;
+  // 40 attempts 250 ms apart: the JDK has ten seconds to get compiled, even at a load of 10 or
+  // more.
+  private static final int ATTEMPTS = 40;
+  private static final long PAUSE_MILLIS = 250;
   private static final int SAMPLE_BLOCKS = 64 * 1024 / AesCtrKeystream.BLOCK_BYTES;
 
   /** The system property that, set to {@code false}, keeps the default keystream. */
@@ -77,6 +84,11 @@ final class CounterModeChoice {
       long next = WARM_UP_CALLS;
       for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
         Thread.sleep(PAUSE_MILLIS);
+        if (attempt > 0) {
+          for (int call = 0; call < WARM_UP_CALLS_PER_ATTEMPT; call++) {
+            jdk.generate(next++, out, 1);
+          }
+        }
         long jdkNanos = Long.MAX_VALUE;
         long incumbentNanos = Long.MAX_VALUE;
         // Best of three, alternating, so that a burst of load on the machine hits both.

@@ -92,7 +92,7 @@ class AesCtrKeystreamTest {
   @Test
   void preferredImplementation_isTheJdkCounterModeExactlyWhenMeasuredFaster() throws Exception {
     AesCtrKeystream.preferredImplementation();
-    // The measurement warms the JDK's cipher and then times it for at most about five seconds.
+    // The measurement warms the JDK's cipher and then times it for at most about ten seconds.
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (AesCtrKeystream.jdkCounterModeChoice().isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(20);
