@@ -171,19 +171,29 @@ public final class RoundTranscript {
       return add(value.getBytes(StandardCharsets.UTF_8));
     }
 
+    // Whole arrays only: ByteArrayOutputStream's methods are synchronized, and a silo builds a few
+    // thousand of these per round (one per peer and purpose), so byte-at-a-time writes added up.
     Builder add(long value) {
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        out.write((int) (value >>> shift));
-      }
+      out.writeBytes(
+          new byte[] {
+            (byte) (value >>> 56),
+            (byte) (value >>> 48),
+            (byte) (value >>> 40),
+            (byte) (value >>> 32),
+            (byte) (value >>> 24),
+            (byte) (value >>> 16),
+            (byte) (value >>> 8),
+            (byte) value
+          });
       return this;
     }
 
     Builder add(byte[] value) {
       int length = value.length;
-      out.write(length >>> 24);
-      out.write(length >>> 16);
-      out.write(length >>> 8);
-      out.write(length);
+      out.writeBytes(
+          new byte[] {
+            (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length
+          });
       out.writeBytes(value);
       return this;
     }

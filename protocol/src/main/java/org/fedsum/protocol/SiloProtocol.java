@@ -255,19 +255,32 @@ public final class SiloProtocol {
             state.maskingKeyPair().privateKey(), config.threshold(), rosterSize, context.random());
     List<ShamirShare> selfMaskSeedShares =
         ShamirSecretSharing.split(selfMaskSeed, config.threshold(), rosterSize, context.random());
+    // One AES-GCM encryption per peer, independent of each other: on all cores, like the
+    // agreements above (each draws its own nonce from the thread-safe SecureRandom).
+    List<String> receivers = new ArrayList<>(shareEncryptionKeys.keySet());
+    List<byte[]> encrypted =
+        receivers.parallelStream()
+            .map(
+                peer -> {
+                  int index = config.shamirX(peer) - 1;
+                  byte[] plaintext =
+                      new SharePlaintext(
+                              me, peer, maskingKeyShares.get(index), selfMaskSeedShares.get(index))
+                          .encode();
+                  try {
+                    return AeadSuite.AES256_GCM
+                        .create(shareEncryptionKeys.get(peer), context.random())
+                        .encrypt(
+                            plaintext,
+                            RoundTranscript.shareAssociatedData(config, sessionId, me, peer));
+                  } finally {
+                    java.util.Arrays.fill(plaintext, (byte) 0);
+                  }
+                })
+            .toList();
     Map<String, byte[]> ciphertexts = new HashMap<>();
-    for (String peer : shareEncryptionKeys.keySet()) {
-      int index = config.shamirX(peer) - 1;
-      byte[] plaintext =
-          new SharePlaintext(me, peer, maskingKeyShares.get(index), selfMaskSeedShares.get(index))
-              .encode();
-      ciphertexts.put(
-          peer,
-          AeadSuite.AES256_GCM
-              .create(shareEncryptionKeys.get(peer), context.random())
-              .encrypt(
-                  plaintext, RoundTranscript.shareAssociatedData(config, sessionId, me, peer)));
-      java.util.Arrays.fill(plaintext, (byte) 0);
+    for (int i = 0; i < receivers.size(); i++) {
+      ciphertexts.put(receivers.get(i), encrypted.get(i));
     }
     SharedKeys next =
         new SharedKeys(
@@ -344,34 +357,20 @@ public final class SiloProtocol {
               + ", expected "
               + expectedSenders);
     }
-    Map<String, PeerShares> peerShares = new TreeMap<>();
+    // One AES-GCM decryption per sender, independent of each other: on all cores, and any failure
+    // is reported for the first such sender in order.
     int myX = config.shamirX(me);
-    for (String sender : expectedSenders) {
-      try {
-        byte[] plaintext =
-            AeadSuite.AES256_GCM
-                .create(state.shareEncryptionKeys().get(sender))
-                .decrypt(
-                    message.ciphertexts().get(sender),
-                    RoundTranscript.shareAssociatedData(config, state.sessionId(), sender, me));
-        SharePlaintext shares = SharePlaintext.decode(plaintext);
-        java.util.Arrays.fill(plaintext, (byte) 0);
-        if (!shares.sender().equals(sender)
-            || !shares.receiver().equals(me)
-            || shares.maskingKeyShare().x() != myX
-            || shares.selfMaskSeedShare().x() != myX
-            || shares.maskingKeyShare().threshold() != config.threshold()
-            || shares.selfMaskSeedShare().threshold() != config.threshold()) {
-          throw new Refusal(
-              ErrorCode.INVALID_SHARE, "the shares from " + sender + " are not addressed to us");
-        }
-        peerShares.put(
-            sender, new PeerShares(shares.maskingKeyShare(), shares.selfMaskSeedShare()));
-      } catch (GeneralSecurityException e) {
-        throw new Refusal(
-            ErrorCode.INVALID_SHARE,
-            "the shares from " + sender + " do not decrypt: " + e.getMessage());
+    List<String> senders = new ArrayList<>(expectedSenders);
+    List<Object> opened =
+        senders.parallelStream()
+            .map(sender -> openShares(config, state, message, sender, me, myX))
+            .toList();
+    Map<String, PeerShares> peerShares = new TreeMap<>();
+    for (int i = 0; i < senders.size(); i++) {
+      if (opened.get(i) instanceof Refusal refusal) {
+        throw refusal;
       }
+      peerShares.put(senders.get(i), (PeerShares) opened.get(i));
     }
 
     // y = x + PRG(b_u) + Σ_v sign(u, v) · PRG(s_uv) mod 2^b (Bonawitz et al. 2017, Round 2).
@@ -396,6 +395,44 @@ public final class SiloProtocol {
             peerShares);
     return new SiloStep(
         next, List.of(new MaskedInput(me, config.round(), WordVector.wrap(masked))));
+  }
+
+  /**
+   * Decrypts and checks the shares {@code sender} addressed to this silo.
+   *
+   * @return the {@link PeerShares}, or the {@link Refusal} that aborts the round
+   */
+  private static Object openShares(
+      RoundConfig config,
+      SharedKeys state,
+      ForwardedShares message,
+      String sender,
+      String me,
+      int myX) {
+    try {
+      byte[] plaintext =
+          AeadSuite.AES256_GCM
+              .create(state.shareEncryptionKeys().get(sender))
+              .decrypt(
+                  message.ciphertexts().get(sender),
+                  RoundTranscript.shareAssociatedData(config, state.sessionId(), sender, me));
+      SharePlaintext shares = SharePlaintext.decode(plaintext);
+      java.util.Arrays.fill(plaintext, (byte) 0);
+      if (!shares.sender().equals(sender)
+          || !shares.receiver().equals(me)
+          || shares.maskingKeyShare().x() != myX
+          || shares.selfMaskSeedShare().x() != myX
+          || shares.maskingKeyShare().threshold() != config.threshold()
+          || shares.selfMaskSeedShare().threshold() != config.threshold()) {
+        return new Refusal(
+            ErrorCode.INVALID_SHARE, "the shares from " + sender + " are not addressed to us");
+      }
+      return new PeerShares(shares.maskingKeyShare(), shares.selfMaskSeedShare());
+    } catch (GeneralSecurityException e) {
+      return new Refusal(
+          ErrorCode.INVALID_SHARE,
+          "the shares from " + sender + " do not decrypt: " + e.getMessage());
+    }
   }
 
   /** Round 3: sign U3 if it is a plausible survivor list that respects this silo's floor. */

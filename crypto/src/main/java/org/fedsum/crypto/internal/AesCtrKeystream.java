@@ -15,10 +15,14 @@ import javax.crypto.spec.SecretKeySpec;
  * starts at zero: block {@code i} of the keystream is {@code AES-256(key, i)}. Any range of blocks
  * can be produced without producing the blocks before it.
  *
- * <p>Two implementations give the same bytes: BoringSSL's AES-CTR through Conscrypt (native, fast
- * from the first call), and, where Conscrypt's native library cannot load, the JDK's AES/ECB over a
- * buffer of counter blocks (the counter-mode definition written out; HotSpot's AES intrinsics make
- * it fast once compiled).
+ * <p>Three implementations give the same bytes: BoringSSL's AES-CTR through Conscrypt (native, fast
+ * from the first call); the JDK's own AES/CTR, which HotSpot replaces with a vectorised AES stub
+ * (AVX-512 VAES where the CPU has it) once C2 has compiled the cipher's call path, and which is
+ * then several times faster than BoringSSL's, but before that runs AES in plain Java at a fiftieth
+ * of the speed; and, where Conscrypt's native library cannot load, the JDK's AES/ECB over a buffer
+ * of counter blocks (the counter-mode definition written out). {@link #preferredImplementation()}
+ * moves to the JDK's CTR only once a measurement on this machine has shown it faster: see {@link
+ * CounterModeChoice}.
  *
  * <p>Instances hold a keyed cipher and scratch state: not thread-safe. The high 64 bits of every
  * counter block used here are zero, because block indices are non-negative {@code long}s.
@@ -27,10 +31,12 @@ public abstract sealed class AesCtrKeystream {
   /** Bytes in one AES block and so in one counter block. */
   public static final int BLOCK_BYTES = 16;
 
-  /** Which code produces the keystream. Both produce identical bytes. */
+  /** Which code produces the keystream. All produce identical bytes. */
   public enum Implementation {
     /** BoringSSL's AES-256-CTR through Conscrypt's JNI binding. */
     CONSCRYPT_AES_CTR("conscrypt-aes-ctr"),
+    /** The JDK's own AES/CTR/NoPadding (SunJCE), fast once HotSpot has compiled it. */
+    JDK_AES_CTR("jdk-aes-ctr"),
     /** The JDK's AES/ECB/NoPadding applied to a buffer of counter blocks. */
     JDK_AES_ECB_COUNTER("jdk-aes-ecb-counter");
 
@@ -51,11 +57,36 @@ public abstract sealed class AesCtrKeystream {
 
   AesCtrKeystream() {}
 
-  /** Conscrypt when its native library loads on this machine, else the JDK. */
+  /**
+   * The JDK's AES/CTR once it has been measured faster than the {@linkplain
+   * #defaultImplementation() default} on this machine, else the default. The first call starts that
+   * measurement in the background ({@link CounterModeChoice}); every implementation gives the same
+   * bytes, so which one a caller gets never changes a result.
+   */
   public static Implementation preferredImplementation() {
+    return CounterModeChoice.jdkCounterModeFaster()
+        ? Implementation.JDK_AES_CTR
+        : defaultImplementation();
+  }
+
+  /**
+   * What is used until the JDK's AES/CTR has been measured faster: Conscrypt when its native
+   * library loads on this machine, fast from the first call, else the JDK's AES/ECB over counter
+   * blocks.
+   */
+  public static Implementation defaultImplementation() {
     return ConscryptProvider.INSTANCE == null
         ? Implementation.JDK_AES_ECB_COUNTER
         : Implementation.CONSCRYPT_AES_CTR;
+  }
+
+  /**
+   * Whether the measurement started by {@link #preferredImplementation()} has ended, and with what
+   * result: empty while it runs, else whether the JDK's AES/CTR was found faster. For tests and
+   * benchmarks.
+   */
+  public static java.util.Optional<Boolean> jdkCounterModeChoice() {
+    return CounterModeChoice.decision();
   }
 
   /**
@@ -90,11 +121,28 @@ public abstract sealed class AesCtrKeystream {
         if (ConscryptProvider.INSTANCE == null) {
           throw new IllegalStateException("Conscrypt's native library is not available here");
         }
-        return new ConscryptCounterMode(key, ConscryptProvider.INSTANCE);
+        return new CipherCounterMode(implementation, key, ConscryptProvider.INSTANCE);
+      case JDK_AES_CTR:
+        return new CipherCounterMode(implementation, key, SunJce.INSTANCE);
       case JDK_AES_ECB_COUNTER:
         return new JdkEcbOverCounterBlocks(key);
     }
     throw new AssertionError(implementation);
+  }
+
+  /** The JDK's own provider, named, so that no provider installed ahead of it takes the call. */
+  private static final class SunJce {
+    static final Provider INSTANCE = load();
+
+    private SunJce() {}
+
+    private static Provider load() {
+      Provider provider = java.security.Security.getProvider("SunJCE");
+      if (provider == null) {
+        throw new IllegalStateException("the JDK's SunJCE provider is not installed");
+      }
+      return provider;
+    }
   }
 
   /** The implementation behind this generator. */
@@ -130,29 +178,34 @@ public abstract sealed class AesCtrKeystream {
     LONG_BIG_ENDIAN.set(buffer, offset + 8, block);
   }
 
-  /** BoringSSL's CTR mode; re-keyed with a new IV only when a call does not continue the last. */
-  private static final class ConscryptCounterMode extends AesCtrKeystream {
-    // CTR encrypts zeros into pure keystream. Shared by all instances: Conscrypt only reads it.
+  /**
+   * A provider's own CTR mode (BoringSSL's or the JDK's); re-keyed with a new IV only when a call
+   * does not continue the last.
+   */
+  private static final class CipherCounterMode extends AesCtrKeystream {
+    // CTR encrypts zeros into pure keystream. Shared by all instances: ciphers only read it.
     private static final byte[] ZEROS = new byte[64 * 1024];
 
+    private final Implementation implementation;
     private final SecretKeySpec key;
     private final Cipher cipher;
     private final byte[] initialCounterBlock = new byte[BLOCK_BYTES];
     // The counter block the cipher will use next, or -1 when it must be (re)initialised.
     private long nextBlock = -1;
 
-    ConscryptCounterMode(SecretKeySpec key, Provider provider) {
+    CipherCounterMode(Implementation implementation, SecretKeySpec key, Provider provider) {
+      this.implementation = implementation;
       this.key = key;
       try {
         this.cipher = Cipher.getInstance("AES/CTR/NoPadding", provider);
       } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("bug: Conscrypt has no AES/CTR/NoPadding", e);
+        throw new IllegalStateException("bug: " + provider.getName() + " has no AES/CTR", e);
       }
     }
 
     @Override
     public Implementation implementation() {
-      return Implementation.CONSCRYPT_AES_CTR;
+      return implementation;
     }
 
     @Override
@@ -176,7 +229,7 @@ public abstract sealed class AesCtrKeystream {
           done += step;
         }
       } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("bug: Conscrypt AES-CTR failed on a valid key and IV", e);
+        throw new IllegalStateException("bug: AES-CTR failed on a valid key and IV", e);
       }
       // Only a call that completed leaves the cipher positioned at the next block.
       nextBlock = firstBlock + blockCount;

@@ -116,6 +116,7 @@ public final class PrgBenchmark {
     if (AesCtrKeystream.conscryptAvailable()) {
       implementations.add(Implementation.CONSCRYPT_AES_CTR);
     }
+    implementations.add(Implementation.JDK_AES_CTR);
     implementations.add(Implementation.JDK_AES_ECB_COUNTER);
     if (!only.isEmpty()) {
       implementations.removeIf(implementation -> !only.contains(implementation.label()));

@@ -81,12 +81,28 @@ class AesCtrKeystreamTest {
   }
 
   @Test
-  void preferredImplementation_isConscryptExactlyWhenItLoads() {
-    assertThat(AesCtrKeystream.preferredImplementation())
+  void defaultImplementation_isConscryptExactlyWhenItLoads() {
+    assertThat(AesCtrKeystream.defaultImplementation())
         .isEqualTo(
             AesCtrKeystream.conscryptAvailable()
                 ? Implementation.CONSCRYPT_AES_CTR
                 : Implementation.JDK_AES_ECB_COUNTER);
+  }
+
+  @Test
+  void preferredImplementation_isTheJdkCounterModeExactlyWhenMeasuredFaster() throws Exception {
+    AesCtrKeystream.preferredImplementation();
+    // The measurement warms the JDK's cipher and then times it for at most about ten seconds.
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (AesCtrKeystream.jdkCounterModeChoice().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(AesCtrKeystream.jdkCounterModeChoice()).as("the measurement ended").isPresent();
+    assertThat(AesCtrKeystream.preferredImplementation())
+        .isEqualTo(
+            AesCtrKeystream.jdkCounterModeChoice().orElseThrow()
+                ? Implementation.JDK_AES_CTR
+                : AesCtrKeystream.defaultImplementation());
   }
 
   @ParameterizedTest

@@ -45,10 +45,11 @@ public final class RoundBenchmark {
     boolean paperOnly = Arrays.asList(args).contains("--paper-only");
     System.out.printf(
         Locale.ROOT,
-        "machine: %d cores, %s, JDK %s%n",
+        "machine: %d cores, %s, JDK %s, load average %.2f at start%n",
         Runtime.getRuntime().availableProcessors(),
         cpuModel(),
-        System.getProperty("java.version"));
+        System.getProperty("java.version"),
+        loadAverage());
 
     int n = 10;
     int m = 1_000_000;
@@ -225,7 +226,17 @@ public final class RoundBenchmark {
           result.clientProcessCpuSecondsMedian);
       System.out.printf(
           Locale.ROOT, "per-client time by stage (median over clients):%s%n", result.clientStages);
+      System.out.printf(
+          Locale.ROOT,
+          "mask keystream at the end: %s; load average %.2f at the end%n",
+          MaskPrg.create(SecretBytes.random(32, new SecureRandom()), 32).implementation(),
+          loadAverage());
     }
+  }
+
+  /** The one-minute load average: the machine is shared, so every figure is read against it. */
+  private static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   private record Result(
