@@ -220,7 +220,7 @@ class RefusedCallersIT {
     assertThat(untouched.getJsonObject("participants").fieldNames()).isEmpty();
     assertThat(operator.journal(RUN))
         .extracting(record -> record.getString("type"))
-        .containsExactly("journal-opened", "round-started");
+        .containsExactly("journal-opened", "run-privacy", "round-started");
 
     // The round, with silo-revoked's certificate revoked just before its masked vector.
     List<Future<Played>> round1 = new ArrayList<>();

@@ -148,7 +148,11 @@ final class SiloDriver {
    * protocol, every outgoing message going through {@code hook}.
    */
   Played play(int port, long afterRound, SendHook hook) throws Exception {
-    AggregatorClient client = client(port);
+    return play(client(port), afterRound, hook);
+  }
+
+  /** As {@link #play(int, long, SendHook)}, through {@code client}, as a long-lived silo does. */
+  Played play(AggregatorClient client, long afterRound, SendHook hook) throws Exception {
     SiloTask task = awaitRound(client, afterRound);
     RoundConfig config = task.round().orElseThrow();
     EncodingParameters encoding =
