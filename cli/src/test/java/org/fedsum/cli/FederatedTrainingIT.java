@@ -118,7 +118,7 @@ class FederatedTrainingIT {
             .get(60, TimeUnit.SECONDS);
 
     if (cutSiloConnections) {
-      proxy = new CuttingTcpProxy(server.port(), Duration.ofSeconds(2), Duration.ofSeconds(25), 7);
+      proxy = new CuttingTcpProxy(server.port(), Duration.ofSeconds(1), Duration.ofSeconds(10), 7);
     }
     Path exports = Files.createDirectories(directory.resolve("exports"));
     for (int i = 0; i < ROSTER.size(); i++) {
