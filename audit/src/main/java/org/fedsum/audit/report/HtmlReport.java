@@ -427,13 +427,7 @@ final class HtmlReport {
             html,
             "epsilon-gdp-" + id + "-" + round.path("round").asLong(),
             round.path("epsilonGdp"));
-        html.append("<td class=\"num\">")
-            .append(round.path("delta").asText())
-            .append("</td><td class=\"num\">")
-            .append(Html.escape(round.path("recordedEpsilon").asText()))
-            .append("</td><td class=\"")
-            .append(round.path("matchesRecord").asBoolean() ? "ok\">yes" : "fail\">NO")
-            .append("</td></tr>");
+        recordedAndChecked(html, round);
       }
     }
     html.append("</tbody></table>");
@@ -493,13 +487,7 @@ final class HtmlReport {
             html,
             "epsilon-record-" + id + "-" + round.path("round").asLong(),
             round.path("epsilon"));
-        html.append("<td class=\"num\">")
-            .append(round.path("delta").asText())
-            .append("</td><td class=\"num\">")
-            .append(Html.escape(round.path("recordedEpsilon").asText()))
-            .append("</td><td class=\"")
-            .append(round.path("matchesRecord").asBoolean() ? "ok\">yes" : "fail\">NO")
-            .append("</td></tr>");
+        recordedAndChecked(html, round);
       }
     }
     html.append("</tbody></table>");
@@ -677,5 +665,18 @@ final class HtmlReport {
 
   private static Iterable<Map.Entry<String, JsonNode>> properties(JsonNode node) {
     return node.properties();
+  }
+
+  /**
+   * The cells that end a round's privacy row: δ, the ε the silo journaled, and whether they agree.
+   */
+  private static void recordedAndChecked(StringBuilder html, JsonNode round) {
+    html.append("<td class=\"num\">")
+        .append(round.path("delta").asText())
+        .append("</td><td class=\"num\">")
+        .append(Html.escape(round.path("recordedEpsilon").asText()))
+        .append("</td><td class=\"")
+        .append(round.path("matchesRecord").asBoolean() ? "ok\">yes" : "fail\">NO")
+        .append("</td></tr>");
   }
 }
