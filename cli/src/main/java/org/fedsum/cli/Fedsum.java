@@ -2,6 +2,7 @@ package org.fedsum.cli;
 
 import java.io.PrintWriter;
 import org.fedsum.audit.cli.AuditCommand;
+import org.fedsum.cli.bench.BenchCommand;
 import org.fedsum.cli.demo.DemoCommand;
 import org.fedsum.cli.operator.OperatorCommand;
 import org.fedsum.cli.privacy.PrivacyCommand;
@@ -27,6 +28,7 @@ import picocli.CommandLine.ParseResult;
       OperatorCommand.class,
       PrivacyCommand.class,
       AuditCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Fedsum implements Runnable {

@@ -11,7 +11,8 @@
  * ({@link Pkix}); the JDK runs HKDF's HMAC-SHA256 and AES-GCM. Every signature and key encoding is
  * parsed by FedSum's own strict code before a provider sees it.
  *
- * <p>Nothing outside {@code org.fedsum.crypto} may use this package; its types never appear in the
- * public API.
+ * <p>Nothing outside {@code org.fedsum.crypto} (and its benchmarks, {@code
+ * org.fedsum.crypto.bench}, which time each implementation) may use this package; its types never
+ * appear in the public API.
  */
 package org.fedsum.crypto.internal;

@@ -2,13 +2,13 @@ package org.fedsum.silo.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,11 +31,10 @@ class EpochBenchmarkTest {
     }
     Path imageFile = Files.write(directory.resolve("images"), images.array());
     Path labelFile = Files.write(directory.resolve("labels"), labels.array());
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    StringWriter text = new StringWriter();
 
     List<EpochBenchmark.Result> results =
-        EpochBenchmark.run(
-            imageFile, labelFile, 80, 1, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        EpochBenchmark.run(imageFile, labelFile, 80, 1, new PrintWriter(text, true));
 
     assertThat(results)
         .extracting(EpochBenchmark.Result::model)
@@ -45,9 +44,15 @@ class EpochBenchmarkTest {
       assertThat(result.fedSumMinimumSeconds()).isPositive();
       assertThat(result.plainDjlMinimumSeconds()).isPositive();
     }
-    assertThat(bytes.toString(StandardCharsets.UTF_8))
+    assertThat(text.toString())
         .contains("80 examples, batch 64")
         .contains("fastest run")
         .contains("SMALL_CNN");
+    Map<String, Object> figures = EpochBenchmark.figures(results);
+    assertThat(figures).containsKeys("models", "goal", "goal_met");
+    assertThat((List<?>) figures.get("models")).hasSize(2);
+    boolean bothWithinGoal =
+        results.stream().allMatch(r -> r.medianRatio() <= EpochBenchmark.MAX_OVERHEAD_RATIO);
+    assertThat(figures.get("goal_met")).isEqualTo(bothWithinGoal);
   }
 }

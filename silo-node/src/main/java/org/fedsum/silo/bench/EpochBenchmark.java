@@ -22,13 +22,15 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.fedsum.silo.data.IdxDatasetLoader;
 import org.fedsum.silo.data.LabeledDataset;
 import org.fedsum.silo.training.LocalModel;
@@ -47,17 +49,16 @@ import org.fedsum.silo.training.TrainingProgressListener;
  * epoch over the data, not the loading of the files. After one warm-up epoch per side the measured
  * runs alternate between the sides, and the medians are compared.
  *
- * <pre>
- * java -Dai.djl.pytorch.num_threads=1 -cp ... org.fedsum.silo.bench.EpochBenchmark \
- *     /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \
- *     /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz [--examples N] [--repeats R]
- * </pre>
+ * <p>Run by {@code fedsum bench train} (BENCHMARKS.md, "Local training: FedSum against plain DJL").
  */
 public final class EpochBenchmark {
   private static final int BATCH_SIZE = 64;
   private static final float LEARNING_RATE = 0.01f;
   private static final float MOMENTUM = 0.9f;
   private static final int[] MLP_HIDDEN = {200, 200};
+
+  /** The goal: FedSum's epoch at most 10 % slower than plain DJL's. */
+  public static final double MAX_OVERHEAD_RATIO = 1.10;
 
   private EpochBenchmark() {}
 
@@ -84,27 +85,19 @@ public final class EpochBenchmark {
     }
   }
 
-  public static void main(String[] args) throws Exception {
-    if (args.length < 2) {
-      System.err.println(
-          "usage: EpochBenchmark IMAGES LABELS [--examples N] [--repeats R]  (IDX, gzip'd or not)");
-      System.exit(2);
-    }
-    int examples = Integer.MAX_VALUE;
-    int repeats = 3;
-    for (int i = 2; i < args.length; i += 2) {
-      switch (args[i]) {
-        case "--examples" -> examples = Integer.parseInt(args[i + 1]);
-        case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i]);
-      }
-    }
-    run(Path.of(args[0]), Path.of(args[1]), examples, repeats, System.out);
-  }
-
-  /** The entry point tests call: loads the files, measures both models, prints a table. */
+  /**
+   * Loads the files, measures both models, prints a table to {@code out}; {@code fedsum bench
+   * train} and the tests call it.
+   *
+   * @param maxExamples how many of the files' examples to train on (the first ones), at least 1
+   * @param repeats measured runs per side and model, at least 1
+   */
   public static List<Result> run(
-      Path images, Path labels, int maxExamples, int repeats, PrintStream out) throws Exception {
+      Path images, Path labels, int maxExamples, int repeats, PrintWriter out) throws Exception {
+    if (maxExamples < 1 || repeats < 1) {
+      throw new IllegalArgumentException(
+          "examples and repeats must be at least 1, not " + maxExamples + " and " + repeats);
+    }
     // As LocalModel does, before anything loads DJL's engine (DESIGN.md §8).
     System.setProperty("OPT_OUT_TRACKING", "true");
     System.setProperty("ai.djl.offline", "true");
@@ -178,6 +171,30 @@ public final class EpochBenchmark {
     return results;
   }
 
+  /** The figures of {@link #run} by key, for {@code fedsum bench train --json}. */
+  public static Map<String, Object> figures(List<Result> results) {
+    Map<String, Object> figures = new LinkedHashMap<>();
+    List<Map<String, Object>> models = new ArrayList<>();
+    boolean goalMet = true;
+    for (Result result : results) {
+      Map<String, Object> model = new LinkedHashMap<>();
+      model.put("model", result.model());
+      model.put("examples", result.examples());
+      model.put("fedsum_median_s", result.fedSumMedianSeconds());
+      model.put("djl_median_s", result.plainDjlMedianSeconds());
+      model.put("ratio", result.medianRatio());
+      model.put("fedsum_min_s", result.fedSumMinimumSeconds());
+      model.put("djl_min_s", result.plainDjlMinimumSeconds());
+      model.put("min_ratio", result.minimumRatio());
+      models.add(model);
+      goalMet &= result.medianRatio() <= MAX_OVERHEAD_RATIO;
+    }
+    figures.put("models", models);
+    figures.put("goal", "ratio <= " + MAX_OVERHEAD_RATIO + " for every model (median of runs)");
+    figures.put("goal_met", goalMet);
+    return figures;
+  }
+
   private interface BlockFactory {
     SequentialBlock build();
   }
@@ -188,7 +205,7 @@ public final class EpochBenchmark {
       BlockFactory plainBlock,
       LabeledDataset data,
       int repeats,
-      PrintStream out)
+      PrintWriter out)
       throws Exception {
     LocalTrainingConfig config =
         LocalTrainingConfig.builder()

@@ -3,8 +3,9 @@ package org.fedsum.crypto;
 import org.fedsum.crypto.internal.AesCtrKeystream;
 
 /**
- * Test-side access to {@link MaskPrg} with a chosen keystream implementation, for tests and
- * benchmarks in other packages. Production code always gets the preferred one.
+ * {@link MaskPrg} with a chosen keystream implementation, for the PRG benchmark ({@code fedsum
+ * bench prg}, {@code org.fedsum.crypto.bench}), which times each implementation against OpenSSL.
+ * The protocol always gets the preferred one through {@link MaskPrg#create(SecretBytes, int)}.
  */
 public final class MaskPrgImplementations {
   private MaskPrgImplementations() {}

@@ -2,11 +2,11 @@ package org.fedsum.crypto.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +31,7 @@ import org.fedsum.crypto.internal.AesCtrKeystream.Implementation;
 /**
  * Single-thread throughput of {@link MaskPrg} against {@code openssl speed -evp aes-256-ctr} in the
  * same run (DESIGN.md §3 goal: the PRG at least half of OpenSSL's single-core AES-256-CTR rate).
- * Not a test: run it by hand, see BENCHMARKS.md for the command.
+ * Not a test: {@code fedsum bench prg} runs it (BENCHMARKS.md, "Mask PRG throughput").
  *
  * <p>Each measurement produces masks for a 1 MiB {@code int[]} (262,144 words of 32 bits) over and
  * over, at consecutive coordinates, for about {@code --sample-seconds}; its figures are bytes of
@@ -58,36 +58,84 @@ public final class PrgBenchmark {
   private static final long BUFFER_BYTES = (long) BUFFER_WORDS * Integer.BYTES;
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
-  private int repetitions = 5;
-  private double sampleSeconds = 1.0;
-  private double warmupSeconds = 3.0;
-  private int opensslSeconds = 3;
+  private final int repetitions;
+  private final double sampleSeconds;
+  private final double warmupSeconds;
+  private final int opensslSeconds;
   // Labels of the implementations to measure; empty means every one that works here.
-  private List<String> only = List.of();
+  private final List<String> only;
+  private final PrintWriter out;
 
-  private PrgBenchmark() {}
-
-  public static void main(String[] args) throws Exception {
-    PrgBenchmark benchmark = new PrgBenchmark();
-    benchmark.parse(args);
-    benchmark.run();
-  }
-
-  private void parse(String[] args) {
-    for (int i = 0; i < args.length; i += 2) {
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("option " + args[i] + " needs a value");
+  /**
+   * @param repetitions alternations of PRG samples and OpenSSL runs, at least 1
+   * @param sampleSeconds length of each PRG sample, positive
+   * @param warmupSeconds warm-up per row before the repetitions, at least 0
+   * @param opensslSeconds length of each {@code openssl speed} run, at least 1
+   * @param implementations labels of the keystream implementations to measure; empty for every one
+   *     that works here
+   */
+  public record Options(
+      int repetitions,
+      double sampleSeconds,
+      double warmupSeconds,
+      int opensslSeconds,
+      List<String> implementations) {
+    public Options {
+      if (repetitions < 1) {
+        throw new IllegalArgumentException("repetitions must be at least 1, not " + repetitions);
       }
-      String value = args[i + 1];
-      switch (args[i]) {
-        case "--repetitions" -> repetitions = Integer.parseInt(value);
-        case "--sample-seconds" -> sampleSeconds = Double.parseDouble(value);
-        case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(value);
-        case "--openssl-seconds" -> opensslSeconds = Integer.parseInt(value);
-        case "--implementations" -> only = List.of(value.split(","));
-        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      if (!(sampleSeconds > 0) || !(warmupSeconds >= 0)) {
+        throw new IllegalArgumentException(
+            "sample seconds must be positive and warm-up seconds at least 0, not "
+                + sampleSeconds
+                + " and "
+                + warmupSeconds);
+      }
+      if (opensslSeconds < 1) {
+        throw new IllegalArgumentException(
+            "openssl seconds must be at least 1, not " + opensslSeconds);
+      }
+      implementations = List.copyOf(implementations);
+      List<String> known = new ArrayList<>();
+      for (Implementation implementation : Implementation.values()) {
+        known.add(implementation.label());
+      }
+      for (String label : implementations) {
+        if (!known.contains(label)) {
+          throw new IllegalArgumentException(
+              "unknown implementation " + label + "; known: " + String.join(", ", known));
+        }
       }
     }
+
+    /**
+     * 5 repetitions of 1 s samples, 3 s warm-up per row, 3 s OpenSSL runs, every implementation.
+     */
+    public static Options defaults() {
+      return new Options(5, 1.0, 3.0, 3, List.of());
+    }
+  }
+
+  private PrgBenchmark(Options options, PrintWriter out) {
+    this.repetitions = options.repetitions();
+    this.sampleSeconds = options.sampleSeconds();
+    this.warmupSeconds = options.warmupSeconds();
+    this.opensslSeconds = options.opensslSeconds();
+    this.only = options.implementations();
+    this.out = out;
+  }
+
+  /**
+   * Runs the benchmark, printing progress and a table to {@code out}, and returns the figures by
+   * key, in order: {@code prg_bytes_per_s}, {@code openssl_bytes_per_s} and {@code ratio} (wall
+   * clock, the preferred implementation's {@code fill}), their CPU-time and {@code addTo}
+   * counterparts, {@code goal_met}, and the machine.
+   *
+   * @throws IOException if {@code openssl speed} cannot be run or its output has no rate
+   */
+  public static Map<String, Object> run(Options options, PrintWriter out)
+      throws IOException, InterruptedException, GeneralSecurityException {
+    return new PrgBenchmark(options, out).run();
   }
 
   /** Bytes per second by the wall clock and by the CPU time of the thread or process. */
@@ -109,7 +157,10 @@ public final class PrgBenchmark {
     }
   }
 
-  private void run() throws Exception {
+  private Map<String, Object> run()
+      throws IOException, InterruptedException, GeneralSecurityException {
+    Map<String, Object> figures = new LinkedHashMap<>();
+    String loadAtStart = Machine.loadAverage();
     SecureRandom random = new SecureRandom();
     SecretBytes seed = SecretBytes.random(MaskPrg.SEED_BYTES, random);
     List<Implementation> implementations = new ArrayList<>();
@@ -122,19 +173,12 @@ public final class PrgBenchmark {
       implementations.removeIf(implementation -> !only.contains(implementation.label()));
     }
 
-    System.out.println("# mask PRG benchmark: 1 MiB int[] buffers, b = 32, one thread");
-    System.out.println("cpu_model=" + cpuModel());
-    System.out.println("cpus=" + Runtime.getRuntime().availableProcessors());
-    System.out.println(
-        "jdk="
-            + System.getProperty("java.vm.name")
-            + " "
-            + System.getProperty("java.runtime.version"));
-    System.out.println("openssl_version=" + opensslVersion());
-    // Other processes on the machine lower every figure; the load average says how busy it was.
-    System.out.println("loadavg_at_start=" + loadAverage());
-    System.out.println(
-        "preferred_implementation=" + AesCtrKeystream.preferredImplementation().label());
+    out.println("# mask PRG benchmark: 1 MiB int[] buffers, b = 32, one thread");
+    figures.putAll(Machine.describe());
+    figures.put("openssl_version", opensslVersion());
+    figures.put("loadavg_at_start", loadAtStart);
+    figures.forEach((key, value) -> out.println(key + "=" + value));
+    out.println("preferred_implementation=" + AesCtrKeystream.preferredImplementation().label());
 
     // Before any warm-up: how fast is a fresh JVM? The JDK's AES intrinsics engage only once C2
     // has compiled the cipher's call path, so its first hundreds of MiB are slower. Measured JDK
@@ -200,7 +244,7 @@ public final class PrgBenchmark {
 
     for (Map.Entry<Case, LongConsumer> entry : operations.entrySet()) {
       Rate warm = sample(entry.getValue(), buffer, nextCoordinate, warmupSeconds);
-      System.out.printf(Locale.ROOT, "warmup %-40s %s%n", entry.getKey().name(), warm);
+      out.printf(Locale.ROOT, "warmup %-40s %s%n", entry.getKey().name(), warm);
     }
     crossCheck(seed, implementations);
 
@@ -210,24 +254,21 @@ public final class PrgBenchmark {
       for (Map.Entry<Case, LongConsumer> entry : operations.entrySet()) {
         Rate rate = sample(entry.getValue(), buffer, nextCoordinate, sampleSeconds);
         prgSamples.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(rate);
-        System.out.printf(
-            Locale.ROOT, "rep %d %-40s %s%n", repetition, entry.getKey().name(), rate);
+        out.printf(Locale.ROOT, "rep %d %-40s %s%n", repetition, entry.getKey().name(), rate);
       }
       Rate openssl = opensslRate();
       opensslSamples.add(openssl);
-      System.out.printf(
-          Locale.ROOT, "rep %d %-40s %s%n", repetition, "openssl aes-256-ctr", openssl);
+      out.printf(Locale.ROOT, "rep %d %-40s %s%n", repetition, "openssl aes-256-ctr", openssl);
     }
 
-    System.out.println();
-    System.out.println("# GB/s, median [min, max] over " + repetitions + " repetitions");
-    System.out.printf(Locale.ROOT, "%-40s %-22s %s%n", "", "wall clock", "CPU time");
+    out.println();
+    out.println("# GB/s, median [min, max] over " + repetitions + " repetitions");
+    out.printf(Locale.ROOT, "%-40s %-22s %s%n", "", "wall clock", "CPU time");
     for (Map.Entry<Case, List<Rate>> entry : prgSamples.entrySet()) {
-      System.out.printf(
-          Locale.ROOT, "%-40s %s%n", entry.getKey().name(), summary(entry.getValue()));
+      out.printf(Locale.ROOT, "%-40s %s%n", entry.getKey().name(), summary(entry.getValue()));
     }
-    System.out.printf(Locale.ROOT, "%-40s %s%n", "openssl aes-256-ctr", summary(opensslSamples));
-    System.out.printf(Locale.ROOT, "%-40s %.2f us median%n", "MaskPrg.create", createMicros(seed));
+    out.printf(Locale.ROOT, "%-40s %s%n", "openssl aes-256-ctr", summary(opensslSamples));
+    out.printf(Locale.ROOT, "%-40s %.2f us median%n", "MaskPrg.create", createMicros(seed));
 
     // The headline figures are those of the implementation MaskPrg.create picks here.
     Implementation preferred =
@@ -236,41 +277,47 @@ public final class PrgBenchmark {
             : implementations.get(0);
     List<Rate> fill = prgSamples.get(new Case(preferred, "fill"));
     List<Rate> add = prgSamples.get(new Case(preferred, "addTo"));
-    System.out.println();
-    System.out.printf(Locale.ROOT, "implementation=%s%n", preferred.label());
-    System.out.printf(Locale.ROOT, "prg_bytes_per_s=%.0f%n", median(fill, Rate::wall));
-    System.out.printf(Locale.ROOT, "prg_add_bytes_per_s=%.0f%n", median(add, Rate::wall));
-    System.out.printf(
-        Locale.ROOT, "openssl_bytes_per_s=%.0f%n", median(opensslSamples, Rate::wall));
     double ratio = median(fill, Rate::wall) / median(opensslSamples, Rate::wall);
     double cpuRatio = median(fill, Rate::cpu) / median(opensslSamples, Rate::cpu);
-    System.out.printf(Locale.ROOT, "ratio=%.3f%n", ratio);
-    System.out.printf(
-        Locale.ROOT,
-        "add_ratio=%.3f%n",
-        median(add, Rate::wall) / median(opensslSamples, Rate::wall));
-    System.out.printf(Locale.ROOT, "cpu_prg_bytes_per_s=%.0f%n", median(fill, Rate::cpu));
-    System.out.printf(
-        Locale.ROOT, "cpu_openssl_bytes_per_s=%.0f%n", median(opensslSamples, Rate::cpu));
-    System.out.printf(Locale.ROOT, "cpu_ratio=%.3f%n", cpuRatio);
-    System.out.printf(
-        Locale.ROOT,
-        "cpu_add_ratio=%.3f%n",
-        median(add, Rate::cpu) / median(opensslSamples, Rate::cpu));
+    Map<String, Object> headline = new LinkedHashMap<>();
+    headline.put("implementation", preferred.label());
+    headline.put("prg_bytes_per_s", median(fill, Rate::wall));
+    headline.put("openssl_bytes_per_s", median(opensslSamples, Rate::wall));
+    headline.put("ratio", ratio);
+    headline.put("prg_add_bytes_per_s", median(add, Rate::wall));
+    headline.put("add_ratio", median(add, Rate::wall) / median(opensslSamples, Rate::wall));
+    headline.put("cpu_prg_bytes_per_s", median(fill, Rate::cpu));
+    headline.put("cpu_openssl_bytes_per_s", median(opensslSamples, Rate::cpu));
+    headline.put("cpu_ratio", cpuRatio);
+    headline.put("cpu_add_ratio", median(add, Rate::cpu) / median(opensslSamples, Rate::cpu));
     for (Implementation implementation : implementations) {
       if (implementation != preferred) {
         List<Rate> other = prgSamples.get(new Case(implementation, "fill"));
-        System.out.printf(
-            Locale.ROOT,
-            "ratio_%s=%.3f cpu_ratio_%s=%.3f%n",
-            implementation.label(),
-            median(other, Rate::wall) / median(opensslSamples, Rate::wall),
-            implementation.label(),
+        headline.put(
+            "ratio_" + implementation.label(),
+            median(other, Rate::wall) / median(opensslSamples, Rate::wall));
+        headline.put(
+            "cpu_ratio_" + implementation.label(),
             median(other, Rate::cpu) / median(opensslSamples, Rate::cpu));
       }
     }
-    System.out.println("goal_met=" + (ratio >= 0.5 && cpuRatio >= 0.5));
-    System.out.println("loadavg_at_end=" + loadAverage());
+    headline.put("repetitions", repetitions);
+    headline.put("goal", "ratio >= 0.5 (wall clock and CPU time)");
+    headline.put("goal_met", ratio >= 0.5 && cpuRatio >= 0.5);
+    headline.put("loadavg_at_end", Machine.loadAverage());
+    out.println();
+    headline.forEach(
+        (key, value) ->
+            out.println(
+                key
+                    + "="
+                    + (value instanceof Double
+                        ? String.format(Locale.ROOT, "%.3f", (Double) value)
+                        : value)));
+    // Machine first, then the headline figures: the JSON object reads in the same order.
+    Map<String, Object> ordered = new LinkedHashMap<>(headline);
+    ordered.putAll(figures);
+    return ordered;
   }
 
   /** Bytes of mask per second over about {@code seconds} of repeated 1 MiB operations. */
@@ -296,7 +343,7 @@ public final class PrgBenchmark {
   }
 
   /** Throughput of consecutive 1 MiB fills of a fresh JVM, in widening windows of MiB. */
-  private static void coldStart(MaskPrg prg) {
+  private void coldStart(MaskPrg prg) {
     int[] buffer = new int[BUFFER_WORDS];
     int[] windowEnds = {1, 16, 128, 512, 2048};
     StringBuilder line = new StringBuilder("cold " + prg.implementation() + ":");
@@ -317,14 +364,14 @@ public final class PrgBenchmark {
       done = end;
     }
     blackhole ^= buffer[0];
-    System.out.println(line);
+    out.println(line);
   }
 
   @SuppressWarnings("unused") // Keeps the JIT from discarding the buffers' contents.
   private static volatile int blackhole;
 
   /** Both implementations give the same words, also once the JIT has compiled the hot paths. */
-  private static void crossCheck(SecretBytes seed, List<Implementation> implementations) {
+  private void crossCheck(SecretBytes seed, List<Implementation> implementations) {
     long[] starts = {0, 3, 1L << 34, (1L << 60) - BUFFER_WORDS};
     int[] expected = new int[BUFFER_WORDS];
     int[] actual = new int[BUFFER_WORDS];
@@ -334,13 +381,12 @@ public final class PrgBenchmark {
       for (Implementation other : implementations) {
         MaskPrgImplementations.create(seed, 32, other).fill(actual, 0, actual.length, start);
         if (!Arrays.equals(expected, actual)) {
-          throw new AssertionError(
+          throw new IllegalStateException(
               other.label() + " differs from " + implementations.get(0).label() + " at " + start);
         }
       }
     }
-    System.out.println(
-        "cross_check=identical words from " + implementations.size() + " implementations");
+    out.println("cross_check=identical words from " + implementations.size() + " implementations");
   }
 
   private static double createMicros(SecretBytes seed) {
@@ -389,7 +435,7 @@ public final class PrgBenchmark {
     throw new IllegalStateException("no +R line in openssl speed output:\n" + output);
   }
 
-  private static String opensslVersion() {
+  static String opensslVersion() {
     try {
       return runCommand(List.of("openssl", "version"), 30).trim();
     } catch (IOException | InterruptedException e) {
@@ -413,27 +459,6 @@ public final class PrgBenchmark {
           String.join(" ", command) + " exited with " + process.exitValue() + ":\n" + output);
     }
     return output;
-  }
-
-  private static String cpuModel() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim();
-        }
-      }
-    } catch (IOException e) {
-      return "unknown (" + e.getMessage() + ")";
-    }
-    return "unknown";
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "unknown (" + e.getMessage() + ")";
-    }
   }
 
   private static double median(List<Rate> rates, ToDoubleFunction<Rate> which) {
