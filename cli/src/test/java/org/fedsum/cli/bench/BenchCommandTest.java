@@ -76,6 +76,46 @@ class BenchCommandTest {
   }
 
   @Test
+  void paper_smallGrid_rowsWrittenAndNoSpeedupWithoutThePapersSetting() throws Exception {
+    Path json = directory.resolve("paper.json");
+
+    Run run =
+        Run.fedsum(
+            "bench",
+            "paper",
+            "--clients",
+            "12",
+            "--params",
+            "1000",
+            "--dropouts",
+            "0,25",
+            "--json",
+            json.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode figures = JSON.readTree(json.toFile());
+    JsonNode rows = figures.path("rows");
+    assertThat(rows).hasSize(2);
+    assertThat(rows.get(0).path("clients").asInt()).isEqualTo(12);
+    assertThat(rows.get(1).path("dropout_percent").asInt()).isEqualTo(25);
+    assertThat(rows.get(1).path("unmask_s").asDouble())
+        .isPositive()
+        .isLessThanOrEqualTo(rows.get(1).path("server_s").asDouble());
+    // The paper's figures are for n = 500; no ratio is made up for other settings.
+    assertThat(figures.has("client_speedup")).isFalse();
+    assertThat(figures.path("goal_met").asBoolean()).isFalse();
+    assertThat(run.out()).contains("goal_met=false");
+  }
+
+  @Test
+  void paper_dropoutsLeavingFewerThanTheThreshold_refused() {
+    Run run = Run.fedsum("bench", "paper", "--clients", "10", "--dropouts", "40");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("n = 10").contains("threshold");
+  }
+
+  @Test
   void noBenchmarkName_refused() {
     Run run = Run.fedsum("bench");
 
