@@ -252,13 +252,15 @@ public final class EpochBenchmark {
         Arrays.stream(plain).min().orElseThrow());
   }
 
-  private static long processCpuNanos() {
+  /** CPU time of every thread of this process, in nanoseconds. */
+  static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 
-  private static double median(double[] values) {
+  /** The median of {@code values} (the mean of the middle two for an even count). */
+  static double median(double[] values) {
     double[] sorted = values.clone();
     Arrays.sort(sorted);
     int middle = sorted.length / 2;

@@ -213,19 +213,19 @@ public final class DpSgdEpochBenchmark {
       model.train(data, plain, TrainingProgressListener.NONE);
       for (int run = 0; run < repeats; run++) {
         model.setParameters(start);
-        long cpu = processCpuNanos();
+        long cpu = EpochBenchmark.processCpuNanos();
         long begin = System.nanoTime();
         TrainingReport report =
             model.train(data, dpSgd.toBuilder().seed(run).build(), TrainingProgressListener.NONE);
         dpSeconds[run] = (System.nanoTime() - begin) / 1e9;
-        dpCpu[run] = (processCpuNanos() - cpu) / 1e9;
+        dpCpu[run] = (EpochBenchmark.processCpuNanos() - cpu) / 1e9;
         steps = report.optimizerSteps();
         model.setParameters(start);
-        cpu = processCpuNanos();
+        cpu = EpochBenchmark.processCpuNanos();
         begin = System.nanoTime();
         model.train(data, plain.toBuilder().seed(run).build(), TrainingProgressListener.NONE);
         plainSeconds[run] = (System.nanoTime() - begin) / 1e9;
-        plainCpu[run] = (processCpuNanos() - cpu) / 1e9;
+        plainCpu[run] = (EpochBenchmark.processCpuNanos() - cpu) / 1e9;
         out.printf(
             Locale.ROOT,
             "  %s run %d: DP-SGD %.3f s (cpu %.3f s; %d steps, %d records sampled), plain %.3f s"
@@ -244,24 +244,11 @@ public final class DpSgdEpochBenchmark {
         name,
         data.size(),
         steps,
-        median(dpSeconds),
-        median(plainSeconds),
+        EpochBenchmark.median(dpSeconds),
+        EpochBenchmark.median(plainSeconds),
         Arrays.stream(dpSeconds).min().orElseThrow(),
         Arrays.stream(plainSeconds).min().orElseThrow(),
-        median(dpCpu),
-        median(plainCpu));
-  }
-
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int middle = sorted.length / 2;
-    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        EpochBenchmark.median(dpCpu),
+        EpochBenchmark.median(plainCpu));
   }
 }
