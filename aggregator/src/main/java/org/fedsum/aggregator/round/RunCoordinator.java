@@ -200,7 +200,9 @@ public final class RunCoordinator {
   private static final class RoundRun {
     final RoundConfig config;
     AggregatorState state;
-    final int[] sum;
+    // Dropped once the round is aggregated, before the next round allocates its own: two sums at
+    // once would be one vector more of peak heap.
+    int[] sum;
     final String startModelSha256;
     // Never drained: silos read it from a cursor, so a lost reply is recovered by asking again.
     final Map<String, List<AggregatorMessage>> outbox = new TreeMap<>();
@@ -1127,41 +1129,21 @@ public final class RunCoordinator {
       if (observer != null) {
         observer.accept(round, run.sum.clone());
       }
-      DecodedRanges decoded =
-          UpdateDecoder.create(settings.encoding())
-              .decodeRanges(run.sum, finished.survivors().size());
-      float[] startModel;
-      float[][] startMoments;
-      long steps;
+      Aggregate aggregate = aggregate(run, finished);
       synchronized (this) {
-        // No copies: these arrays are replaced when a round finishes, never written in place, and
-        // the step only reads them.
-        startModel = model;
-        startMoments = moments;
-        steps = strategySteps;
-      }
-      if (steps == Long.MAX_VALUE) {
-        throw new IllegalStateException("the strategy has taken Long.MAX_VALUE steps already");
-      }
-      float[] nextModel = new float[startModel.length];
-      float[][] nextMoments = new float[startMoments.length][startModel.length];
-      stepInRanges(decoded, startModel, startMoments, nextModel, nextMoments);
-      long nextSteps = steps + 1;
-      checkpoints.write(Checkpoint.of(round, nextModel, List.of(nextMoments)));
-      String hash = ModelCheckpoints.sha256(nextModel);
-      synchronized (this) {
-        append("round-finished", finishedBody(run, finished, decoded, hash, nextSteps));
+        append("round-finished", finishedBody(run, finished, aggregate));
         RoundEvents events = roundEvents;
         int survivors = finished.survivors().size();
         Duration took = Duration.between(run.startedAt, clock.instant());
         afterDurable(() -> events.roundFinished(round, survivors, took));
-        model = nextModel;
-        moments = nextMoments;
-        strategySteps = nextSteps;
-        lastModelSha256 = hash;
-        modelSha256 = hash;
+        model = aggregate.nextModel();
+        moments = aggregate.nextMoments();
+        strategySteps = aggregate.nextSteps();
+        lastModelSha256 = aggregate.modelSha256();
+        modelSha256 = aggregate.modelSha256();
         roundsFinished++;
-        served = new GlobalModel(nextModel, hash, roundsFinished);
+        served = new GlobalModel(model, modelSha256, roundsFinished);
+        run.sum = null;
         consecutiveAborts = 0;
         closeRound(run);
         continueRun();
@@ -1178,6 +1160,54 @@ public final class RunCoordinator {
         }
       }
     }
+  }
+
+  /**
+   * A finished round's results: the next model and moments (checkpointed already) and the figures
+   * the journal records. The step's working references (the start model, the decoded sum) end with
+   * {@link #aggregate}'s frame, before the next round allocates its sum.
+   */
+  private record Aggregate(
+      float[] nextModel,
+      float[][] nextMoments,
+      long nextSteps,
+      String modelSha256,
+      long totalWeight,
+      long outerBandCount,
+      double noiseStandardDeviation) {}
+
+  /** Decodes, steps the strategy range by range and checkpoints: outside the lock. */
+  private Aggregate aggregate(RoundRun run, AggregatorState.Finished finished) throws IOException {
+    long round = run.config.round();
+    DecodedRanges decoded =
+        UpdateDecoder.create(settings.encoding())
+            .decodeRanges(run.sum, finished.survivors().size());
+    float[] startModel;
+    float[][] startMoments;
+    long steps;
+    synchronized (this) {
+      // No copies: these arrays are replaced when a round finishes, never written in place, and
+      // the step only reads them.
+      startModel = model;
+      startMoments = moments;
+      steps = strategySteps;
+    }
+    if (steps == Long.MAX_VALUE) {
+      throw new IllegalStateException("the strategy has taken Long.MAX_VALUE steps already");
+    }
+    float[] nextModel = new float[startModel.length];
+    float[][] nextMoments = new float[startMoments.length][startModel.length];
+    stepInRanges(decoded, startModel, startMoments, nextModel, nextMoments);
+    long nextSteps = steps + 1;
+    checkpoints.write(Checkpoint.of(round, nextModel, List.of(nextMoments)));
+    return new Aggregate(
+        nextModel,
+        nextMoments,
+        nextSteps,
+        ModelCheckpoints.sha256(nextModel),
+        decoded.totalWeight(),
+        decoded.outerBandCount(),
+        decoded.noiseStandardDeviation());
   }
 
   /**
@@ -1230,11 +1260,7 @@ public final class RunCoordinator {
   }
 
   private Map<String, Object> finishedBody(
-      RoundRun run,
-      AggregatorState.Finished finished,
-      DecodedRanges decoded,
-      String modelHash,
-      long steps) {
+      RoundRun run, AggregatorState.Finished finished, Aggregate aggregate) {
     Participation participation = finished.participation();
     Map<String, Object> stages = new LinkedHashMap<>();
     stages.put(Stage.ADVERTISE_KEYS.name(), participation.advertised());
@@ -1257,13 +1283,13 @@ public final class RunCoordinator {
     body.put("survivors", finished.survivors());
     body.put("participants", stages);
     body.put("dropouts", dropouts);
-    body.put("totalWeight", decoded.totalWeight());
-    body.put("outerBandCount", decoded.outerBandCount());
+    body.put("totalWeight", aggregate.totalWeight());
+    body.put("outerBandCount", aggregate.outerBandCount());
     // The canonical journal holds integers only: real numbers are written as strings.
-    body.put("noiseStandardDeviation", Double.toString(decoded.noiseStandardDeviation()));
-    body.put("modelSha256", modelHash);
+    body.put("noiseStandardDeviation", Double.toString(aggregate.noiseStandardDeviation()));
+    body.put("modelSha256", aggregate.modelSha256());
     body.put("strategy", strategy.name());
-    body.put("strategySteps", steps);
+    body.put("strategySteps", aggregate.nextSteps());
     body.put("refusals", drainRefusals());
     return body;
   }
