@@ -9,18 +9,19 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32C;
-import org.fedsum.aggregator.store.Checkpoint;
 import org.fedsum.aggregator.strategy.ServerStrategy;
 import org.fedsum.aggregator.strategy.StrategyState;
 
 /**
- * Converts between the coordinator's model and strategy state (doubles) and checkpoints (float32).
+ * Converts between strategy states (doubles) and checkpoints (float32), and hashes models.
  *
- * <p>The coordinator keeps its model and moments rounded to float32 after every round, exactly as
+ * <p>The coordinator keeps its model and moments in float32 between rounds, exactly as
  * checkpointed, so that a run resumed from a checkpoint continues on the very values an
  * uninterrupted run would have used.
  */
 final class ModelCheckpoints {
+  private static final int HASH_CHUNK_VALUES = 1 << 14;
+
   private ModelCheckpoints() {}
 
   /** Rounds every coordinate to the nearest float32 (in place) and returns the floats. */
@@ -43,13 +44,22 @@ final class ModelCheckpoints {
 
   /** Hex SHA-256 of the model as float32 little-endian words: what the checkpoint file holds. */
   static String sha256(float[] model) {
-    ByteBuffer bytes = ByteBuffer.allocate(4 * model.length).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asFloatBuffer().put(model);
+    MessageDigest sha256;
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.array()));
+      sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("bug: SHA-256 missing", e);
     }
+    // In chunks: the bytes of a whole model would be one more model-sized array.
+    int chunkValues = Math.min(HASH_CHUNK_VALUES, model.length);
+    ByteBuffer bytes = ByteBuffer.allocate(4 * chunkValues).order(ByteOrder.LITTLE_ENDIAN);
+    for (int from = 0; from < model.length; from += chunkValues) {
+      int count = Math.min(chunkValues, model.length - from);
+      bytes.clear();
+      bytes.asFloatBuffer().put(model, from, count);
+      sha256.update(bytes.array(), 0, 4 * count);
+    }
+    return HexFormat.of().formatHex(sha256.digest());
   }
 
   /** The moments of {@code state}, rounded to float32, in the strategy's order. */
@@ -87,14 +97,5 @@ final class ModelCheckpoints {
     crc.update(buffer.array(), 0, buffer.position());
     buffer.putInt((int) crc.getValue());
     return strategy.restoreState(buffer.array(), dimension);
-  }
-
-  /** A checkpoint of {@code model} and {@code state}, both already rounded to float32. */
-  static Checkpoint checkpoint(long round, double[] model, StrategyState state) {
-    float[] floats = new float[model.length];
-    for (int i = 0; i < model.length; i++) {
-      floats[i] = (float) model[i];
-    }
-    return Checkpoint.of(round, floats, moments(state));
   }
 }

@@ -36,7 +36,6 @@ import org.fedsum.aggregator.store.SpoolWriter;
 import org.fedsum.aggregator.store.SpooledVector;
 import org.fedsum.aggregator.store.VectorSpool;
 import org.fedsum.aggregator.strategy.ServerStrategy;
-import org.fedsum.aggregator.strategy.StrategyState;
 import org.fedsum.protocol.AdvertiseKeys;
 import org.fedsum.protocol.AggregatorAction;
 import org.fedsum.protocol.AggregatorEvent;
@@ -56,7 +55,7 @@ import org.fedsum.protocol.Stage;
 import org.fedsum.protocol.UnmaskShares;
 import org.fedsum.protocol.WordVector;
 import org.fedsum.protocol.codec.JsonMessageCodec;
-import org.fedsum.protocol.encoding.DecodedUpdate;
+import org.fedsum.protocol.encoding.DecodedRanges;
 import org.fedsum.protocol.encoding.UpdateDecoder;
 
 /**
@@ -142,15 +141,27 @@ public final class RunCoordinator {
   private int consecutiveAborts;
   private String lastModelSha256;
   private String failure;
-  private double[] model;
-  private StrategyState strategyState;
+  // The model and the strategy's moments as checkpointed: float32, the values the strategy only
+  // ever holds between rounds (every step's result is rounded to float32). Replaced when a round
+  // finishes, never written in place: downloads and the strategy step read them without a copy.
+  private float[] model;
+  private float[][] moments;
+  private long strategySteps;
   private String modelSha256;
 
   /**
-   * The float32 model that downloads stream, made once per model and shared by every download of
-   * it: a copy per download would hold one model per concurrent download, memory growing with n.
+   * The model as downloads stream it, with its hash: the model array itself, shared by every
+   * download (a copy per download would hold one model per concurrent download, memory growing with
+   * n).
    */
   private GlobalModel served;
+
+  /**
+   * How many coordinates the finish of a round decodes and steps at a time: the doubles it holds
+   * besides the model, the next model and the moments (float32) are a few such ranges, not whole
+   * vectors. Package-private so that tests can make rounds span several ranges.
+   */
+  int stepRangeLength = 1 << 16;
 
   private RoundRun current;
   private boolean pauseRequested;
@@ -189,7 +200,9 @@ public final class RunCoordinator {
   private static final class RoundRun {
     final RoundConfig config;
     AggregatorState state;
-    final int[] sum;
+    // Dropped once the round is aggregated, before the next round allocates its own: two sums at
+    // once would be one vector more of peak heap.
+    int[] sum;
     final String startModelSha256;
     // Never drained: silos read it from a cursor, so a lost reply is recovered by asking again.
     final Map<String, List<AggregatorMessage>> outbox = new TreeMap<>();
@@ -262,6 +275,28 @@ public final class RunCoordinator {
       Executor executor,
       Clock clock)
       throws IOException {
+    float[] floats = new float[initialModel.length];
+    for (int i = 0; i < floats.length; i++) {
+      floats[i] = (float) initialModel[i];
+    }
+    return resume(settings, floats, journal, checkpoints, spool, scheduler, executor, clock);
+  }
+
+  /**
+   * As {@link #resume(RunSettings, double[], JournalFile, CheckpointStore, VectorSpool, Scheduler,
+   * Executor, Clock)}, with the initial model already in float32, as checkpoints and downloads hold
+   * it (the array is copied).
+   */
+  public static RunCoordinator resume(
+      RunSettings settings,
+      float[] initialModel,
+      JournalFile journal,
+      CheckpointStore checkpoints,
+      VectorSpool spool,
+      Scheduler scheduler,
+      Executor executor,
+      Clock clock)
+      throws IOException {
     RunCoordinator coordinator =
         new RunCoordinator(settings, journal, checkpoints, spool, scheduler, executor, clock);
     if (initialModel.length != settings.dimension()) {
@@ -280,7 +315,7 @@ public final class RunCoordinator {
     return coordinator;
   }
 
-  private void recover(double[] initialModel) throws IOException {
+  private void recover(float[] initialModel) throws IOException {
     long openRound = -1;
     Stage openStage = Stage.ADVERTISE_KEYS;
     long lastFinishedRound = -1;
@@ -345,19 +380,18 @@ public final class RunCoordinator {
                 + ", the journal recorded "
                 + lastModelSha256);
       }
-      model = ModelCheckpoints.widen(checkpoint.model());
-      strategyState =
-          ModelCheckpoints.restoreState(
-              strategy, strategySteps, checkpoint.optimizerState(), settings.dimension());
+      // Restored only to check that the moments belong to this strategy and are valid for it.
+      ModelCheckpoints.restoreState(
+          strategy, strategySteps, checkpoint.optimizerState(), settings.dimension());
+      model = checkpoint.model();
+      moments = checkpoint.optimizerState().toArray(new float[0][]);
+      this.strategySteps = strategySteps;
     } else {
       model = initialModel;
-      ModelCheckpoints.roundToFloat(model);
-      strategyState =
-          ModelCheckpoints.restoreState(
-              strategy,
-              0,
-              ModelCheckpoints.moments(strategy.initialState(settings.dimension())),
-              settings.dimension());
+      moments =
+          ModelCheckpoints.moments(strategy.initialState(settings.dimension()))
+              .toArray(new float[0][]);
+      this.strategySteps = 0;
     }
     if (openRound >= 0) {
       Map<String, Object> body = new LinkedHashMap<>();
@@ -369,7 +403,7 @@ public final class RunCoordinator {
       roundsAborted++;
       consecutiveAborts++;
     }
-    modelSha256 = ModelCheckpoints.sha256(ModelCheckpoints.roundToFloat(model.clone()));
+    modelSha256 = ModelCheckpoints.sha256(model);
     if (roundsFinished >= settings.rounds()) {
       phase = RunStatus.Phase.COMPLETED;
     } else if (consecutiveAborts >= settings.maxConsecutiveAborts() || runEnded) {
@@ -877,12 +911,8 @@ public final class RunCoordinator {
     if (current == null
         || current.roundsFinished() != roundsFinished
         || !current.sha256().equals(modelSha256)) {
-      // The model is already rounded to float32 (roundToFloat keeps it so), so the copy is exact.
-      float[] values = new float[model.length];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = (float) model[i];
-      }
-      current = new GlobalModel(values, modelSha256, roundsFinished);
+      // No copy: the model array is replaced when a round finishes, never written in place.
+      current = new GlobalModel(model, modelSha256, roundsFinished);
       served = current;
     }
     return current;
@@ -934,7 +964,7 @@ public final class RunCoordinator {
 
   /** A copy of the global model: after the last finished round, or the initial model. */
   public double[] globalModel() {
-    return settledValue(() -> model.clone());
+    return settledValue(() -> ModelCheckpoints.widen(model));
   }
 
   /** The settings of this run. */
@@ -1099,39 +1129,21 @@ public final class RunCoordinator {
       if (observer != null) {
         observer.accept(round, run.sum.clone());
       }
-      DecodedUpdate decoded =
-          UpdateDecoder.create(settings.encoding()).decode(run.sum, finished.survivors().size());
-      double[] startModel;
-      StrategyState startState;
+      Aggregate aggregate = aggregate(run, finished);
       synchronized (this) {
-        // No copy: the model array is replaced when a round finishes, never written in place, and
-        // a strategy step only reads it (a copy would be one model more of peak heap per round).
-        startModel = model;
-        startState = strategyState;
-      }
-      var step = strategy.apply(startModel, decoded.average(), startState);
-      double[] nextModel = step.nextModel();
-      float[] floats = ModelCheckpoints.roundToFloat(nextModel);
-      StrategyState nextState =
-          ModelCheckpoints.restoreState(
-              strategy,
-              step.nextState().steps(),
-              ModelCheckpoints.moments(step.nextState()),
-              settings.dimension());
-      checkpoints.write(ModelCheckpoints.checkpoint(round, nextModel, nextState));
-      String hash = ModelCheckpoints.sha256(floats);
-      synchronized (this) {
-        append("round-finished", finishedBody(run, finished, decoded, hash, nextState.steps()));
+        append("round-finished", finishedBody(run, finished, aggregate));
         RoundEvents events = roundEvents;
         int survivors = finished.survivors().size();
         Duration took = Duration.between(run.startedAt, clock.instant());
         afterDurable(() -> events.roundFinished(round, survivors, took));
-        model = nextModel;
-        strategyState = nextState;
-        lastModelSha256 = hash;
-        modelSha256 = hash;
+        model = aggregate.nextModel();
+        moments = aggregate.nextMoments();
+        strategySteps = aggregate.nextSteps();
+        lastModelSha256 = aggregate.modelSha256();
+        modelSha256 = aggregate.modelSha256();
         roundsFinished++;
-        served = new GlobalModel(floats, hash, roundsFinished);
+        served = new GlobalModel(model, modelSha256, roundsFinished);
+        run.sum = null;
         consecutiveAborts = 0;
         closeRound(run);
         continueRun();
@@ -1150,12 +1162,105 @@ public final class RunCoordinator {
     }
   }
 
+  /**
+   * A finished round's results: the next model and moments (checkpointed already) and the figures
+   * the journal records. The step's working references (the start model, the decoded sum) end with
+   * {@link #aggregate}'s frame, before the next round allocates its sum.
+   */
+  private record Aggregate(
+      float[] nextModel,
+      float[][] nextMoments,
+      long nextSteps,
+      String modelSha256,
+      long totalWeight,
+      long outerBandCount,
+      double noiseStandardDeviation) {}
+
+  /** Decodes, steps the strategy range by range and checkpoints: outside the lock. */
+  private Aggregate aggregate(RoundRun run, AggregatorState.Finished finished) throws IOException {
+    long round = run.config.round();
+    DecodedRanges decoded =
+        UpdateDecoder.create(settings.encoding())
+            .decodeRanges(run.sum, finished.survivors().size());
+    float[] startModel;
+    float[][] startMoments;
+    long steps;
+    synchronized (this) {
+      // No copies: these arrays are replaced when a round finishes, never written in place, and
+      // the step only reads them.
+      startModel = model;
+      startMoments = moments;
+      steps = strategySteps;
+    }
+    if (steps == Long.MAX_VALUE) {
+      throw new IllegalStateException("the strategy has taken Long.MAX_VALUE steps already");
+    }
+    float[] nextModel = new float[startModel.length];
+    float[][] nextMoments = new float[startMoments.length][startModel.length];
+    stepInRanges(decoded, startModel, startMoments, nextModel, nextMoments);
+    long nextSteps = steps + 1;
+    checkpoints.write(Checkpoint.of(round, nextModel, List.of(nextMoments)));
+    return new Aggregate(
+        nextModel,
+        nextMoments,
+        nextSteps,
+        ModelCheckpoints.sha256(nextModel),
+        decoded.totalWeight(),
+        decoded.outerBandCount(),
+        decoded.noiseStandardDeviation());
+  }
+
+  /**
+   * The strategy step over the whole model, one range of {@link #stepRangeLength} coordinates at a
+   * time: the range is widened to doubles, stepped, and rounded to float32 into the next model and
+   * moments. Each coordinate gets the same arithmetic as a whole {@link ServerStrategy#apply} on
+   * the float32 values widened to doubles, then rounded to float32, which is what the checkpoint
+   * holds.
+   */
+  private void stepInRanges(
+      DecodedRanges decoded,
+      float[] startModel,
+      float[][] startMoments,
+      float[] nextModel,
+      float[][] nextMoments) {
+    int dimension = startModel.length;
+    int momentCount = startMoments.length;
+    int rangeLength = Math.min(stepRangeLength, dimension);
+    double[] modelRange = new double[rangeLength];
+    double[] averageRange = new double[rangeLength];
+    double[] nextModelRange = new double[rangeLength];
+    double[][] momentRanges = new double[momentCount][rangeLength];
+    double[][] nextMomentRanges = new double[momentCount][rangeLength];
+    for (int from = 0; from < dimension; from += rangeLength) {
+      int length = Math.min(rangeLength, dimension - from);
+      decoded.readAverage(from, length, averageRange);
+      widen(startModel, from, length, modelRange);
+      for (int k = 0; k < momentCount; k++) {
+        widen(startMoments[k], from, length, momentRanges[k]);
+      }
+      strategy.applyRange(
+          from, length, modelRange, averageRange, momentRanges, nextModelRange, nextMomentRanges);
+      narrow(nextModelRange, length, nextModel, from);
+      for (int k = 0; k < momentCount; k++) {
+        narrow(nextMomentRanges[k], length, nextMoments[k], from);
+      }
+    }
+  }
+
+  private static void widen(float[] values, int from, int length, double[] into) {
+    for (int i = 0; i < length; i++) {
+      into[i] = values[from + i];
+    }
+  }
+
+  private static void narrow(double[] values, int length, float[] into, int from) {
+    for (int i = 0; i < length; i++) {
+      into[from + i] = (float) values[i];
+    }
+  }
+
   private Map<String, Object> finishedBody(
-      RoundRun run,
-      AggregatorState.Finished finished,
-      DecodedUpdate decoded,
-      String modelHash,
-      long steps) {
+      RoundRun run, AggregatorState.Finished finished, Aggregate aggregate) {
     Participation participation = finished.participation();
     Map<String, Object> stages = new LinkedHashMap<>();
     stages.put(Stage.ADVERTISE_KEYS.name(), participation.advertised());
@@ -1178,13 +1283,13 @@ public final class RunCoordinator {
     body.put("survivors", finished.survivors());
     body.put("participants", stages);
     body.put("dropouts", dropouts);
-    body.put("totalWeight", decoded.totalWeight());
-    body.put("outerBandCount", decoded.outerBandCount());
+    body.put("totalWeight", aggregate.totalWeight());
+    body.put("outerBandCount", aggregate.outerBandCount());
     // The canonical journal holds integers only: real numbers are written as strings.
-    body.put("noiseStandardDeviation", Double.toString(decoded.noiseStandardDeviation()));
-    body.put("modelSha256", modelHash);
+    body.put("noiseStandardDeviation", Double.toString(aggregate.noiseStandardDeviation()));
+    body.put("modelSha256", aggregate.modelSha256());
     body.put("strategy", strategy.name());
-    body.put("strategySteps", steps);
+    body.put("strategySteps", aggregate.nextSteps());
     body.put("refusals", drainRefusals());
     return body;
   }

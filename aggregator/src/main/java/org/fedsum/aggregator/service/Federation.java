@@ -495,7 +495,7 @@ public final class Federation implements AutoCloseable {
     float[] values =
         latest.isPresent()
             ? latest.get().model()
-            : toFloats(initialModel(directory, run.settings().dimension()));
+            : initialModel(directory, run.settings().dimension());
     int finished = JournalSummary.status(readJournal(runId)).roundsFinished();
     return new GlobalModel(values, GlobalModel.sha256Of(values), finished);
   }
@@ -586,12 +586,8 @@ public final class Federation implements AutoCloseable {
       throw new IOException(e.getMessage(), e);
     }
     Path directory = runDirectory(runId);
-    double[] initial = initialModel(directory, run.settings().dimension());
-    float[] initialFloats = new float[initial.length];
-    for (int i = 0; i < initial.length; i++) {
-      initialFloats[i] = (float) initial[i];
-    }
-    String initialModelSha256 = GlobalModel.sha256Of(initialFloats);
+    float[] initial = initialModel(directory, run.settings().dimension());
+    String initialModelSha256 = GlobalModel.sha256Of(initial);
     DataDirectory data = DataDirectory.open(directory);
     try {
       DataDirectory.Recovered stores =
@@ -629,9 +625,9 @@ public final class Federation implements AutoCloseable {
     }
   }
 
-  private static double[] initialModel(Path runDirectory, int dimension) throws IOException {
+  private static float[] initialModel(Path runDirectory, int dimension) throws IOException {
     Path file = runDirectory.resolve(INITIAL_MODEL_FILE);
-    double[] model = new double[dimension];
+    float[] model = new float[dimension];
     if (!Files.exists(file)) {
       return model;
     }
@@ -644,14 +640,6 @@ public final class Federation implements AutoCloseable {
       model[i] = bytes.getFloat(4 * i);
     }
     return model;
-  }
-
-  private static float[] toFloats(double[] values) {
-    float[] floats = new float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      floats[i] = (float) values[i];
-    }
-    return floats;
   }
 
   private Path runDirectory(String runId) {

@@ -115,14 +115,14 @@ final class AdaptiveServerStrategy extends AbstractServerStrategy {
   }
 
   @Override
-  void checkMoments(StrategyState state) {
-    double[] secondMoment = state.momentView(1);
-    for (int i = 0; i < secondMoment.length; i++) {
+  void checkMoments(double[][] moments, int offset, int length) {
+    double[] secondMoment = moments[1];
+    for (int i = 0; i < length; i++) {
       // Written so that NaN fails too, although decode() already refuses it.
       if (!(secondMoment[i] >= 0)) {
         throw new IllegalArgumentException(
             "secondMoment["
-                + i
+                + (offset + i)
                 + "] is "
                 + secondMoment[i]
                 + ", but "
@@ -134,16 +134,17 @@ final class AdaptiveServerStrategy extends AbstractServerStrategy {
 
   @Override
   void step(
+      int length,
       double[] globalModel,
       double[] averageUpdate,
-      StrategyState state,
+      double[][] moments,
       double[] nextModel,
       double[][] nextMoments) {
-    double[] firstMoment = state.momentView(0);
-    double[] secondMoment = state.momentView(1);
+    double[] firstMoment = moments[0];
+    double[] secondMoment = moments[1];
     double[] nextFirst = nextMoments[0];
     double[] nextSecond = nextMoments[1];
-    for (int i = 0; i < nextModel.length; i++) {
+    for (int i = 0; i < length; i++) {
       double delta = averageUpdate[i];
       double deltaSquared = delta * delta;
       nextFirst[i] = beta1 * firstMoment[i] + (1 - beta1) * delta;

@@ -29,13 +29,14 @@ final class FedAvg extends AbstractServerStrategy {
 
   @Override
   void step(
+      int length,
       double[] globalModel,
       double[] averageUpdate,
-      StrategyState state,
+      double[][] moments,
       double[] nextModel,
       double[][] nextMoments) {
     double eta = config.serverLearningRate();
-    for (int i = 0; i < nextModel.length; i++) {
+    for (int i = 0; i < length; i++) {
       nextModel[i] = globalModel[i] + eta * averageUpdate[i];
     }
   }

@@ -34,16 +34,17 @@ final class FedAvgM extends AbstractServerStrategy {
 
   @Override
   void step(
+      int length,
       double[] globalModel,
       double[] averageUpdate,
-      StrategyState state,
+      double[][] moments,
       double[] nextModel,
       double[][] nextMoments) {
     double eta = config.serverLearningRate();
     double beta = config.serverMomentum();
-    double[] velocity = state.momentView(0);
+    double[] velocity = moments[0];
     double[] nextVelocity = nextMoments[0];
-    for (int i = 0; i < nextModel.length; i++) {
+    for (int i = 0; i < length; i++) {
       nextVelocity[i] = beta * velocity[i] + averageUpdate[i];
       nextModel[i] = globalModel[i] + eta * nextVelocity[i];
     }

@@ -15,9 +15,8 @@ package org.fedsum.aggregator.strategy;
  *       points in the direction the silos moved, so every strategy <em>adds</em> a multiple of it
  *       (Reddi et al. write {@code Δ_t = x_{i,K} − x_t} the same way).
  *   <li>Models and updates are {@code double[]} in the fixed parameter order of the encoding. The
- *       aggregator keeps the global model in double precision so that many small server steps do
- *       not lose their low bits to float32 rounding each round; silos convert to float when they
- *       load it into their training engine.
+ *       arithmetic is in double precision; the aggregator rounds the next model and moments to
+ *       float32 after each step, as its checkpoints and the silos' training engines hold them.
  *   <li>{@link #apply} never modifies its arguments and has no side effects; all it returns is new.
  *       A failed call (wrong length, wrong state, a NaN or infinity anywhere, an overflowing step)
  *       throws and leaves the caller's model and state usable for the next round.
@@ -63,6 +62,42 @@ public sealed interface ServerStrategy permits AbstractServerStrategy {
    *     such coordinate), or if the step itself overflowed
    */
   Step apply(double[] globalModel, double[] averageUpdate, StrategyState state);
+
+  /**
+   * How many moment vectors this strategy's state holds, in the order of {@link
+   * StrategyState#moment(int)}: 0 for FedAvg, 1 for FedAvgM, 2 for FedAdagrad, FedAdam and FedYogi.
+   */
+  int momentCount();
+
+  /**
+   * One server step over the model's coordinates {@code [offset, offset + length)}, for a caller
+   * that keeps the model and the moments in its own (float32) arrays and steps them range by range
+   * so that it never holds a whole vector of doubles. Every strategy's step is coordinate-wise, so
+   * stepping every range once gives {@link #apply}'s next model and moments bit for bit. The caller
+   * counts the steps.
+   *
+   * <p>Every array is indexed from 0 for the range's first coordinate and holds at least {@code
+   * length} values; only the first {@code length} are read or written. The same checks as {@link
+   * #apply} run over the range: finite inputs, moments valid for the strategy, finite results.
+   *
+   * @param globalModel the current model over the range, not modified
+   * @param averageUpdate the average update over the range, not modified
+   * @param moments the state's {@link #momentCount()} moment vectors over the range, not modified
+   * @param nextModel receives the next model over the range
+   * @param nextMoments receives the next moments over the range, {@link #momentCount()} arrays
+   * @throws IllegalArgumentException if an array is too short, the number of moment vectors is
+   *     wrong, or a moment is invalid for the strategy (a negative second moment)
+   * @throws NonFiniteValueException if an input or a result holds a NaN or an infinity, naming the
+   *     model coordinate ({@code offset + i}); the output arrays may then be partly written
+   */
+  void applyRange(
+      int offset,
+      int length,
+      double[] globalModel,
+      double[] averageUpdate,
+      double[][] moments,
+      double[] nextModel,
+      double[][] nextMoments);
 
   /**
    * Decodes a checkpointed state ({@link StrategyState#encode()}) and checks that it belongs to

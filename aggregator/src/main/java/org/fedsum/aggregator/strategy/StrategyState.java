@@ -269,9 +269,19 @@ public final class StrategyState {
    * vector}.
    */
   static void requireFinite(String vectorName, double[] vector, String consequence) {
-    for (int i = 0; i < vector.length; i++) {
+    requireFinite(vectorName, vector, 0, vector.length, consequence);
+  }
+
+  /**
+   * As {@link #requireFinite(String, double[], String)} for the first {@code length} values of
+   * {@code vector}, which are the model's coordinates from {@code offset}: the exception names the
+   * model's coordinate.
+   */
+  static void requireFinite(
+      String vectorName, double[] vector, int offset, int length, String consequence) {
+    for (int i = 0; i < length; i++) {
       if (!Double.isFinite(vector[i])) {
-        throw new NonFiniteValueException(vectorName, i, vector[i], consequence);
+        throw new NonFiniteValueException(vectorName, offset + i, vector[i], consequence);
       }
     }
   }

@@ -84,6 +84,19 @@ final class RoundFixture implements AutoCloseable {
   private final Map<String, SiloState> siloStates = new TreeMap<>();
 
   RoundFixture(Path root, int rounds, int maxConsecutiveAborts) {
+    this(root, rounds, maxConsecutiveAborts, StrategyConfig.defaults("fedavg"), null);
+  }
+
+  /**
+   * A federation whose run uses {@code strategy}, and the randomized Hadamard rotation with {@code
+   * rotationSeed} unless it is null.
+   */
+  RoundFixture(
+      Path root,
+      int rounds,
+      int maxConsecutiveAborts,
+      StrategyConfig strategy,
+      byte[] rotationSeed) {
     this.root = root;
     FederationCa ca = FederationCa.create(FEDERATION_ID, Duration.ofDays(30), random);
     try {
@@ -121,6 +134,7 @@ final class RoundFixture implements AutoCloseable {
             .setThreshold(3)
             .setSilos(SILOS)
             .setBits(24)
+            .setRotationSeed(rotationSeed)
             .buildChoosingGamma();
     Map<Stage, Duration> deadlines = new EnumMap<>(Stage.class);
     for (Stage stage : Stage.values()) {
@@ -138,7 +152,7 @@ final class RoundFixture implements AutoCloseable {
             rounds,
             deadlines,
             encoding,
-            StrategyConfig.defaults("fedavg"),
+            strategy,
             maxConsecutiveAborts);
     for (int i = 0; i < DIMENSION; i++) {
       initialModel[i] = 0.5 - 0.05 * i;

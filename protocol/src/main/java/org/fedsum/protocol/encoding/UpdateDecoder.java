@@ -51,6 +51,67 @@ public final class UpdateDecoder {
    *     (the words are then not a sum of {@code survivors} weighted encodings)
    */
   public DecodedUpdate decode(int[] sumWords, int survivors) {
+    Summary summary = summarize(sumWords, survivors);
+    int signalLength = parameters.signalLength();
+    double[] signal = new double[signalLength];
+    liftRange(sumWords, 0, signal, 0, signalLength);
+    double[] sum = rotation != null ? rotation.inverse(signal) : signal;
+    return new DecodedUpdate(
+        sum,
+        summary.totalWeight,
+        survivors,
+        summary.noiseStandardDeviation,
+        summary.outerBandCount);
+  }
+
+  /**
+   * Decodes a sum for reading range by range ({@link DecodedRanges}), so that the caller never
+   * holds the whole decoded sum as doubles: without rotation nothing of size {@link
+   * EncodingParameters#dimension()} is allocated and every read lifts its words from {@code
+   * sumWords} on the spot, with the same arithmetic as {@link #decode}, so the values are the same
+   * bit for bit. The inverse rotation mixes every coordinate into every other, so with rotation the
+   * whole sum is decoded here, exactly as {@link #decode} does it (its peak: the padded signal
+   * twice as doubles, then the sum), and the reads copy from it.
+   *
+   * @param sumWords as for {@link #decode}; without rotation the result reads it, so it must not
+   *     change while the result is in use
+   * @param survivors as for {@link #decode}
+   * @throws IllegalArgumentException as {@link #decode} does
+   */
+  public DecodedRanges decodeRanges(int[] sumWords, int survivors) {
+    if (rotation != null) {
+      return DecodedRanges.of(decode(sumWords, survivors));
+    }
+    Summary summary = summarize(sumWords, survivors);
+    return DecodedRanges.lifting(
+        this,
+        sumWords,
+        summary.totalWeight,
+        survivors,
+        summary.noiseStandardDeviation,
+        summary.outerBandCount);
+  }
+
+  /**
+   * Words {@code [from, from + length)} of the signal, centred and scaled by {@code γ}, into {@code
+   * into} from {@code offset}: {@link #decode}'s first step, also used range by range.
+   */
+  void liftRange(int[] sumWords, int from, double[] into, int offset, int length) {
+    long modulus = 1L << parameters.bits();
+    long unsignedMask = modulus - 1;
+    long half = modulus >>> 1;
+    double gamma = parameters.gamma();
+    for (int i = 0; i < length; i++) {
+      long residue = sumWords[from + i] & unsignedMask;
+      long centred = residue >= half ? residue - modulus : residue;
+      into[offset + i] = centred * gamma;
+    }
+  }
+
+  /** The checks and the figures of a sum that need no decoded coordinate. */
+  private record Summary(long totalWeight, double noiseStandardDeviation, long outerBandCount) {}
+
+  private Summary summarize(int[] sumWords, int survivors) {
     Objects.requireNonNull(sumWords, "sumWords");
     if (sumWords.length != parameters.encodedLength()) {
       throw new IllegalArgumentException(
@@ -68,9 +129,7 @@ public final class UpdateDecoder {
     long unsignedMask = modulus - 1;
     long half = modulus >>> 1;
     double outerBand = 0.75 * half;
-    double gamma = parameters.gamma();
     int signalLength = parameters.signalLength();
-    double[] signal = new double[signalLength];
     long outerBandCount = 0;
     for (int i = 0; i < signalLength; i++) {
       long residue = sumWords[i] & unsignedMask;
@@ -78,13 +137,6 @@ public final class UpdateDecoder {
       if (Math.abs(centred) >= outerBand) {
         outerBandCount++;
       }
-      signal[i] = centred * gamma;
-    }
-    double[] sum;
-    if (rotation != null) {
-      sum = rotation.inverse(signal);
-    } else {
-      sum = signal;
     }
     long totalWeight = survivors;
     if (parameters.weighted()) {
@@ -104,8 +156,8 @@ public final class UpdateDecoder {
       }
     }
     double noiseStandardDeviation =
-        parameters.localNoiseStandardDeviation() * gamma * Math.sqrt(survivors);
-    return new DecodedUpdate(sum, totalWeight, survivors, noiseStandardDeviation, outerBandCount);
+        parameters.localNoiseStandardDeviation() * parameters.gamma() * Math.sqrt(survivors);
+    return new Summary(totalWeight, noiseStandardDeviation, outerBandCount);
   }
 
   @Override
