@@ -40,6 +40,12 @@ public enum AggregatorErrorCode {
   /** The request is not well formed: a bad query parameter, content type or path parameter. */
   BAD_REQUEST(false),
   /**
+   * The active run failed because the aggregator could not write its data directory (a full or
+   * read-only disk): it takes no silo request until it is restarted with room to write, and then
+   * goes on from its journal. Ask again later.
+   */
+  STORAGE_FAILED(true),
+  /**
    * An unexpected failure inside the aggregator; the details are in its log, never in the reply.
    */
   INTERNAL_ERROR(true);

@@ -65,6 +65,7 @@ public final class ErrorCatalog {
           case METHOD_NOT_ALLOWED -> 405;
           case MESSAGE_TOO_LARGE -> 413;
           case TOO_MANY_CONNECTIONS -> 429;
+          case STORAGE_FAILED -> 503;
           case INTERNAL_ERROR -> 500;
         };
     return new Entry(code.name(), status, code.retryable());

@@ -192,7 +192,10 @@ final class ErrorResponder implements Handler<RoutingContext> {
     String who = caller(context);
     String method = context.request().method().name();
     String path = context.request().path();
-    if (error.httpStatus() >= 500) {
+    if (error.code().equals(AggregatorErrorCode.STORAGE_FAILED.name())) {
+      // The cause was logged once, with its stack, when the run failed; each silo asks again.
+      LOG.warn("refused {} {} from {}: {}", method, path, who, error.code());
+    } else if (error.httpStatus() >= 500) {
       LOG.error(
           "{} on {} {} from {}: {}", error.code(), method, path, who, error.getMessage(), failure);
     } else if (error.retryable()) {

@@ -191,10 +191,12 @@ final class SiloRoutes implements ApiRoutes {
       return new Polled(federation.lastEndedRun().orElse(null), null, null);
     }
     RunCoordinator coordinator = active.get().coordinator();
-    return new Polled(
-        active.get().config().runId(),
-        active.get().config().plan(),
-        coordinator.poll(siloId, round, after));
+    SiloTask task = coordinator.poll(siloId, round, after);
+    if (coordinator.failed()) {
+      // Not over, as the task says: a restart with room to write resumes the run. Silos wait.
+      throw storageFailed();
+    }
+    return new Polled(active.get().config().runId(), active.get().config().plan(), task);
   }
 
   private static void reply(RoutingContext context, Polled polled) {
@@ -254,10 +256,13 @@ final class SiloRoutes implements ApiRoutes {
         });
   }
 
-  /** Runs {@code work} (journal fsyncs) on a worker, then answers 202 with the round it returns. */
+  /**
+   * Runs {@code work} (journal fsyncs) on a worker, then answers 202 with the round it returns. A
+   * failure to write the data directory answers {@code STORAGE_FAILED}, not an internal error.
+   */
   private void acceptOffTheEventLoop(RoutingContext context, Callable<Long> work) {
     vertx
-        .executeBlocking(work, false)
+        .executeBlocking(() -> storageChecked(work), false)
         .onSuccess(round -> accepted(context, round))
         .onFailure(context::fail);
   }
@@ -383,13 +388,38 @@ final class SiloRoutes implements ApiRoutes {
         .compose(
             vector ->
                 vertx.executeBlocking(
-                    () -> {
-                      coordinator(round).submitMaskedVector(siloId, round, vector);
-                      return round;
-                    },
+                    () ->
+                        storageChecked(
+                            () -> {
+                              coordinator(round).submitMaskedVector(siloId, round, vector);
+                              return round;
+                            }),
                     false))
         .onSuccess(accepted -> accepted(context, accepted))
         .onFailure(context::fail);
+  }
+
+  /**
+   * Runs {@code work}; if it fails in I/O because the active run failed writing its data directory
+   * (its phase is then {@code FAILED}), throws {@code STORAGE_FAILED} instead.
+   */
+  private <T> T storageChecked(Callable<T> work) throws Exception {
+    try {
+      return work.call();
+    } catch (IOException e) {
+      var active = federation.active();
+      if (active.isPresent() && active.get().coordinator().failed()) {
+        throw storageFailed();
+      }
+      throw e;
+    }
+  }
+
+  private static ApiException storageFailed() {
+    return ApiException.of(
+        AggregatorErrorCode.STORAGE_FAILED,
+        "the aggregator could not write its data directory and stopped the run; it takes nothing"
+            + " until it is restarted with room to write, then goes on: ask again later");
   }
 
   private void model(RoutingContext context) {

@@ -933,6 +933,14 @@ public final class RunCoordinator {
   }
 
   /**
+   * Whether the run has failed writing its journal, as of now rather than as last published: a poll
+   * that saw the failure (and reports the run over) is followed by true here.
+   */
+  public synchronized boolean failed() {
+    return phase == RunStatus.Phase.FAILED;
+  }
+
+  /**
    * A snapshot of the run: the newest state whose journal records are durable. Taken without the
    * coordinator's monitor, so it never waits for an operation or an fsync in progress.
    */

@@ -29,7 +29,8 @@ import org.fedsum.protocol.codec.VectorFrame;
  *       ({@code ROUND_MISMATCH}), word width ({@code MALFORMED_MESSAGE}) and length ({@code
  *       VECTOR_LENGTH_MISMATCH}: a declared length other than the round's) through {@link
  *       VectorFrame#decodeHeader}; then a second upload for the same silo and round while one is
- *       spooled or being received ({@code DUPLICATE_SUBMISSION});
+ *       spooled ({@code DUPLICATE_SUBMISSION}); a second upload while the first is still being
+ *       received supersedes the first (see {@link VectorSpool#receive});
  *   <li>while the body streams: a word outside {@code Z_{2^b}} or a body longer than declared
  *       ({@code MALFORMED_MESSAGE});
  *   <li>at {@link #finish()}: a truncated header or body, or a SHA-256 that does not match the
@@ -46,7 +47,8 @@ public final class SpoolWriter implements Closeable {
     BODY,
     FINISHED,
     REFUSED,
-    CLOSED
+    CLOSED,
+    SUPERSEDED
   }
 
   private final Path roundDirectory;
@@ -90,6 +92,7 @@ public final class SpoolWriter implements Closeable {
    */
   public synchronized void write(ByteBuffer bytes) throws ProtocolException, IOException {
     Objects.requireNonNull(bytes, "bytes");
+    requireNotSuperseded();
     requireReceiving();
     try {
       if (state == State.HEADER) {
@@ -106,7 +109,9 @@ public final class SpoolWriter implements Closeable {
         body(bytes);
       }
     } catch (ProtocolException | IOException | RuntimeException e) {
-      discard(State.REFUSED, e);
+      if (state != State.SUPERSEDED) {
+        discard(State.REFUSED, e);
+      }
       throw e;
     }
   }
@@ -181,6 +186,7 @@ public final class SpoolWriter implements Closeable {
    * @throws IllegalStateException if the upload was refused, finished or closed before
    */
   public synchronized SpooledVector finish() throws ProtocolException, IOException {
+    requireNotSuperseded();
     requireReceiving();
     try {
       if (state == State.HEADER) {
@@ -232,6 +238,31 @@ public final class SpoolWriter implements Closeable {
       if (failure.getSuppressed().length > 0) {
         throw failure;
       }
+    }
+  }
+
+  /**
+   * Abandons this upload, if it has not finished, because the same silo started another one for the
+   * same round: the silo gave up on this one (a connection that stalled mid-vector) and retries on
+   * a new connection. Only the silo's own certificate uploads as the silo, so nobody else can.
+   * Later writes are refused with {@code DUPLICATE_SUBMISSION}.
+   */
+  synchronized void supersede() {
+    if (state == State.HEADER || state == State.BODY) {
+      discard(State.SUPERSEDED, new IOException("superseded by a newer upload"));
+    }
+  }
+
+  private void requireNotSuperseded() throws ProtocolException {
+    if (state == State.SUPERSEDED) {
+      throw new ProtocolException(
+          ErrorCode.DUPLICATE_SUBMISSION,
+          round,
+          "a newer upload of "
+              + siloId
+              + "'s masked vector for round "
+              + round
+              + " replaced this one before it ended");
     }
   }
 

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.protocol.codec.VectorFrame;
 
@@ -34,6 +36,13 @@ public final class VectorSpool {
   private static final String ROUND_PREFIX = "round-";
 
   private final Path directory;
+
+  /**
+   * The latest upload of each spool file. A silo whose upload stalled mid-vector (a connection that
+   * stopped carrying bytes without closing) retries on a new connection; the newer upload replaces
+   * the stalled one instead of being refused as a duplicate of a vector that never arrives.
+   */
+  private final Map<Path, SpoolWriter> receiving = new ConcurrentHashMap<>();
 
   private VectorSpool(Path directory) {
     this.directory = directory;
@@ -62,7 +71,8 @@ public final class VectorSpool {
   /**
    * Starts receiving {@code siloId}'s masked vector for {@code round}. Nothing touches the disk
    * until the frame's header has arrived and matches {@code round}, {@code bits} and {@code length}
-   * (see {@link SpoolWriter}).
+   * (see {@link SpoolWriter}). An earlier upload of the same silo and round that is still being
+   * received is abandoned (its partial file deleted): the silo gave up on it and retries.
    *
    * @param bits the round's word width, 1..32
    * @param length the round's vector length, at least 1
@@ -81,8 +91,13 @@ public final class VectorSpool {
       throw new IllegalArgumentException("vector length must be at least 1, not " + length);
     }
     Path roundPath = roundDirectory(round);
-    return new SpoolWriter(
-        roundPath, roundPath.resolve(siloId + ".vec"), round, siloId, bits, length);
+    Path file = roundPath.resolve(siloId + ".vec");
+    SpoolWriter writer = new SpoolWriter(roundPath, file, round, siloId, bits, length);
+    SpoolWriter earlier = receiving.put(file, writer);
+    if (earlier != null) {
+      earlier.supersede();
+    }
+    return writer;
   }
 
   /**
@@ -92,6 +107,7 @@ public final class VectorSpool {
    */
   public boolean deleteRound(long round) throws IOException {
     Path path = roundDirectory(round);
+    receiving.keySet().removeIf(file -> file.startsWith(path));
     if (!Files.exists(path)) {
       return false;
     }
@@ -105,6 +121,7 @@ public final class VectorSpool {
    * @return the names of the deleted entries (normally {@code round-<n>} directories), sorted
    */
   public List<String> deleteAll() throws IOException {
+    receiving.clear();
     List<String> deleted = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
       for (Path entry : entries) {

@@ -328,6 +328,30 @@ class VectorSpoolTest {
   }
 
   @Test
+  void receive_secondUploadWhileTheFirstStalls_supersedesTheFirst() throws Exception {
+    // The silo's connection stalled mid-vector; it retries on a new one while the aggregator still
+    // waits for the first upload's bytes.
+    int[] words = randomWords(10, BITS, 18);
+    byte[] frame = frame(ROUND, BITS, words);
+    SpoolWriter stalled = spool.receive(ROUND, "silo-1", BITS, 10);
+    stalled.write(frame, 0, 60);
+
+    SpooledVector retried = spoolWhole("silo-1", words, 100);
+
+    int[] sum = new int[10];
+    retried.addTo(sum);
+    assertThat(sum).isEqualTo(words);
+    // The stalled upload's late bytes are refused and leave the retried vector alone.
+    assertThatThrownBy(() -> stalled.write(frame, 60, 8))
+        .isInstanceOfSatisfying(
+            ProtocolException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.DUPLICATE_SUBMISSION));
+    assertThatThrownBy(stalled::finish).isInstanceOf(ProtocolException.class);
+    stalled.close();
+    assertThat(retried.path()).exists();
+  }
+
+  @Test
   void close_afterFinish_keepsTheSpooledVector() throws Exception {
     SpoolWriter writer = spool.receive(ROUND, "silo-1", BITS, 10);
     feed(writer, frame(ROUND, BITS, randomWords(10, BITS, 16)), 100);

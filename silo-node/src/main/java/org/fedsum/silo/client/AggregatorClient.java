@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -47,13 +48,22 @@ public final class AggregatorClient implements AutoCloseable {
   private static final int MAX_JSON_REPLY_BYTES = 64 << 20;
 
   private final URI base;
-  private final HttpClient http;
+  private final SSLContext tls;
   private final Duration requestTimeout;
 
-  private AggregatorClient(URI base, HttpClient http, Duration requestTimeout) {
+  /**
+   * Replaced after a request times out: the JDK client keeps an HTTP/2 connection whose stream
+   * timed out and sends the next request on it, and a connection that stalled (a middlebox that
+   * stopped carrying bytes without closing it) would then swallow every retry. A new client opens a
+   * new connection; the old one's connections close when it is collected.
+   */
+  private volatile HttpClient http;
+
+  private AggregatorClient(URI base, SSLContext tls, Duration requestTimeout) {
     this.base = base;
-    this.http = http;
+    this.tls = tls;
     this.requestTimeout = requestTimeout;
+    this.http = newHttpClient(tls);
   }
 
   /**
@@ -69,18 +79,38 @@ public final class AggregatorClient implements AutoCloseable {
     if (!"https".equals(base.getScheme())) {
       throw new IllegalArgumentException("the aggregator URI must be https, not " + base);
     }
+    return new AggregatorClient(base, tls, requestTimeout);
+  }
+
+  private static HttpClient newHttpClient(SSLContext tls) {
     SSLParameters parameters = new SSLParameters();
     parameters.setProtocols(new String[] {"TLSv1.3"});
     // Host-name verification stays on: the JDK checks the aggregator's certificate names the host.
     parameters.setEndpointIdentificationAlgorithm("HTTPS");
-    HttpClient http =
-        HttpClient.newBuilder()
-            .sslContext(tls)
-            .sslParameters(parameters)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .version(HttpClient.Version.HTTP_2)
-            .build();
-    return new AggregatorClient(base, http, requestTimeout);
+    return HttpClient.newBuilder()
+        .sslContext(tls)
+        .sslParameters(parameters)
+        .connectTimeout(CONNECT_TIMEOUT)
+        .version(HttpClient.Version.HTTP_2)
+        .build();
+  }
+
+  /**
+   * Sends {@code request} on the current client, and drops that client if the request timed out.
+   */
+  private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    HttpClient client = http;
+    try {
+      return client.send(request, handler);
+    } catch (HttpTimeoutException e) {
+      synchronized (this) {
+        if (http == client) {
+          http = newHttpClient(tls);
+        }
+      }
+      throw e;
+    }
   }
 
   /**
@@ -213,7 +243,7 @@ public final class AggregatorClient implements AutoCloseable {
             .GET()
             .build();
     HttpResponse<InputStream> response =
-        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        exchange(request, HttpResponse.BodyHandlers.ofInputStream());
     if (response.statusCode() != 200) {
       byte[] body;
       try (InputStream in = response.body()) {
@@ -277,7 +307,7 @@ public final class AggregatorClient implements AutoCloseable {
   }
 
   private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
-    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    return exchange(request, HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private static JsonNode json(HttpResponse<byte[]> response)

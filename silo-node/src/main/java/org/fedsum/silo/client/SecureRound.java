@@ -5,9 +5,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,6 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SecureRound {
   private static final Logger LOG = LoggerFactory.getLogger(SecureRound.class);
+  private static final Duration RETRYABLE_POLL_PAUSE = Duration.ofSeconds(1);
 
   /**
    * How the silo's part ended.
@@ -48,17 +51,31 @@ public final class SecureRound {
    *     aggregator took (a control message's JSON wire encoding, the masked vector's words): the
    *     same digests the aggregator journals in {@code message-accepted}, so that an auditor can
    *     match each participation the aggregator records to the silo's own signed record of it
+   * @param refusedMessages the aggregator's messages the session refused while keeping its state
+   *     (another round's, another stage's, one after the round was over), oldest first: a hostile
+   *     or broken aggregator leaves a trace in the silo's journal, not only in its log
    */
   public record Outcome(
       SiloState state,
       boolean closedWithoutSilo,
       Optional<AggregatorRefusal> refusal,
-      Map<Stage, String> submissions) {
-    /** Copies {@code submissions}. */
+      Map<Stage, String> submissions,
+      List<RefusedMessage> refusedMessages) {
+    /** Copies {@code submissions} and {@code refusedMessages}. */
     public Outcome {
       EnumMap<Stage, String> copy = new EnumMap<>(Stage.class);
       copy.putAll(submissions);
       submissions = Collections.unmodifiableMap(copy);
+      refusedMessages = List.copyOf(refusedMessages);
+    }
+
+    /** An outcome without refused messages. */
+    public Outcome(
+        SiloState state,
+        boolean closedWithoutSilo,
+        Optional<AggregatorRefusal> refusal,
+        Map<Stage, String> submissions) {
+      this(state, closedWithoutSilo, refusal, submissions, List.of());
     }
 
     /** An outcome without submissions. */
@@ -70,6 +87,25 @@ public final class SecureRound {
     /** Whether the silo's session finished the round. */
     public boolean finished() {
       return state instanceof SiloState.Finished;
+    }
+  }
+
+  /**
+   * One message from the aggregator that the silo's session refused without leaving the round.
+   *
+   * @param stage the stage the message claimed
+   * @param round the round the message claimed
+   * @param message the message's kind (e.g. {@code KeyList})
+   * @param code the refusal's error code
+   * @param detail the refusal's reason, naming silos and numbers, never a key or a share
+   */
+  public record RefusedMessage(
+      Stage stage, long round, String message, ErrorCode code, String detail) {
+    public RefusedMessage {
+      Objects.requireNonNull(stage, "stage");
+      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(detail, "detail");
     }
   }
 
@@ -105,18 +141,19 @@ public final class SecureRound {
   public Outcome run(RoundConfig config, WordVector input)
       throws ProtocolException, IOException, InterruptedException {
     Map<Stage, String> submissions = new EnumMap<>(Stage.class);
+    List<RefusedMessage> refused = new ArrayList<>();
     SiloStep step = SiloProtocol.start(context, config, input);
     SiloState state = step.state();
     try {
       if (!sendAll(config, step, submissions)) {
-        return new Outcome(state, false, Optional.empty(), submissions);
+        return new Outcome(state, false, Optional.empty(), submissions, refused);
       }
     } catch (AggregatorRefusal refusal) {
       LOG.info(
           "round {}: the aggregator refused this silo's keys: {}",
           config.round(),
           refusal.getMessage());
-      return new Outcome(state, true, Optional.of(refusal), submissions);
+      return new Outcome(state, true, Optional.of(refusal), submissions, refused);
     }
     int cursor = 0;
     while (!state.terminal()) {
@@ -129,24 +166,33 @@ public final class SecureRound {
                 retry -> client.pollTask(config.round(), from, pollWait));
       } catch (AggregatorRefusal refusal) {
         if (refusal.retryable()) {
+          // E.g. STORAGE_FAILED until the aggregator is restarted: ask again, not in a tight loop.
+          Thread.sleep(RETRYABLE_POLL_PAUSE.toMillis());
           continue;
         }
-        return new Outcome(state, true, Optional.of(refusal), submissions);
+        return new Outcome(state, true, Optional.of(refusal), submissions, refused);
       }
       if (task.round().isEmpty() || task.round().get().round() != config.round()) {
-        return new Outcome(state, true, Optional.empty(), submissions);
+        return new Outcome(state, true, Optional.empty(), submissions, refused);
       }
       cursor = task.next();
       for (AggregatorMessage message : task.messages()) {
         try {
           step = SiloProtocol.apply(context, state, message, clock.instant());
-        } catch (ProtocolException refused) {
+        } catch (ProtocolException refusal) {
           // The session refused the message and kept its state: log it and go on polling.
           LOG.warn(
               "round {}: refused a {} from the aggregator: {}",
               config.round(),
               message.getClass().getSimpleName(),
-              refused.getMessage());
+              refusal.getMessage());
+          refused.add(
+              new RefusedMessage(
+                  message.stage(),
+                  message.round(),
+                  message.getClass().getSimpleName(),
+                  refusal.code(),
+                  refusal.getMessage()));
           continue;
         }
         state = step.state();
@@ -157,19 +203,19 @@ public final class SecureRound {
               aborted.stage(),
               aborted.reason(),
               aborted.detail());
-          return new Outcome(state, false, Optional.empty(), submissions);
+          return new Outcome(state, false, Optional.empty(), submissions, refused);
         }
         try {
           if (!sendAll(config, step, submissions)) {
-            return new Outcome(state, false, Optional.empty(), submissions);
+            return new Outcome(state, false, Optional.empty(), submissions, refused);
           }
         } catch (AggregatorRefusal refusal) {
           LOG.info("round {}: the aggregator refused: {}", config.round(), refusal.getMessage());
-          return new Outcome(state, true, Optional.of(refusal), submissions);
+          return new Outcome(state, true, Optional.of(refusal), submissions, refused);
         }
       }
     }
-    return new Outcome(state, false, Optional.empty(), submissions);
+    return new Outcome(state, false, Optional.empty(), submissions, refused);
   }
 
   private static String sha256Hex(byte[] bytes) {

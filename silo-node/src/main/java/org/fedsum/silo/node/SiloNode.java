@@ -363,6 +363,22 @@ public final class SiloNode {
     }
     if (state instanceof SiloState.Aborted aborted) {
       body.put("abortReason", aborted.reason().name());
+      body.put("abortDetail", aborted.detail());
+    }
+    // Messages the session refused without leaving the round (another round's, a second request
+    // after the round was over): in the signed journal, so a hostile aggregator's attempts show.
+    List<Map<String, Object>> refusedMessages = new java.util.ArrayList<>();
+    for (SecureRound.RefusedMessage refused : outcome.refusedMessages()) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("stage", refused.stage().name());
+      entry.put("round", refused.round());
+      entry.put("message", refused.message());
+      entry.put("code", refused.code().name());
+      entry.put("detail", refused.detail());
+      refusedMessages.add(entry);
+    }
+    if (!refusedMessages.isEmpty()) {
+      body.put("refusedMessages", refusedMessages);
     }
     journal.append("round-outcome", body, clock.instant());
     if (maskedInputSent && encoding.differentialPrivacy()) {

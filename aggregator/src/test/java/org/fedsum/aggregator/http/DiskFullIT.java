@@ -1,0 +1,269 @@
+package org.fedsum.aggregator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.fedsum.aggregator.http.Calls.await;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.fedsum.aggregator.AggregatorServer;
+import org.fedsum.aggregator.config.AggregatorConfig;
+import org.fedsum.aggregator.http.SiloDriver.Played;
+import org.fedsum.crypto.FederationTrust;
+import org.fedsum.crypto.SiteRole;
+import org.fedsum.protocol.journal.JournalRecord;
+import org.fedsum.protocol.journal.JournalVerification;
+import org.fedsum.protocol.journal.JournalVerifier;
+import org.fedsum.silo.client.AggregatorRefusal;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The aggregator's data directory fills up mid-run: a real aggregator (in this JVM, real mutual
+ * TLS) whose data directory is a 4 MiB tmpfs mounted by the test (root only; skipped with a stated
+ * reason where mounting is not permitted), filled with a filler file after the first round. The run
+ * must stop with a clear error rather than journal half a record (run phase {@code FAILED}, the
+ * failure naming the full disk, every silo request answered {@code 503 STORAGE_FAILED}, retryable,
+ * the journal on disk verifying line by line), and once the filler is deleted and the aggregator
+ * restarted on the same directory the run must finish with an unbroken journal and the right model.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class DiskFullIT {
+  private static final List<String> ROSTER = List.of("silo-1", "silo-2", "silo-3", "silo-4");
+  private static final String RUN = "disk-full";
+  private static final int ROUNDS = 3;
+  private static final int PARAMETERS = 1000;
+
+  @TempDir Path directory;
+
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+  private Vertx vertx;
+  private AggregatorServer server;
+  private volatile int port;
+
+  @AfterEach
+  void stop() throws Exception {
+    threads.shutdownNow();
+    if (server != null) {
+      await(server.close());
+    }
+    if (vertx != null) {
+      await(vertx.close());
+    }
+  }
+
+  @Test
+  void dataDirectoryFull_runFailsCleanly_afterSpaceReturnsAndARestartItFinishes() throws Exception {
+    FederationFixture fixture = FederationFixture.create(directory);
+    Path data = directory.resolve("data");
+    Process mount =
+        new ProcessBuilder(
+                "mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", data.toString())
+            .redirectErrorStream(true)
+            .start();
+    String mountOutput = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    Assumptions.assumeTrue(
+        mount.waitFor() == 0,
+        "this test mounts a small tmpfs as the data directory, which needs root and a kernel that"
+            + " permits it: "
+            + mountOutput);
+    try {
+      run(fixture, data);
+    } finally {
+      if (server != null) {
+        await(server.close());
+        server = null;
+      }
+      new ProcessBuilder("umount", data.toString()).inheritIO().start().waitFor();
+    }
+  }
+
+  private void run(FederationFixture fixture, Path data) throws Exception {
+    AggregatorConfig config = fixture.config("aggregator", "crl.pem", ROSTER, 1 << 20, 16);
+    vertx = Vertx.vertx();
+    OperatorCalls operator =
+        new OperatorCalls(
+            vertx.createHttpClient(
+                fixture.clientOptions(fixture.issue(SiteRole.OPERATOR, "ops", Duration.ofDays(1)))),
+            () -> port);
+    List<SiloDriver> drivers = new ArrayList<>();
+    for (String silo : ROSTER) {
+      drivers.add(
+          new SiloDriver(
+              fixture, fixture.issue(SiteRole.SILO, silo, Duration.ofDays(1)), PARAMETERS));
+    }
+    startAggregator(config);
+    operator.create(
+        OperatorCalls.runYaml(
+            RUN, ROSTER, ROUNDS, PARAMETERS, "30s", "20s", Map.of("maxConsecutiveAborts", "5")));
+    operator.change(RUN, "start");
+    double[] expected = new double[PARAMETERS];
+
+    // Round 1 on an empty disk.
+    expected = SiloDriver.plus(expected, SiloDriver.average(updates(playRound(drivers, 0))));
+    operator.waitFor(RUN, "round 1 finished", status -> status.getInteger("roundsFinished") == 1);
+
+    // The disk fills up; the silos play round 2.
+    Path filler = data.resolve("filler");
+    long filled = fill(filler);
+    List<Future<Played>> during = new ArrayList<>();
+    for (SiloDriver driver : drivers) {
+      during.add(threads.submit(() -> driver.play(port, 1, SiloDriver.SEND)));
+    }
+    JsonObject failed = operator.waitForPhase(RUN, "FAILED");
+    System.out.println("DiskFullIT: filled " + filled + " bytes; run status " + failed);
+    assertThat(failed.getString("failure")).contains("No space left on device");
+    assertThat(failed.getInteger("roundsFinished")).isEqualTo(1);
+    // What the silos were told: the run failed writing its data directory, ask again later.
+    List<String> silosSaw = new ArrayList<>();
+    for (Future<Played> future : during) {
+      try {
+        silosSaw.add(future.get(60, TimeUnit.SECONDS).toString());
+      } catch (ExecutionException e) {
+        silosSaw.add("threw " + e.getCause());
+      }
+    }
+    System.out.println("DiskFullIT: the silos in round 2: " + silosSaw);
+    assertThat(silosSaw).allSatisfy(saw -> assertThat(saw).contains("STORAGE_FAILED"));
+    // A silo asking for its task while the run is failed: not "run over" (it is not), but 503.
+    AggregatorRefusal whileFailed =
+        refused(() -> drivers.get(0).client(port).pollTask(2, 0, Duration.ofSeconds(1)));
+    assertThat(whileFailed.httpStatus()).isEqualTo(503);
+    assertThat(whileFailed.code()).isEqualTo("STORAGE_FAILED");
+    assertThat(whileFailed.retryable()).isTrue();
+    // No half record: the journal on the full disk ends with a whole line and verifies.
+    Path journal = data.resolve("runs").resolve(RUN).resolve("journal.jsonl");
+    byte[] bytes = Files.readAllBytes(journal);
+    assertThat(bytes[bytes.length - 1]).as("the journal's last byte").isEqualTo((byte) '\n');
+    assertThat(verify(fixture, journal).problem()).as("journal while the disk is full").isEmpty();
+
+    // Space returns; the aggregator is restarted on the same directory and the run goes on.
+    Files.delete(filler);
+    await(server.close());
+    server = null;
+    startAggregator(config);
+    // Round 2 was interrupted by the full disk; the silos play the rounds after it.
+    long round = 2;
+    int finished = 1;
+    while (finished < ROUNDS) {
+      List<Played> played = playRound(drivers, round);
+      expected = SiloDriver.plus(expected, SiloDriver.average(updates(played)));
+      round = played.get(0).round();
+      finished++;
+      int target = finished;
+      operator.waitFor(RUN, "round finished", s -> s.getInteger("roundsFinished") == target);
+    }
+    JsonObject done = operator.waitForPhase(RUN, "COMPLETED");
+    assertThat(done.getInteger("roundsFinished")).isEqualTo(ROUNDS);
+    SiloDriver.assertModelClose(operator.model(RUN), expected, ROUNDS);
+
+    JournalVerification verification = verify(fixture, journal);
+    assertThat(verification.problem()).as("journal after the run").isEmpty();
+    Map<Long, List<String>> closings = new LinkedHashMap<>();
+    for (JournalRecord record : verification.verifiedRecords()) {
+      JsonObject body = new JsonObject(record.body().toString());
+      if (record.type().equals("round-finished")) {
+        closings.computeIfAbsent(body.getLong("round"), r -> new ArrayList<>()).add("finished");
+      } else if (record.type().equals("round-aborted")) {
+        closings
+            .computeIfAbsent(body.getLong("round"), r -> new ArrayList<>())
+            .add(body.getString("reason"));
+      }
+    }
+    assertThat(closings)
+        .as("each round closed once; the round the full disk interrupted by the restart")
+        .containsEntry(2L, List.of("AGGREGATOR_RESTARTED"))
+        .containsEntry(1L, List.of("finished"))
+        .hasSize(ROUNDS + 1);
+  }
+
+  private void startAggregator(AggregatorConfig config) throws Exception {
+    server = await(AggregatorServer.start(config));
+    port = server.port();
+  }
+
+  /** Every silo plays the first round after {@code afterRound}; each must finish it. */
+  private List<Played> playRound(List<SiloDriver> drivers, long afterRound) throws Exception {
+    List<Future<Played>> futures = new ArrayList<>();
+    for (SiloDriver driver : drivers) {
+      futures.add(threads.submit(() -> driver.play(port, afterRound, SiloDriver.SEND)));
+    }
+    List<Played> played = new ArrayList<>();
+    for (Future<Played> future : futures) {
+      Played one = SiloDriver.join(future);
+      assertThat(one.ending()).as("%s", one).isEqualTo(SiloDriver.Ending.FINISHED);
+      played.add(one);
+    }
+    assertThat(played).extracting(Played::round).containsOnly(played.get(0).round());
+    return played;
+  }
+
+  private static List<double[]> updates(List<Played> played) {
+    return played.stream().map(Played::update).toList();
+  }
+
+  /** Writes {@code filler} until the file system refuses; returns the bytes written. */
+  private static long fill(Path filler) throws IOException {
+    byte[] chunk = new byte[64 << 10];
+    long written = 0;
+    try (OutputStream out = Files.newOutputStream(filler)) {
+      while (true) {
+        try {
+          out.write(chunk);
+          written += chunk.length;
+        } catch (IOException full) {
+          assertThat(full.getMessage()).contains("No space left on device");
+          break;
+        }
+      }
+      // Whatever part of a chunk still fits.
+      try {
+        for (int i = 0; i < chunk.length; i++) {
+          out.write(0);
+          written++;
+        }
+      } catch (IOException full) {
+        // Full to the byte.
+      }
+    } catch (IOException closing) {
+      // The buffered stream's last flush also hits the full disk.
+    }
+    return written;
+  }
+
+  /** The refusal {@code call} ends with; fails if it returns. */
+  private static AggregatorRefusal refused(Callable<?> call) throws Exception {
+    try {
+      throw new AssertionError("expected a refusal, got " + call.call());
+    } catch (AggregatorRefusal refusal) {
+      return refusal;
+    }
+  }
+
+  private static JournalVerification verify(FederationFixture fixture, Path journal)
+      throws Exception {
+    return JournalVerifier.verify(
+        Files.readAllLines(journal, StandardCharsets.UTF_8),
+        FederationTrust.create(fixture.ca.certificate(), fixture.emptyCrl),
+        Instant.now());
+  }
+}

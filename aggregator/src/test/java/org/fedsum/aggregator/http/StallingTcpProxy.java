@@ -1,0 +1,154 @@
+package org.fedsum.aggregator.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A TCP relay on 127.0.0.1 that, once armed, stalls the first connection to carry a given number of
+ * bytes from the client: it stops forwarding in both directions mid-stream and keeps both sockets
+ * open, the way a middlebox that lost its state or a half-dead link does. Neither end hears a reset
+ * or a close: only its own timeout tells. Connections opened later are relayed normally. TLS stays
+ * end to end: the relay sees only ciphertext. (cli's {@code CuttingTcpProxy} cuts connections
+ * instead.)
+ */
+final class StallingTcpProxy implements AutoCloseable {
+  private final ServerSocket listener;
+  private final int targetPort;
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger stalls = new AtomicInteger();
+
+  /** Client bytes after which the next connection stalls once armed; negative when disarmed. */
+  private final AtomicLong stallAfter = new AtomicLong(-1);
+
+  private volatile boolean closed;
+
+  StallingTcpProxy(int targetPort) throws IOException {
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.targetPort = targetPort;
+    Thread acceptor = new Thread(this::accept, "stalling-proxy-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Connections relayed so far. */
+  int connections() {
+    return connections.get();
+  }
+
+  /** Connections stalled so far. */
+  int stalls() {
+    return stalls.get();
+  }
+
+  /**
+   * Stalls the first connection (open now or later) that has carried at least {@code clientBytes}
+   * bytes from the client when it next carries any.
+   */
+  void armAfter(long clientBytes) {
+    stallAfter.set(clientBytes);
+  }
+
+  private void accept() {
+    while (!closed) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        sockets.add(client);
+        sockets.add(server);
+        connections.incrementAndGet();
+        Relay relay = new Relay();
+        pump(client, server, relay, true);
+        pump(server, client, relay, false);
+      } catch (IOException e) {
+        if (!closed) {
+          // The target refused one connection: the client's socket is gone with it; go on.
+          continue;
+        }
+      }
+    }
+  }
+
+  /** One relayed connection: how many bytes its client sent, and whether it is stalled. */
+  private final class Relay {
+    private long clientBytes;
+    private volatile boolean stalled;
+
+    /** Counts {@code count} client bytes; true if the connection stalls now. */
+    synchronized boolean stallsAfter(int count) {
+      clientBytes += count;
+      long threshold = stallAfter.get();
+      if (!stalled && threshold >= 0 && clientBytes >= threshold) {
+        // Only the first connection past the threshold stalls: disarm.
+        if (stallAfter.compareAndSet(threshold, -1)) {
+          stalled = true;
+          stalls.incrementAndGet();
+        }
+      }
+      return stalled;
+    }
+  }
+
+  private void pump(Socket from, Socket to, Relay relay, boolean fromClient) {
+    Thread pump =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[4 << 10];
+              try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                int read;
+                while ((read = in.read(buffer)) != -1) {
+                  if (fromClient ? relay.stallsAfter(read) : relay.stalled) {
+                    holdUntilClosed();
+                    return;
+                  }
+                  out.write(buffer, 0, read);
+                }
+              } catch (IOException endOfEitherSide) {
+                // Closed by an end: close the other side below.
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              closeQuietly(from);
+              closeQuietly(to);
+            },
+            "stalling-proxy-pump");
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  /** Keeps a stalled connection open, silent both ways, until the relay closes. */
+  private void holdUntilClosed() throws InterruptedException {
+    while (!closed) {
+      Thread.sleep(100);
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException alreadyClosed) {
+      // Nothing to release.
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    listener.close();
+    sockets.forEach(StallingTcpProxy::closeQuietly);
+  }
+}
