@@ -40,14 +40,28 @@ class ArchitectureTest {
   }
 
   @Test
-  void djl_onlyInTraining() {
+  void djl_onlyInTrainingAndItsBenchmark() {
     noClasses()
         .that()
-        .resideOutsideOfPackage("org.fedsum.silo.training..")
+        .resideOutsideOfPackages("org.fedsum.silo.training..", "org.fedsum.silo.bench..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("ai.djl..")
-        .because("DJL is confined to org.fedsum.silo.training (DESIGN.md §2, §8)")
+        .because(
+            "DJL is confined to org.fedsum.silo.training (DESIGN.md §2, §8); the epoch benchmark"
+                + " writes the same training directly against DJL to compare")
+        .check(CLASSES);
+  }
+
+  @Test
+  void nothingDependsOnTheBenchmarks() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("org.fedsum.silo.bench..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.fedsum.silo.bench..")
+        .because("benchmarks are run by fedsum bench, never by the silo node")
         .check(CLASSES);
   }
 
