@@ -81,6 +81,8 @@ final class PrgBenchCommand implements Callable<Integer> {
     Map<String, Object> figures;
     try {
       figures = PrgBenchmark.run(options, out);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage(), e);
     } catch (IOException | GeneralSecurityException e) {
       throw new CliException(
           "the PRG benchmark failed: " + e.getMessage(), CliException.FAILURE, e);

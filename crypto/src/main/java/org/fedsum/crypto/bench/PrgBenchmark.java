@@ -132,6 +132,7 @@ public final class PrgBenchmark {
    * counterparts, {@code goal_met}, and the machine.
    *
    * @throws IOException if {@code openssl speed} cannot be run or its output has no rate
+   * @throws IllegalArgumentException if none of the implementations asked for works here
    */
   public static Map<String, Object> run(Options options, PrintWriter out)
       throws IOException, InterruptedException, GeneralSecurityException {
@@ -170,7 +171,15 @@ public final class PrgBenchmark {
     implementations.add(Implementation.JDK_AES_CTR);
     implementations.add(Implementation.JDK_AES_ECB_COUNTER);
     if (!only.isEmpty()) {
+      List<String> working = implementations.stream().map(Implementation::label).toList();
       implementations.removeIf(implementation -> !only.contains(implementation.label()));
+      if (implementations.isEmpty()) {
+        throw new IllegalArgumentException(
+            "none of the implementations "
+                + String.join(", ", only)
+                + " works on this machine; these do: "
+                + String.join(", ", working));
+      }
     }
 
     out.println("# mask PRG benchmark: 1 MiB int[] buffers, b = 32, one thread");
