@@ -38,6 +38,7 @@ import org.fedsum.crypto.SecretAccess;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.protocol.SiloContext;
+import org.fedsum.protocol.privacy.PrivacySpend;
 import org.fedsum.silo.client.AggregatorClient;
 import org.fedsum.silo.node.LocalTrainer;
 import org.fedsum.silo.node.SiloConfig;
@@ -178,10 +179,19 @@ final class RealRun implements AutoCloseable {
 
   private boolean journalsComplete() throws java.io.IOException {
     for (Map.Entry<String, Path> silo : siloJournals.entrySet()) {
-      String type = silo.getKey().equals(STRICT_SILO) ? "round-refused" : "privacy-spent";
+      // A round's record-level spend is the last record the silo writes for it (after its outcome
+      // and its silo-level spend): stopping the silo before it would interrupt that write.
+      String last =
+          silo.getKey().equals(STRICT_SILO)
+              ? "\"type\":\"round-refused\""
+              : "\"unit\":\"" + PrivacySpend.UNIT_RECORD + "\"";
       long records =
           Files.readAllLines(silo.getValue()).stream()
-              .filter(line -> line.contains("\"type\":\"" + type + "\""))
+              .filter(line -> line.contains(last))
+              .filter(
+                  line ->
+                      silo.getKey().equals(STRICT_SILO)
+                          || line.contains("\"type\":\"privacy-spent\""))
               .count();
       if (records < ROUNDS) {
         return false;
