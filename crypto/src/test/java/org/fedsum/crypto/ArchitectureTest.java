@@ -22,8 +22,10 @@ class ArchitectureTest {
         .resideOutsideOfPackage("org.fedsum.crypto.internal..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("org.bouncycastle..", "org.conscrypt..")
-        .because("Bouncy Castle and Conscrypt stay behind the crypto module's internal package")
+        .resideInAnyPackage("org.bouncycastle..", "org.conscrypt..", "com.sun.jna..")
+        .because(
+            "Bouncy Castle, Conscrypt and the JNA binding of libsodium stay behind the crypto"
+                + " module's internal package")
         .check(CLASSES);
   }
 

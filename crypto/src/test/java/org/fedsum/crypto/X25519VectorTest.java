@@ -1,16 +1,22 @@
 package org.fedsum.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import org.fedsum.crypto.Vectors.WycheproofCase;
 import org.fedsum.crypto.internal.X25519Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Known answers for X25519: RFC 7748 §5.2 and §6.1, and every Wycheproof case. */
 class X25519VectorTest {
@@ -141,6 +147,90 @@ class X25519VectorTest {
     assertThat(checked).isEqualTo(518);
     assertThat(refusedAllZero).isEqualTo(31);
     assertThat(acceptedAcceptable).isEqualTo(223);
+  }
+
+  /**
+   * Every Wycheproof case through each implementation of the shared secret that works here: the
+   * same secret where Wycheproof expects a non-zero one, a refusal exactly where it expects all
+   * zero. With libsodium preferred, the public-API test above runs libsodium; this one keeps Bouncy
+   * Castle, the fallback, checked too.
+   */
+  @ParameterizedTest
+  @EnumSource(X25519Function.Implementation.class)
+  void wycheproof_eachImplementation_sameSecretOrRefusesAllZero(
+      X25519Function.Implementation implementation) {
+    assumeTrue(
+        implementation != X25519Function.Implementation.LIBSODIUM
+            || X25519Function.libsodiumAvailable(),
+        "libsodium does not load on this machine");
+    List<String> failures = new ArrayList<>();
+    int agreed = 0;
+    int refused = 0;
+    for (WycheproofCase c : Vectors.wycheproof("x25519_test.json")) {
+      byte[] privateKey = c.bytes("private");
+      byte[] publicKey = c.bytes("public");
+      byte[] expected = c.bytes("shared");
+      if (privateKey.length != 32 || publicKey.length != 32) {
+        continue;
+      }
+      try {
+        byte[] shared = X25519Function.sharedSecret(privateKey, publicKey, implementation);
+        if (isAllZero(expected) || !Arrays.equals(shared, expected)) {
+          failures.add(c.describe("gave " + HEX.formatHex(shared)));
+        } else {
+          agreed++;
+        }
+      } catch (GeneralSecurityException e) {
+        if (isAllZero(expected)) {
+          refused++;
+        } else {
+          failures.add(c.describe("refused: " + e.getMessage()));
+        }
+      }
+    }
+    assertThat(failures).isEmpty();
+    assertThat(agreed).isEqualTo(518 - 31);
+    assertThat(refused).isEqualTo(31);
+  }
+
+  /**
+   * Random scalars against random 32-byte strings (points on the curve or its twist, bit 255 set or
+   * not, non-canonical values now and then): libsodium and Bouncy Castle agree on every one.
+   */
+  @Test
+  void libsodiumAndBouncyCastle_randomInputs_agree() throws GeneralSecurityException {
+    assumeTrue(X25519Function.libsodiumAvailable(), "libsodium does not load on this machine");
+    Random random = new Random(20261124L);
+    List<String> failures = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      byte[] scalar = new byte[32];
+      byte[] uCoordinate = new byte[32];
+      random.nextBytes(scalar);
+      random.nextBytes(uCoordinate);
+      byte[] bouncyCastle =
+          X25519Function.sharedSecret(
+              scalar, uCoordinate, X25519Function.Implementation.BOUNCY_CASTLE);
+      byte[] libsodium =
+          X25519Function.sharedSecret(scalar, uCoordinate, X25519Function.Implementation.LIBSODIUM);
+      if (!Arrays.equals(bouncyCastle, libsodium)) {
+        failures.add("case " + i + ": u " + HEX.formatHex(uCoordinate));
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  /**
+   * Where Debian's libsodium is installed (as {@code .ci/run} makes sure), it must be the one in
+   * use: a silent fallback would halve the speed of every silo's key agreements.
+   */
+  @Test
+  void preferredImplementation_libsodiumInstalled_isLibsodium() {
+    boolean installed =
+        Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libsodium.so.23"))
+            && "amd64".equals(System.getProperty("os.arch"));
+    assumeTrue(installed, "Debian's libsodium23 is not installed here");
+    assertThat(X25519Function.preferredImplementation())
+        .isEqualTo(X25519Function.Implementation.LIBSODIUM);
   }
 
   private static X25519KeyPair keyPair(String privateHex) {

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fedsum.crypto.internal.P256;
+import org.fedsum.crypto.internal.X25519Function;
 
 /**
  * What a benchmark figure was measured on (BENCHMARKS.md: every figure names its machine): the CPU
@@ -15,7 +17,11 @@ import java.util.Map;
 public final class Machine {
   private Machine() {}
 
-  /** {@code cpu_model}, {@code cpus} and {@code jdk}, in that order. */
+  /**
+   * {@code cpu_model}, {@code cpus}, {@code jdk}, and the libraries that run the public-key
+   * operations here ({@code x25519}, {@code ecdsa_verify}: each has a native and a Java
+   * implementation, at different speeds), in that order.
+   */
   public static Map<String, Object> describe() {
     Map<String, Object> machine = new LinkedHashMap<>();
     machine.put("cpu_model", cpuModel());
@@ -23,6 +29,8 @@ public final class Machine {
     machine.put(
         "jdk",
         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    machine.put("x25519", X25519Function.preferredImplementation().label());
+    machine.put("ecdsa_verify", P256.preferredVerifier().label());
     return machine;
   }
 

@@ -6,19 +6,55 @@ import java.util.Objects;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
- * The X25519 function of RFC 7748 §5 on raw 32-byte strings, backed by Bouncy Castle's
- * constant-time Montgomery ladder.
+ * The X25519 function of RFC 7748 §5 on raw 32-byte strings, on a constant-time Montgomery ladder:
+ * the system's libsodium where it loads ({@link Implementation#LIBSODIUM}), Bouncy Castle's
+ * elsewhere. Both give the same value for every input, RFC 7748's and Wycheproof's vectors included
+ * (X25519VectorTest runs them through each), so which one runs is a matter of speed only.
  *
- * <p>Bouncy Castle was chosen over the JDK's XDH provider because it takes the raw little-endian
- * strings of the RFC directly: it clamps the scalar ({@code decodeScalar25519}) and masks bit 255
- * of the u-coordinate ({@code decodeUCoordinate}) itself, where the JDK needs the caller to clear
- * that bit before decoding and to go through key specs and a {@code KeyAgreement}.
+ * <p>Both take the raw little-endian strings of the RFC directly: they clamp the scalar and ignore
+ * bit 255 of the u-coordinate themselves, where the JDK's XDH provider needs the caller to clear
+ * that bit and to go through key specs and a {@code KeyAgreement} (and ran at half Bouncy Castle's
+ * speed here).
  */
 public final class X25519Function {
   /** Length in bytes of scalars, u-coordinates and shared secrets (RFC 7748 §5). */
   public static final int LENGTH = 32;
 
+  /** The libraries that compute the shared secret; identical results. */
+  public enum Implementation {
+    /**
+     * libsodium's {@code crypto_scalarmult_curve25519} through JNA: about twice as fast as Bouncy
+     * Castle (BENCHMARKS.md). Used where Debian's {@code libsodium23} (or another libsodium.so)
+     * loads and computes RFC 7748's value for a fixed pair of keys; the system property {@code
+     * fedsum.x25519.libsodium=false} turns it off.
+     */
+    LIBSODIUM("libsodium"),
+    /** Bouncy Castle's {@code org.bouncycastle.math.ec.rfc7748.X25519}. */
+    BOUNCY_CASTLE("bouncy-castle");
+
+    private final String label;
+
+    Implementation(String label) {
+      this.label = label;
+    }
+
+    /** A stable name for reports and benchmarks. */
+    public String label() {
+      return label;
+    }
+  }
+
   private X25519Function() {}
+
+  /** libsodium where it works on this machine, else Bouncy Castle. */
+  public static Implementation preferredImplementation() {
+    return Libsodium.AVAILABLE ? Implementation.LIBSODIUM : Implementation.BOUNCY_CASTLE;
+  }
+
+  /** Whether {@link Implementation#LIBSODIUM} works on this machine. */
+  public static boolean libsodiumAvailable() {
+    return Libsodium.AVAILABLE;
+  }
 
   /**
    * {@code X25519(scalar, u)} exactly as RFC 7748 §5 defines it, including an all-zero result for a
@@ -49,12 +85,33 @@ public final class X25519Function {
    */
   public static byte[] sharedSecret(byte[] privateKey, byte[] peerPublicKey)
       throws GeneralSecurityException {
+    return sharedSecret(privateKey, peerPublicKey, preferredImplementation());
+  }
+
+  /**
+   * {@link #sharedSecret(byte[], byte[])} with a chosen implementation; for tests that run the
+   * vectors through each, and for benchmarks.
+   *
+   * @throws IllegalStateException if {@code implementation} is libsodium and it does not work here
+   */
+  public static byte[] sharedSecret(
+      byte[] privateKey, byte[] peerPublicKey, Implementation implementation)
+      throws GeneralSecurityException {
     checkLength("private key", privateKey);
     checkLength("public key", peerPublicKey);
+    Objects.requireNonNull(implementation, "implementation");
     byte[] shared = new byte[LENGTH];
-    // calculateAgreement runs the same ladder as scalarMult and then tests for all zero in
-    // constant time.
-    if (!X25519.calculateAgreement(privateKey, 0, peerPublicKey, 0, shared, 0)) {
+    // Both run the ladder and then test the result for all zero in constant time.
+    boolean nonZero;
+    if (implementation == Implementation.LIBSODIUM) {
+      if (!Libsodium.AVAILABLE) {
+        throw new IllegalStateException("libsodium's X25519 is not available on this machine");
+      }
+      nonZero = Libsodium.scalarMultiply(shared, privateKey, peerPublicKey) == 0;
+    } else {
+      nonZero = X25519.calculateAgreement(privateKey, 0, peerPublicKey, 0, shared, 0);
+    }
+    if (!nonZero) {
       Arrays.fill(shared, (byte) 0);
       throw new GeneralSecurityException(
           "X25519 shared secret is all zero: the peer public key is a low-order point"

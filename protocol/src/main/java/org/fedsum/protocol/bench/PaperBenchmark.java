@@ -124,6 +124,12 @@ public final class PaperBenchmark {
         options.clients(),
         options.dimension(),
         options.dropoutPercents());
+    Map<String, Object> machine = Machine.describe();
+    out.printf(
+        Locale.ROOT,
+        "# X25519: %s; ECDSA verification: %s%n",
+        machine.get("x25519"),
+        machine.get("ecdsa_verify"));
     SimulatedFederation federation = SimulatedFederation.create(largest);
     // The JIT compiles the masking, sharing and signature paths on a small round first.
     run(federation, Math.min(largest, 50), 10_000, 10, 1);
