@@ -118,6 +118,11 @@ class BenchRoundTest {
     // The stage with the silent silo closed at its deadline, not when everyone had answered.
     assertThat(figures.path("secure_ms").asDouble()).isGreaterThanOrEqualTo(400);
     assertThat(figures.path("stage_ms").path(stage).asDouble()).isGreaterThanOrEqualTo(350);
+    double without = figures.path("secure_without_dropouts_ms").asDouble();
+    assertThat(without).isPositive();
+    assertThat(figures.path("dropout_ratio").asDouble())
+        .isCloseTo(figures.path("secure_ms").asDouble() / without, within(1e-9));
+    assertThat(run.out()).contains("secure, all in");
     assertThat(figures.path("peak_heap_bytes").isNull()).isTrue();
     assertThat(figures.path("bytes_ratio").asDouble()).isGreaterThan(1);
   }

@@ -69,7 +69,9 @@ import org.fedsum.silo.client.SiloTask;
  * client's {@code stopBefore} hook), in every secure round, as a silo that crashed there would; the
  * stage then waits its whole deadline ({@link Options#dropoutDeadline}) before closing with the
  * others. The plain rounds leave out the vectors the secure rounds leave out (the dropouts' when
- * they stop at or before {@code MASKED_INPUT}), so the two sums still agree.
+ * they stop at or before {@code MASKED_INPUT}), so the two sums still agree. With dropouts, each
+ * pair of rounds is followed by a secure round in which no silo drops out (its sum checked against
+ * the sum of every vector), for the ratio of a round with dropouts to one without.
  */
 public final class RoundBenchmark {
   /** The only b this benchmark accepts: see {@link Options}. */
@@ -304,7 +306,9 @@ public final class RoundBenchmark {
     ExecutorService threads = Executors.newCachedThreadPool();
     try {
       Federation service = server.federation();
-      int secureRounds = options.warmUpRounds() + options.rounds() + 1; // + the counted round
+      // With dropouts, each pair of rounds gets a third: a secure round in which no one drops.
+      int timed = options.warmUpRounds() + options.rounds();
+      int secureRounds = timed * (options.dropouts() > 0 ? 2 : 1) + 1; // + the counted round
       try {
         service.createRun(runYaml("transport", roster, secureRounds));
         service.start("transport");
@@ -343,6 +347,13 @@ public final class RoundBenchmark {
 
       List<Sample> secure = new ArrayList<>();
       List<Sample> plainSamples = new ArrayList<>();
+      List<Sample> secureWithoutDropouts = new ArrayList<>();
+      int[] sumOfAll = new int[m];
+      for (SiloSide side : sides) {
+        for (int i = 0; i < m; i++) {
+          sumOfAll[i] += side.words[i]; // b = 32: the sum is modulo 2^32, as Java's int is
+        }
+      }
       long round = 1;
       out.println();
       for (int pair = 0; pair < options.warmUpRounds() + options.rounds(); pair++) {
@@ -352,7 +363,7 @@ public final class RoundBenchmark {
         int[] plainSum2 = null;
         for (int half = 0; half < 2; half++) {
           if ((half == 0) == secureFirst) {
-            Sample sample = secureRound(coordinator, sides, threads, round, unmaskedAt);
+            Sample sample = secureRound(coordinator, sides, threads, round, unmaskedAt, true);
             secureSum = unmaskedSums.remove(round);
             if (!warmUp) {
               secure.add(sample);
@@ -373,11 +384,37 @@ public final class RoundBenchmark {
           throw new IllegalStateException(
               "the secure round's unmasked sum differs from the plain sum of the same vectors");
         }
+        if (options.dropouts() > 0) {
+          Sample sample = secureRound(coordinator, sides, threads, round, unmaskedAt, false);
+          if (!Arrays.equals(unmaskedSums.remove(round), sumOfAll)) {
+            throw new IllegalStateException(
+                "the secure round without dropouts has a sum other than that of every vector");
+          }
+          if (!warmUp) {
+            secureWithoutDropouts.add(sample);
+          }
+          report(warmUp ? "warm-up all in" : "secure, all in", round, sample);
+          round++;
+        }
       }
       out.println(
           "check: every secure round's unmasked sum equals the plain sum of the same vectors");
       figures.put("sums_equal", true);
       summary(secure, plainSamples, figures);
+      if (!secureWithoutDropouts.isEmpty()) {
+        double all = median(secureWithoutDropouts, Sample::toSum) / 1e6;
+        double dropoutRatio = (Double) figures.get("secure_ms") / all;
+        out.printf(
+            Locale.ROOT,
+            "secure rounds without the dropouts: median %.1f ms; with them / without: %.3f"
+                + " (the stage waits its deadline of %d ms for the silent silos)%n",
+            all,
+            dropoutRatio,
+            options.dropoutDeadline().toMillis());
+        out.flush();
+        figures.put("secure_without_dropouts_ms", all);
+        figures.put("dropout_ratio", dropoutRatio);
+      }
 
       // Bytes on the wire: one round of each kind, each silo through its own counting relay and
       // on a new connection (so the TLS handshake counts too).
@@ -396,7 +433,7 @@ public final class RoundBenchmark {
           through.words = sides.get(i).words;
           counted.add(through);
         }
-        secureRound(coordinator, counted, threads, round, unmaskedAt);
+        secureRound(coordinator, counted, threads, round, unmaskedAt, true);
         long[] secureSent = relays.stream().mapToLong(ByteCountingProxy::bytesSent).toArray();
         long[] secureReceived =
             relays.stream().mapToLong(ByteCountingProxy::bytesReceived).toArray();
@@ -512,17 +549,21 @@ public final class RoundBenchmark {
       }
     }
 
-    /** Plays secure round {@code round} (the task poll that announces it included). */
-    void playSecure(long round) throws Exception {
+    /**
+     * Plays secure round {@code round} (the task poll that announces it included), going silent
+     * where it drops out if {@code dropOut}.
+     */
+    void playSecure(long round, boolean dropOut) throws Exception {
+      Optional<Stage> silentBefore = dropOut ? stopBefore : Optional.empty();
       SiloTask task = client.pollTask(-1, 0, POLL);
       RoundConfig config = task.round().orElseThrow();
       if (config.round() != round) {
         throw new IllegalStateException(party.siteId() + " got round " + config.round());
       }
       SecureRound.Outcome outcome =
-          new SecureRound(client, context, Clock.systemUTC(), POLL, stopBefore)
+          new SecureRound(client, context, Clock.systemUTC(), POLL, silentBefore)
               .run(config, WordVector.wrap(words));
-      if (!outcome.finished() && stopBefore.isEmpty()) {
+      if (!outcome.finished() && silentBefore.isEmpty()) {
         throw new IllegalStateException(party.siteId() + " did not finish: " + outcome.state());
       }
     }
@@ -552,7 +593,8 @@ public final class RoundBenchmark {
       List<SiloSide> sides,
       ExecutorService threads,
       long round,
-      Map<Long, Long> unmaskedAt)
+      Map<Long, Long> unmaskedAt,
+      boolean dropOuts)
       throws InterruptedException {
     // The coordinator opens the next round as soon as the previous one finished.
     long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -571,7 +613,7 @@ public final class RoundBenchmark {
       played.add(
           threads.submit(
               () -> {
-                side.playSecure(round);
+                side.playSecure(round, dropOuts);
                 return null;
               }));
     }
@@ -826,7 +868,7 @@ public final class RoundBenchmark {
                       if (model.length != options.parameters()) {
                         throw new IllegalStateException("model of " + model.length);
                       }
-                      side.playSecure(1);
+                      side.playSecure(1, true);
                       return null;
                     }));
           }
