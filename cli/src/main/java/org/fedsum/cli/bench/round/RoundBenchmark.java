@@ -208,7 +208,8 @@ public final class RoundBenchmark {
           String.format(
               Locale.ROOT,
               "n = %d silos of m = %d parameters need about %d MiB of heap in this process; it"
-                  + " has %d MiB (raise -Xmx, e.g. JAVA_OPTS=-Xmx%dg)",
+                  + " has %d MiB (run the launcher's jar with more, e.g. java -Xmx%dg -jar"
+                  + " cli/target/fedsum-cli.jar bench round ...)",
               options.silos(),
               options.parameters(),
               needed >> 20,
