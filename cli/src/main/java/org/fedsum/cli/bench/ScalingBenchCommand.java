@@ -165,9 +165,12 @@ final class ScalingBenchCommand implements Callable<Integer> {
                   "loadavg_at_end")) {
             point.put(key, result.get(key));
           }
-        } catch (IllegalStateException | IOException | OutOfMemoryError e) {
-          out.println("failed: " + e.getMessage());
-          point.put("failed", String.valueOf(e.getMessage()));
+        } catch (RuntimeException | IOException | OutOfMemoryError e) {
+          // One point's failure (a round that timed out, a heap too small after all) is a
+          // figure of the grid, not the end of it.
+          String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+          out.println("failed: " + reason);
+          point.put("failed", reason);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new CliException("interrupted", CliException.FAILURE, e);
