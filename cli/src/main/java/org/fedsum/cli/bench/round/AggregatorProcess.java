@@ -155,11 +155,18 @@ final class AggregatorProcess implements AutoCloseable {
       }
       if (status.path("roundsAborted").asLong() > 0
           || "FAILED".equals(status.path("phase").asText())) {
-        throw new IllegalStateException("the aggregator's run failed: " + status);
+        throw new IllegalStateException(
+            "the aggregator's run failed: " + status + "; its last output: " + lastLines(output));
       }
       Thread.sleep(50);
     }
-    throw new IllegalStateException("round " + rounds + " did not finish: " + status);
+    throw new IllegalStateException(
+        "round "
+            + rounds
+            + " did not finish: "
+            + status
+            + "; the aggregator's last output: "
+            + lastLines(output));
   }
 
   /**
@@ -232,11 +239,6 @@ final class AggregatorProcess implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     stop(process);
-  }
-
-  /** The aggregator's last output lines, for a failure message. */
-  String lastOutput() {
-    return lastLines(output);
   }
 
   private static void stop(Process process) throws InterruptedException {

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,15 +27,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.ToLongFunction;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 import org.fedsum.aggregator.AggregatorServer;
 import org.fedsum.aggregator.config.AggregatorConfig;
+import org.fedsum.aggregator.config.AggregatorConfigException;
 import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.service.Federation;
 import org.fedsum.aggregator.store.VectorSpool;
 import org.fedsum.crypto.EcdsaP256SigningKey;
 import org.fedsum.crypto.bench.Machine;
+import org.fedsum.protocol.ProtocolException;
 import org.fedsum.protocol.RoundConfig;
 import org.fedsum.protocol.SiloContext;
 import org.fedsum.protocol.Stage;
@@ -42,6 +49,7 @@ import org.fedsum.protocol.codec.EncodingParametersCodec;
 import org.fedsum.protocol.encoding.EncodingParameters;
 import org.fedsum.protocol.encoding.UpdateEncoder;
 import org.fedsum.silo.client.AggregatorClient;
+import org.fedsum.silo.client.AggregatorRefusal;
 import org.fedsum.silo.client.SecureRound;
 import org.fedsum.silo.client.SiloTask;
 
@@ -296,13 +304,13 @@ public final class RoundBenchmark {
     AggregatorConfig config;
     try {
       config = AggregatorConfig.load(federation.writeAggregatorHome(home, roster));
-    } catch (org.fedsum.aggregator.config.AggregatorConfigException e) {
+    } catch (AggregatorConfigException e) {
       throw new IllegalStateException("bug: the benchmark's aggregator configuration: " + e, e);
     }
-    ExecutorService plainSum = Executors.newFixedThreadPool(2);
+    ExecutorService plainSumExecutor = Executors.newFixedThreadPool(2);
     PlainSumRoutes plain =
         new PlainSumRoutes(
-            VectorSpool.open(home.resolve("plain-spool")), plainSum, options.bits(), m);
+            VectorSpool.open(home.resolve("plain-spool")), plainSumExecutor, options.bits(), m);
     AggregatorServer server = await(AggregatorServer.start(config, List.of(plain)), 60);
     ExecutorService threads = Executors.newCachedThreadPool();
     try {
@@ -333,7 +341,7 @@ public final class RoundBenchmark {
       try {
         SiloTask first = sides.get(0).client.pollTask(-1, 0, POLL);
         encoding = EncodingParametersCodec.fromJson(first.plan().orElseThrow().get("encoding"));
-      } catch (org.fedsum.silo.client.AggregatorRefusal | org.fedsum.protocol.ProtocolException e) {
+      } catch (AggregatorRefusal | ProtocolException e) {
         throw new IllegalStateException("the run's plan: " + e.getMessage(), e);
       }
       for (SiloSide side : sides) {
@@ -361,7 +369,7 @@ public final class RoundBenchmark {
         boolean warmUp = pair < options.warmUpRounds();
         boolean secureFirst = pair % 2 == 0;
         int[] secureSum = null;
-        int[] plainSum2 = null;
+        int[] plainSum = null;
         for (int half = 0; half < 2; half++) {
           if ((half == 0) == secureFirst) {
             Sample sample = secureRound(coordinator, sides, threads, round, unmaskedAt, true);
@@ -374,14 +382,14 @@ public final class RoundBenchmark {
           } else {
             PlainSumRoutes.PlainRound open = plain.open(1000L + pair, plainSenders.size());
             Sample sample = plainRound(open, plainSenders, threads);
-            plainSum2 = open.sum;
+            plainSum = open.sum;
             if (!warmUp) {
               plainSamples.add(sample);
             }
             report(warmUp ? "warm-up plain" : "plain", 1000L + pair, sample);
           }
         }
-        if (!Arrays.equals(secureSum, plainSum2)) {
+        if (!Arrays.equals(secureSum, plainSum)) {
           throw new IllegalStateException(
               "the secure round's unmasked sum differs from the plain sum of the same vectors");
         }
@@ -452,8 +460,7 @@ public final class RoundBenchmark {
           plainReceived[i] = relays.get(i).bytesReceived() - secureReceived[i];
         }
         // Per silo that saw the round through: a dropout's bytes say nothing about the goal.
-        int[] stayed =
-            java.util.stream.IntStream.range(0, n).filter(i -> !droppers.contains(i)).toArray();
+        int[] stayed = IntStream.range(0, n).filter(i -> !droppers.contains(i)).toArray();
         long secureMedian = median(pick(secureSent, stayed));
         long plainMedian = median(pick(plainSent, stayed));
         double vector = 4.0 * m;
@@ -493,7 +500,7 @@ public final class RoundBenchmark {
     } finally {
       threads.shutdownNow();
       await(server.close(), 30);
-      plainSum.shutdownNow();
+      plainSumExecutor.shutdownNow();
     }
   }
 
@@ -534,7 +541,7 @@ public final class RoundBenchmark {
       this.party = party;
       this.stopBefore = stopBefore;
       try {
-        javax.net.ssl.SSLContext tls = federation.clientTls(party);
+        SSLContext tls = federation.clientTls(party);
         this.client = AggregatorClient.create(base, tls, requestTimeout);
         this.plainClient = new PlainSiloClient(base, tls);
         this.context =
@@ -545,7 +552,7 @@ public final class RoundBenchmark {
                 federation.trust(),
                 RANDOM,
                 3);
-      } catch (java.security.GeneralSecurityException e) {
+      } catch (GeneralSecurityException e) {
         throw new IllegalStateException("bug: the benchmark's own certificates: " + e, e);
       }
     }
@@ -682,7 +689,7 @@ public final class RoundBenchmark {
     try {
       summed =
           open.summedAtNanos.get(Math.max(1, timeout - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("plain round " + open.round + ": no sum: " + e, e);
     }
     long cpuUsed = processCpuNanos() - cpu;
@@ -711,7 +718,7 @@ public final class RoundBenchmark {
       future.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       throw new IllegalStateException("a silo failed: " + e.getCause(), e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new IllegalStateException("a silo did not finish in time", e);
     }
   }
@@ -846,7 +853,7 @@ public final class RoundBenchmark {
     AggregatorProcess.Heap heap;
     try (AggregatorProcess aggregator = AggregatorProcess.start(config, home, xmx, gcLog)) {
       URI base = URI.create("https://" + BenchFederation.HOST + ":" + aggregator.port());
-      java.net.http.HttpClient operator = federation.operatorClient();
+      HttpClient operator = federation.operatorClient();
       String runId = "heap";
       aggregator.createAndStart(operator, runYaml(runId, roster, 1));
       List<SiloSide> sides = new ArrayList<>();
@@ -892,7 +899,7 @@ public final class RoundBenchmark {
         }
       }
       heap = aggregator.heapAfterCollectingNow();
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("bug: the benchmark's own certificates: " + e, e);
     }
     // Read: only a failed run's log is kept, for a look at what happened.
@@ -952,7 +959,7 @@ public final class RoundBenchmark {
       throws InterruptedException {
     try {
       return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("the in-process aggregator: " + e, e);
     }
   }
