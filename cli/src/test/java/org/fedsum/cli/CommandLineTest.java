@@ -39,7 +39,9 @@ class CommandLineTest {
         "operator metrics",
         "privacy",
         "audit verify",
-        "audit report"
+        "audit report",
+        "bench round",
+        "bench scaling"
       })
   void everyCommandHasHelp(String command) {
     String[] words = command.isEmpty() ? new String[0] : command.split(" ");

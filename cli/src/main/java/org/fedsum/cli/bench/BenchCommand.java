@@ -12,7 +12,13 @@ import picocli.CommandLine.Command;
           + " JSON object. Comparisons run both sides in the same run, alternating, and report"
           + " medians and the ratio."
     },
-    subcommands = {PrgBenchCommand.class, PaperBenchCommand.class, TrainBenchCommand.class})
+    subcommands = {
+      PrgBenchCommand.class,
+      RoundBenchCommand.class,
+      ScalingBenchCommand.class,
+      PaperBenchCommand.class,
+      TrainBenchCommand.class
+    })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -22,18 +22,23 @@ final class BenchJson {
    * folder itself.
    */
   static void checkWritable(Path file) throws CliException {
+    checkWritable("--json", file);
+  }
+
+  /** As {@link #checkWritable(Path)}, for the file of {@code option}. */
+  static void checkWritable(String option, Path file) throws CliException {
     if (file == null) {
       return;
     }
     Path folder = file.toAbsolutePath().getParent();
     if (folder == null || !Files.isDirectory(folder)) {
-      throw new CliException("--json " + file + ": the folder " + folder + " does not exist");
+      throw new CliException(option + " " + file + ": the folder " + folder + " does not exist");
     }
     if (Files.isDirectory(file)) {
-      throw new CliException("--json " + file + " is a folder, not a file");
+      throw new CliException(option + " " + file + " is a folder, not a file");
     }
     if (!Files.isWritable(folder)) {
-      throw new CliException("--json " + file + ": the folder " + folder + " is not writable");
+      throw new CliException(option + " " + file + ": the folder " + folder + " is not writable");
     }
   }
 

@@ -1,4 +1,4 @@
-package org.fedsum.aggregator.bench;
+package org.fedsum.cli.bench.round;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package org.fedsum.aggregator.bench;
+package org.fedsum.cli.bench.round;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,219 @@
+package org.fedsum.cli.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.fedsum.cli.CliException;
+import org.fedsum.cli.bench.round.RoundBenchmark;
+import org.fedsum.protocol.Stage;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fedsum bench round}: one full round over mutual TLS, secure aggregation on and off. */
+@Command(
+    name = "round",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Whole rounds over mutual TLS on 127.0.0.1 without training: the real aggregator service and"
+          + " n silos (the real silo client, each with its own certificate) in this process,"
+          + " secure rounds alternating with plain rounds of the same vectors over the same"
+          + " server; medians, per-stage times, bytes each silo sends and receives (counted by a"
+          + " relay per silo), and the aggregator's peak heap (the aggregator in its own JVM"
+          + " with a GC log, one more secure round). Every secure sum is checked against the plain"
+          + " sum. JSON keys: secure_ms, plain_ms, ratio, bytes_per_silo, bytes_ratio (bytes per"
+          + " silo / 4m), peak_heap_bytes, stage_ms, and more. Goals: ratio <= 1.5 at n = 10,"
+          + " m = 10^6; bytes_ratio <= 1.05."
+    })
+final class RoundBenchCommand implements Callable<Integer> {
+  private static final Pattern SIZE = Pattern.compile("([0-9]{1,9})([kKmMgG])");
+
+  @Option(
+      names = "--silos",
+      defaultValue = "10",
+      paramLabel = "N",
+      description = "Silos, at least 3 (default: ${DEFAULT-VALUE}).")
+  int silos;
+
+  @Option(
+      names = "--params",
+      defaultValue = "1000000",
+      paramLabel = "M",
+      description = "Coordinates per update (default: ${DEFAULT-VALUE}).")
+  int parameters;
+
+  @Option(
+      names = "--bits",
+      defaultValue = "32",
+      paramLabel = "B",
+      description =
+          "Bits per coordinate; only 32 for now (the wire carries 4 bytes per word whatever b is).")
+  int bits;
+
+  @Option(
+      names = "--rounds",
+      defaultValue = "7",
+      paramLabel = "R",
+      description = "Timed rounds of each kind, alternating (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(
+      names = "--warm-up-rounds",
+      defaultValue = "1",
+      paramLabel = "W",
+      description = "Untimed rounds of each kind first (default: ${DEFAULT-VALUE}).")
+  int warmUpRounds;
+
+  @Option(
+      names = "--dropouts",
+      defaultValue = "0",
+      paramLabel = "D",
+      description =
+          "Silos that go silent in every secure round, leaving at least the threshold (about two"
+              + " thirds of n, at least 3) (default: ${DEFAULT-VALUE}).")
+  int dropouts;
+
+  @Option(
+      names = "--dropout-stage",
+      defaultValue = "MASKED_INPUT",
+      paramLabel = "STAGE",
+      description =
+          "The stage whose message the dropouts do not send: ADVERTISE_KEYS, SHARE_KEYS,"
+              + " MASKED_INPUT (before sending the masked vector), CONSISTENCY_CHECK (right after"
+              + " sending it) or UNMASK (default: ${DEFAULT-VALUE}).")
+  String dropoutStage;
+
+  @Option(
+      names = "--dropout-deadline-ms",
+      defaultValue = "2000",
+      paramLabel = "MS",
+      description =
+          "Deadline of the stage the dropouts go silent at, which the round then waits out"
+              + " (default: ${DEFAULT-VALUE}).")
+  long dropoutDeadlineMillis;
+
+  @Option(
+      names = "--no-heap",
+      description = "Skip the heap part (the aggregator in its own JVM); peak_heap_bytes is null.")
+  boolean noHeap;
+
+  @Option(
+      names = "--heap-xmx",
+      paramLabel = "SIZE",
+      description = "The aggregator's -Xmx in the heap part, e.g. 512m (default: 96 MiB + 6 x 4m).")
+  String heapXmx;
+
+  @Option(
+      names = "--work-directory",
+      paramLabel = "DIR",
+      description =
+          "Where the aggregator's data directories go, deleted at the end (default: the system's"
+              + " temporary folder).")
+  Path workDirectory;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures here.")
+  Path json;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws CliException {
+    RoundBenchmark.Options options =
+        options(
+            silos,
+            parameters,
+            bits,
+            rounds,
+            warmUpRounds,
+            dropouts,
+            dropoutStage,
+            dropoutDeadlineMillis,
+            !noHeap,
+            heapXmx,
+            workDirectory);
+    BenchJson.checkWritable(json);
+    Map<String, Object> figures = run(options, spec.commandLine().getOut());
+    BenchJson.write(json, figures);
+    return 0;
+  }
+
+  /** Checks the options shared with {@code bench scaling}, naming the one that is wrong. */
+  static RoundBenchmark.Options options(
+      int silos,
+      int parameters,
+      int bits,
+      int rounds,
+      int warmUpRounds,
+      int dropouts,
+      String dropoutStage,
+      long dropoutDeadlineMillis,
+      boolean heap,
+      String heapXmx,
+      Path workDirectory)
+      throws CliException {
+    try {
+      return new RoundBenchmark.Options(
+          silos,
+          parameters,
+          bits,
+          rounds,
+          warmUpRounds,
+          dropouts,
+          stage(dropoutStage),
+          Duration.ofMillis(dropoutDeadlineMillis),
+          heap,
+          heapXmx == null ? 0 : size("--heap-xmx", heapXmx),
+          workDirectory == null ? Path.of(System.getProperty("java.io.tmpdir")) : workDirectory);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
+  /** Runs one benchmark, a failure of the run becoming a {@link CliException}. */
+  static Map<String, Object> run(RoundBenchmark.Options options, java.io.PrintWriter out)
+      throws CliException {
+    try {
+      return RoundBenchmark.run(options, out);
+    } catch (IllegalStateException | IOException e) {
+      throw new CliException(
+          "the round benchmark failed: " + e.getMessage(), CliException.FAILURE, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted", CliException.FAILURE, e);
+    }
+  }
+
+  private static Stage stage(String name) {
+    try {
+      return Stage.valueOf(name.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--dropout-stage "
+              + name
+              + ": unknown stage; one of "
+              + Arrays.stream(Stage.values()).map(Stage::name).collect(Collectors.joining(", ")),
+          e);
+    }
+  }
+
+  private static long size(String option, String value) {
+    Matcher matcher = SIZE.matcher(value.trim());
+    if (!matcher.matches()) {
+      throw new IllegalArgumentException(
+          option + " " + value + ": a size such as 512m or 2g is needed");
+    }
+    long amount = Long.parseLong(matcher.group(1));
+    return switch (matcher.group(2).toLowerCase(Locale.ROOT)) {
+      case "k" -> amount << 10;
+      case "m" -> amount << 20;
+      default -> amount << 30;
+    };
+  }
+}

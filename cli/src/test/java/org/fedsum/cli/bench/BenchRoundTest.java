@@ -1,0 +1,228 @@
+package org.fedsum.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.fedsum.cli.Run;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code fedsum bench round} and {@code bench scaling}: small rounds over real mutual TLS on
+ * 127.0.0.1 (the aggregator service, the silo client, certificates from a CA made for the run),
+ * their JSON and chart, and refused options.
+ */
+class BenchRoundTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path directory;
+
+  @Test
+  void round_threeSilos_writesTheIssuesKeysWithSaneValues() throws Exception {
+    Path json = directory.resolve("round.json");
+    Path work = Files.createDirectory(directory.resolve("work"));
+
+    Run run =
+        Run.fedsum(
+            "bench",
+            "round",
+            "--silos",
+            "3",
+            "--params",
+            "1000",
+            "--rounds",
+            "1",
+            "--work-directory",
+            work.toString(),
+            "--json",
+            json.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("check: every secure round's unmasked sum equals the plain sum")
+        .contains("aggregator GC log:");
+    JsonNode figures = JSON.readTree(json.toFile());
+    double secure = figures.path("secure_ms").asDouble();
+    double plain = figures.path("plain_ms").asDouble();
+    assertThat(secure).isPositive();
+    assertThat(plain).isPositive();
+    assertThat(figures.path("ratio").asDouble())
+        .isPositive()
+        .isCloseTo(secure / plain, within(1e-9));
+    long bytes = figures.path("bytes_per_silo").asLong();
+    // The vector alone is 4m = 4000 bytes; TLS, HTTP/2 and the protocol's messages come on top.
+    assertThat(bytes).isGreaterThan(4000);
+    assertThat(figures.path("bytes_ratio").asDouble())
+        .isGreaterThan(1)
+        .isCloseTo(bytes / 4000.0, within(1e-9));
+    assertThat(figures.path("plain_bytes_per_silo").asLong()).isGreaterThan(4000).isLessThan(bytes);
+    long peakHeap = figures.path("peak_heap_bytes").asLong();
+    assertThat(peakHeap).isPositive().isLessThanOrEqualTo(figures.path("heap_xmx_bytes").asLong());
+    assertThat(figures.path("heap_collections").asInt()).isPositive();
+    assertThat(figures.path("sums_equal").asBoolean()).isTrue();
+    assertThat(figures.path("stage_ms").has("MASKED_INPUT")).isTrue();
+    assertThat(figures.path("silos").asInt()).isEqualTo(3);
+    assertThat(figures.path("params").asInt()).isEqualTo(1000);
+    assertThat(figures.path("cpus").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    // The data directories and the aggregator's GC log are gone.
+    try (Stream<Path> left = Files.list(work)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"MASKED_INPUT", "CONSISTENCY_CHECK"})
+  void round_oneOfFourSilosDropsOut_completesAfterTheStagesDeadline(String stage) throws Exception {
+    Path json = directory.resolve("dropout.json");
+
+    Run run =
+        Run.fedsum(
+            "bench",
+            "round",
+            "--silos",
+            "4",
+            "--params",
+            "1000",
+            "--rounds",
+            "1",
+            "--warm-up-rounds",
+            "0",
+            "--dropouts",
+            "1",
+            "--dropout-stage",
+            stage,
+            "--dropout-deadline-ms",
+            "400",
+            "--no-heap",
+            "--work-directory",
+            directory.toString(),
+            "--json",
+            json.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode figures = JSON.readTree(json.toFile());
+    assertThat(figures.path("dropouts").asInt()).isEqualTo(1);
+    assertThat(figures.path("dropout_stage").asText()).isEqualTo(stage);
+    assertThat(figures.path("sums_equal").asBoolean()).isTrue();
+    // The stage with the silent silo closed at its deadline, not when everyone had answered.
+    assertThat(figures.path("secure_ms").asDouble()).isGreaterThanOrEqualTo(400);
+    assertThat(figures.path("stage_ms").path(stage).asDouble()).isGreaterThanOrEqualTo(350);
+    double without = figures.path("secure_without_dropouts_ms").asDouble();
+    assertThat(without).isPositive();
+    assertThat(figures.path("dropout_ratio").asDouble())
+        .isCloseTo(figures.path("secure_ms").asDouble() / without, within(1e-9));
+    assertThat(run.out()).contains("secure, all in");
+    assertThat(figures.path("peak_heap_bytes").isNull()).isTrue();
+    assertThat(figures.path("bytes_ratio").asDouble()).isGreaterThan(1);
+  }
+
+  @Test
+  void round_badOptions_eachRefusedByNameBeforeAnythingRuns() {
+    assertRefused(new String[] {"--silos", "2"}, "--silos 2", "at least 3 silos");
+    assertRefused(new String[] {"--params", "0"}, "--params 0", "at least 1 parameter");
+    assertRefused(new String[] {"--bits", "16"}, "--bits 16", "only 32 is supported");
+    assertRefused(
+        new String[] {"--dropouts", "1", "--dropout-stage", "LUNCH"},
+        "--dropout-stage LUNCH: unknown stage",
+        "MASKED_INPUT");
+    assertRefused(new String[] {"--silos", "3", "--dropouts", "1"}, "--dropouts 1", "threshold 3");
+    assertRefused(
+        new String[] {"--json", directory.resolve("no-such-folder").resolve("r.json").toString()},
+        "--json",
+        "does not exist");
+    assertRefused(new String[] {"--json", directory.toString()}, "--json", "is a folder");
+  }
+
+  private static void assertRefused(String[] options, String... messageParts) {
+    String[] args = new String[options.length + 2];
+    args[0] = "bench";
+    args[1] = "round";
+    System.arraycopy(options, 0, args, 2, options.length);
+
+    Run run = Run.fedsum(args);
+
+    assertThat(run.exitCode()).as(String.join(" ", options)).isEqualTo(2);
+    assertThat(run.err()).contains(messageParts);
+    assertThat(run.out()).doesNotContain("# bench round");
+  }
+
+  @Test
+  void scaling_twoModelSizes_writesTwoPointsAndAChartWithLines() throws Exception {
+    Path json = directory.resolve("scaling.json");
+
+    Run run =
+        Run.fedsum(
+            "bench",
+            "scaling",
+            "--silos",
+            "3",
+            "--params",
+            "1000,10000",
+            "--warm-up-rounds",
+            "0",
+            "--work-directory",
+            directory.toString(),
+            "--json",
+            json.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode figures = JSON.readTree(json.toFile());
+    JsonNode points = figures.path("points");
+    assertThat(points).hasSize(2);
+    assertThat(points.get(0).path("params").asInt()).isEqualTo(1000);
+    assertThat(points.get(1).path("params").asInt()).isEqualTo(10000);
+    for (JsonNode point : points) {
+      assertThat(point.path("silos").asInt()).isEqualTo(3);
+      assertThat(point.path("secure_ms").asDouble()).isPositive();
+      assertThat(point.path("plain_ms").asDouble()).isPositive();
+      assertThat(point.path("bytes_ratio").asDouble()).isGreaterThan(1);
+    }
+    Path png = directory.resolve("scaling.png");
+    assertThat(figures.path("chart").asText()).isEqualTo(png.toString());
+    assertThat(Files.size(png)).isPositive();
+    BufferedImage image = ImageIO.read(png.toFile());
+    Set<Integer> colours = new HashSet<>();
+    for (int y = 0; y < image.getHeight(); y += 3) {
+      for (int x = 0; x < image.getWidth(); x += 3) {
+        colours.add(image.getRGB(x, y));
+      }
+    }
+    assertThat(colours).hasSizeGreaterThan(2);
+    // The secure line's colour is drawn.
+    assertThat(colours).contains(LineChart.color(0).getRGB());
+  }
+
+  @Test
+  void scaling_pointsTooLargeForTheHeap_skippedWithTheReasonAndNoChart() throws Exception {
+    Path json = directory.resolve("too-large.json");
+
+    Run run =
+        Run.fedsum(
+            "bench",
+            "scaling",
+            "--silos",
+            "100",
+            "--params",
+            "100000000",
+            "--json",
+            json.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("no point of the grid finished");
+    JsonNode point = JSON.readTree(json.toFile()).path("points").get(0);
+    assertThat(point.path("skipped").asText()).contains("MiB of heap").contains("-Xmx");
+    assertThat(point.has("secure_ms")).isFalse();
+    assertThat(Files.exists(directory.resolve("too-large.png"))).isFalse();
+  }
+}
