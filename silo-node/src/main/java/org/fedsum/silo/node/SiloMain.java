@@ -36,9 +36,19 @@ import org.slf4j.LoggerFactory;
  * fedsum.test.exportEncodedUpdates=<folder>} writes each round's encoded update (this silo's
  * individual, unmasked update: for tests that check the aggregator's sum, never in production) to
  * {@code <folder>/<siloId>-round-<n>.words} as little-endian 32-bit words.
+ *
+ * <p>SIGTERM (or any orderly JVM exit) stops the node cleanly through a shutdown hook ({@link
+ * SiloNode#stop}): the round loop is left at the next wait, the journal step in progress finishes,
+ * the journal is closed, all within {@value #STOP_SECONDS} s even if the aggregator is unreachable.
  */
 public final class SiloMain {
   private static final Logger LOG = LoggerFactory.getLogger(SiloMain.class);
+
+  /** How long a shutdown waits for the round loop to end and the journal to close. */
+  static final int STOP_SECONDS = 10;
+
+  // Set by the shutdown hook: the node was stopped, its run is not over.
+  private static volatile boolean stopped;
 
   private SiloMain() {}
 
@@ -51,6 +61,10 @@ public final class SiloMain {
     try {
       SiloConfig config = SiloConfig.load(Path.of(args[0]));
       int rounds = run(config, once);
+      if (stopped) {
+        System.out.println("fedsum silo " + config.siloId() + ": stopped");
+        return;
+      }
       System.out.println(
           "fedsum silo " + config.siloId() + ": run over, " + rounds + " rounds finished");
       System.exit(0);
@@ -104,6 +118,11 @@ public final class SiloMain {
     Optional<Stage> drill =
         Optional.ofNullable(System.getProperty("fedsum.drill.stopBefore")).map(Stage::valueOf);
     boolean interactive = System.console() != null;
+    java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<SiloNode> running =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread hook = new Thread(() -> stopOnShutdown(running, closed), "fedsum-silo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     try (SiloJournal journal = openJournal(config, material, clock);
         DjlLocalTrainer trainer =
             new DjlLocalTrainer(
@@ -114,6 +133,7 @@ public final class SiloMain {
           material.federationId,
           config.aggregator().url());
       SiloNode node = new SiloNode(config, client, context, journal, trainer, clock, drill);
+      running.set(node);
       String export = System.getProperty("fedsum.test.exportEncodedUpdates");
       if (export != null) {
         LOG.warn("exporting this silo's unmasked encoded updates to {}: for tests only", export);
@@ -125,6 +145,36 @@ public final class SiloMain {
       }
       node.serve();
       return 0;
+    } finally {
+      closed.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: it waits for the latch just released.
+      }
+    }
+  }
+
+  /**
+   * The shutdown hook: stops the node (if it got as far as running) and waits until the journal is
+   * closed, at most {@value #STOP_SECONDS} s in all.
+   */
+  private static void stopOnShutdown(
+      java.util.concurrent.atomic.AtomicReference<SiloNode> running,
+      java.util.concurrent.CountDownLatch closed) {
+    stopped = true;
+    long deadline = System.nanoTime() + Duration.ofSeconds(STOP_SECONDS).toNanos();
+    try {
+      SiloNode node = running.get();
+      if (node != null && !node.stop(Duration.ofSeconds(STOP_SECONDS))) {
+        LOG.warn("the silo node did not leave its round loop within {} s", STOP_SECONDS);
+      }
+      long left = deadline - System.nanoTime();
+      if (!closed.await(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+        LOG.warn("the silo's journal was not closed within {} s; exiting anyway", STOP_SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
