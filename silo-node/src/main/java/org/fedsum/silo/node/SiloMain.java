@@ -62,7 +62,7 @@ public final class SiloMain {
       SiloConfig config = SiloConfig.load(Path.of(args[0]));
       int rounds = run(config, once);
       if (stopped) {
-        System.out.println("fedsum silo " + config.siloId() + ": stopped");
+        // The shutdown hook says so once the journal is closed.
         return;
       }
       System.out.println(
@@ -121,7 +121,8 @@ public final class SiloMain {
     java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicReference<SiloNode> running =
         new java.util.concurrent.atomic.AtomicReference<>();
-    Thread hook = new Thread(() -> stopOnShutdown(running, closed), "fedsum-silo-stop");
+    Thread hook =
+        new Thread(() -> stopOnShutdown(config.siloId(), running, closed), "fedsum-silo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try (SiloJournal journal = openJournal(config, material, clock);
         DjlLocalTrainer trainer =
@@ -160,6 +161,7 @@ public final class SiloMain {
    * closed, at most {@value #STOP_SECONDS} s in all.
    */
   private static void stopOnShutdown(
+      String siloId,
       java.util.concurrent.atomic.AtomicReference<SiloNode> running,
       java.util.concurrent.CountDownLatch closed) {
     stopped = true;
@@ -170,7 +172,9 @@ public final class SiloMain {
         LOG.warn("the silo node did not leave its round loop within {} s", STOP_SECONDS);
       }
       long left = deadline - System.nanoTime();
-      if (!closed.await(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+      if (closed.await(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+        System.out.println("fedsum silo " + siloId + ": stopped");
+      } else {
         LOG.warn("the silo's journal was not closed within {} s; exiting anyway", STOP_SECONDS);
       }
     } catch (InterruptedException e) {
