@@ -78,6 +78,14 @@ public final class SiloMain {
     }
   }
 
+  /**
+   * Whether the JVM's shutdown (SIGTERM) stopped the node: {@link #run} then returns without its
+   * run being over, and the shutdown hook reports the stop.
+   */
+  public static boolean stoppedByShutdown() {
+    return stopped;
+  }
+
   /** Runs the silo node described by {@code config} until the run it joined is over. */
   public static int run(SiloConfig config)
       throws SiloConfigException, IOException, InterruptedException {
