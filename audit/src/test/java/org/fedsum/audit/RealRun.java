@@ -213,8 +213,8 @@ final class RealRun implements AutoCloseable {
 
   private boolean journalsComplete() throws java.io.IOException {
     for (Map.Entry<String, Path> silo : siloJournals.entrySet()) {
-      // A round's record-level spend is the last record the silo writes for it (after its outcome
-      // and its silo-level spend): stopping the silo before it would interrupt that write.
+      // A round's record-level spend is the last record the silo writes for it (in one write with
+      // its outcome and its silo-level spend): the run's journals are read once every silo has it.
       String last =
           silo.getKey().equals(STRICT_SILO)
               ? "\"type\":\"round-refused\""
