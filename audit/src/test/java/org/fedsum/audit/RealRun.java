@@ -105,7 +105,44 @@ final class RealRun implements AutoCloseable {
     return run;
   }
 
+  /**
+   * Starts the federation (aggregator, silo nodes, the run) without waiting for the run's end: for
+   * tests that stop silos mid-run. {@link #close()} it afterwards.
+   */
+  static RealRun started(Path directory) throws Exception {
+    RealRun run = new RealRun(directory);
+    try {
+      run.start();
+    } catch (Exception | Error e) {
+      run.close();
+      throw e;
+    }
+    return run;
+  }
+
+  /** Stops the aggregator: silos still running find it unreachable. */
+  void stopAggregator() throws Exception {
+    if (server != null) {
+      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      server = null;
+    }
+  }
+
   private void play() throws Exception {
+    start();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (System.nanoTime() < deadline) {
+      status = server.federation().view(RUN_ID).status();
+      if (status.phase() == RunStatus.Phase.COMPLETED
+          || status.phase() == RunStatus.Phase.STOPPED) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    finish();
+  }
+
+  private void start() throws Exception {
     aggregator = issue(SiteRole.AGGREGATOR, "aggregator", List.of("127.0.0.1"));
     Files.createDirectories(directory.resolve("aggregator-data"));
     Path aggregatorYaml = directory.resolve("aggregator.yaml");
@@ -149,15 +186,9 @@ final class RealRun implements AutoCloseable {
             "");
     send(operator, "/v1/runs", run, 201);
     send(operator, "/v1/runs/" + RUN_ID + "/start", "", 200);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (System.nanoTime() < deadline) {
-      status = server.federation().view(RUN_ID).status();
-      if (status.phase() == RunStatus.Phase.COMPLETED
-          || status.phase() == RunStatus.Phase.STOPPED) {
-        break;
-      }
-      Thread.sleep(200);
-    }
+  }
+
+  private void finish() throws Exception {
     assertThat(status.phase()).as("%s", status).isEqualTo(RunStatus.Phase.COMPLETED);
     aggregatorJournal =
         directory
@@ -173,14 +204,17 @@ final class RealRun implements AutoCloseable {
       Thread.sleep(200);
     }
     assertThat(journalsComplete()).as("every silo journaled every round").isTrue();
-    threads.shutdownNow();
+    for (SiloNode node : silos.values()) {
+      assertThat(node.stop(Duration.ofSeconds(10))).as("silo node stops").isTrue();
+    }
+    threads.shutdown();
     assertThat(threads.awaitTermination(30, TimeUnit.SECONDS)).as("silo nodes end").isTrue();
   }
 
   private boolean journalsComplete() throws java.io.IOException {
     for (Map.Entry<String, Path> silo : siloJournals.entrySet()) {
-      // A round's record-level spend is the last record the silo writes for it (after its outcome
-      // and its silo-level spend): stopping the silo before it would interrupt that write.
+      // A round's record-level spend is the last record the silo writes for it (in one write with
+      // its outcome and its silo-level spend): the run's journals are read once every silo has it.
       String last =
           silo.getKey().equals(STRICT_SILO)
               ? "\"type\":\"round-refused\""
@@ -318,6 +352,9 @@ final class RealRun implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    for (SiloNode node : silos.values()) {
+      node.stop(Duration.ofSeconds(10));
+    }
     threads.shutdownNow();
     for (SiloJournal journal : journals) {
       journal.close();

@@ -54,6 +54,10 @@ import org.fedsum.crypto.SiteIdentity;
  *   <tr><td>{@code limits.maxConnectionsPerSite}</td><td>{@code 8}</td><td>open TLS connections
  *       one site (silo or operator) may hold at once, 1 to 1024; requests on further connections
  *       get {@code TOO_MANY_CONNECTIONS}</td></tr>
+ *   <tr><td>{@code storageRecoveryIntervalSeconds}</td><td>{@code 5}</td><td>while the active
+ *       run has failed writing the data directory (full or read-only disk), how often the
+ *       aggregator tries to reopen it from the directory, as a restart would; 1 to 3600
+ *       seconds</td></tr>
  * </table>
  *
  * <p>Instances are made by {@link #load(Path)} or {@link #parse(String, Path)}, which validate
@@ -65,6 +69,7 @@ import org.fedsum.crypto.SiteIdentity;
  * @param dataDirectory absolute path of the data folder
  * @param roster the silo ids allowed to connect, in file order
  * @param limits size and connection limits
+ * @param storageRecoveryInterval {@code storageRecoveryIntervalSeconds}
  */
 public record AggregatorConfig(
     String federationId,
@@ -72,7 +77,8 @@ public record AggregatorConfig(
     Tls tls,
     Path dataDirectory,
     List<String> roster,
-    Limits limits) {
+    Limits limits,
+    Duration storageRecoveryInterval) {
 
   /** Default of {@code listen.host}: loopback only, so nothing is exposed by accident. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -92,6 +98,9 @@ public record AggregatorConfig(
   /** Default of {@code limits.maxConnectionsPerSite}. */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_SITE = 8;
 
+  /** Default of {@code storageRecoveryIntervalSeconds}. */
+  public static final int DEFAULT_STORAGE_RECOVERY_INTERVAL_SECONDS = 5;
+
   /** DESIGN.md §1: minimum federation size. */
   public static final int MIN_ROSTER_SIZE = 3;
 
@@ -101,7 +110,14 @@ public record AggregatorConfig(
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:-]{1,253}");
 
   private static final Set<String> TOP_LEVEL_KEYS =
-      Set.of("federationId", "listen", "tls", "dataDirectory", "roster", "limits");
+      Set.of(
+          "federationId",
+          "listen",
+          "tls",
+          "dataDirectory",
+          "roster",
+          "limits",
+          "storageRecoveryIntervalSeconds");
   private static final Set<String> LISTEN_KEYS = Set.of("host", "port");
   private static final Set<String> TLS_KEYS =
       Set.of("certificate", "privateKey", "ca", "crl", "crlCheckIntervalSeconds");
@@ -115,6 +131,25 @@ public record AggregatorConfig(
     Objects.requireNonNull(dataDirectory, "dataDirectory");
     roster = List.copyOf(roster);
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(storageRecoveryInterval, "storageRecoveryInterval");
+  }
+
+  /** As the canonical constructor, with the default {@code storageRecoveryIntervalSeconds}. */
+  public AggregatorConfig(
+      String federationId,
+      Listen listen,
+      Tls tls,
+      Path dataDirectory,
+      List<String> roster,
+      Limits limits) {
+    this(
+        federationId,
+        listen,
+        tls,
+        dataDirectory,
+        roster,
+        limits,
+        Duration.ofSeconds(DEFAULT_STORAGE_RECOVERY_INTERVAL_SECONDS));
   }
 
   /**
@@ -252,7 +287,21 @@ public record AggregatorConfig(
                 limitsSection.optionalInteger(
                     "maxConnectionsPerSite", DEFAULT_MAX_CONNECTIONS_PER_SITE, 1, 1024));
 
+    Duration storageRecoveryInterval =
+        Duration.ofSeconds(
+            root.optionalInteger(
+                "storageRecoveryIntervalSeconds",
+                DEFAULT_STORAGE_RECOVERY_INTERVAL_SECONDS,
+                1,
+                3600));
+
     return new AggregatorConfig(
-        federationId, new Listen(host, port), tls, dataDirectory, roster, limits);
+        federationId,
+        new Listen(host, port),
+        tls,
+        dataDirectory,
+        roster,
+        limits,
+        storageRecoveryInterval);
   }
 }

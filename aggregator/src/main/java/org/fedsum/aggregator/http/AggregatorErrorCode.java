@@ -41,8 +41,9 @@ public enum AggregatorErrorCode {
   BAD_REQUEST(false),
   /**
    * The active run failed because the aggregator could not write its data directory (a full or
-   * read-only disk): it takes no silo request until it is restarted with room to write, and then
-   * goes on from its journal. Ask again later.
+   * read-only disk): it takes no silo request until the directory can be written again (the
+   * aggregator retries by itself) or it is restarted, and then goes on from its journal. Ask again
+   * later.
    */
   STORAGE_FAILED(true),
   /**

@@ -193,7 +193,8 @@ final class SiloRoutes implements ApiRoutes {
     RunCoordinator coordinator = active.get().coordinator();
     SiloTask task = coordinator.poll(siloId, round, after);
     if (coordinator.failed()) {
-      // Not over, as the task says: a restart with room to write resumes the run. Silos wait.
+      // Not over, as the task says: once the directory can be written the run is reopened and
+      // goes on. Silos wait.
       throw storageFailed();
     }
     return new Polled(active.get().config().runId(), active.get().config().plan(), task);
@@ -404,11 +405,15 @@ final class SiloRoutes implements ApiRoutes {
    * (its phase is then {@code FAILED}), throws {@code STORAGE_FAILED} instead.
    */
   private <T> T storageChecked(Callable<T> work) throws Exception {
+    // The coordinator the work may have used: the run can be reopened in a new one meanwhile (once
+    // its directory can be written again), and the old one stays failed.
+    var before = federation.active();
     try {
       return work.call();
     } catch (IOException e) {
       var active = federation.active();
-      if (active.isPresent() && active.get().coordinator().failed()) {
+      if ((before.isPresent() && before.get().coordinator().failed())
+          || (active.isPresent() && active.get().coordinator().failed())) {
         throw storageFailed();
       }
       throw e;
@@ -419,7 +424,8 @@ final class SiloRoutes implements ApiRoutes {
     return ApiException.of(
         AggregatorErrorCode.STORAGE_FAILED,
         "the aggregator could not write its data directory and stopped the run; it takes nothing"
-            + " until it is restarted with room to write, then goes on: ask again later");
+            + " until the directory can be written again (it retries by itself) or it is"
+            + " restarted, then goes on: ask again later");
   }
 
   private void model(RoutingContext context) {

@@ -104,9 +104,12 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * durable. Finished rounds are never redone.
  *
  * <p>A failed journal write or fsync ({@link JournalWriteException}) leaves the run {@link
- * RunStatus.Phase#FAILED}: the aggregator must restart and recover from its data directory. The
- * operations waiting for the failed fsync throw it; their state changes were made in memory only,
- * and the run that recovery rebuilds never saw them.
+ * RunStatus.Phase#FAILED} for good: this coordinator takes nothing more. The run goes on in a new
+ * coordinator that recovery opens from the data directory, after a restart or, once the directory
+ * can be written again, without one ({@link #onFailure}; the service's {@code Federation} retries
+ * it, closing the interrupted round with {@value #REASON_STORAGE_RECOVERED}). The operations
+ * waiting for the failed fsync throw it; their state changes were made in memory only, and the run
+ * that recovery rebuilds never saw them.
  */
 public final class RunCoordinator {
   /** The longest reason a silo may give for declining a round. */
@@ -114,6 +117,12 @@ public final class RunCoordinator {
 
   /** The {@code round-aborted} reason of a round interrupted by a restart. */
   public static final String REASON_RESTARTED = "AGGREGATOR_RESTARTED";
+
+  /**
+   * The {@code round-aborted} reason of a round interrupted because the data directory could not be
+   * written (full, read-only), closed when the aggregator reopened the run without a restart.
+   */
+  public static final String REASON_STORAGE_RECOVERED = "STORAGE_RECOVERED";
 
   /** The {@code round-aborted} reason of a round stopped by an operator. */
   public static final String REASON_OPERATOR_STOPPED = "OPERATOR_STOPPED";
@@ -167,6 +176,9 @@ public final class RunCoordinator {
   private boolean pauseRequested;
   private String stopReason;
   private Runnable changeListener = () -> {};
+  private Runnable failureListener = () -> {};
+  // The round in progress when the run failed: its blocking work may still be running.
+  private RoundRun failedRound;
   private volatile java.util.function.BiConsumer<Long, int[]> unmaskedSumObserver;
   private RoundEvents roundEvents = RoundEvents.NONE;
   private RefusalCounts refusals = new RefusalCounts();
@@ -297,6 +309,36 @@ public final class RunCoordinator {
       Executor executor,
       Clock clock)
       throws IOException {
+    return resume(
+        settings,
+        initialModel,
+        journal,
+        checkpoints,
+        spool,
+        scheduler,
+        executor,
+        clock,
+        REASON_RESTARTED);
+  }
+
+  /**
+   * As {@link #resume(RunSettings, float[], JournalFile, CheckpointStore, VectorSpool, Scheduler,
+   * Executor, Clock)}, closing an interrupted round with {@code interruptedReason}: {@value
+   * #REASON_RESTARTED} after a restart, {@value #REASON_STORAGE_RECOVERED} when the service reopens
+   * a run that failed writing its data directory.
+   */
+  public static RunCoordinator resume(
+      RunSettings settings,
+      float[] initialModel,
+      JournalFile journal,
+      CheckpointStore checkpoints,
+      VectorSpool spool,
+      Scheduler scheduler,
+      Executor executor,
+      Clock clock,
+      String interruptedReason)
+      throws IOException {
+    Objects.requireNonNull(interruptedReason, "interruptedReason");
     RunCoordinator coordinator =
         new RunCoordinator(settings, journal, checkpoints, spool, scheduler, executor, clock);
     if (initialModel.length != settings.dimension()) {
@@ -308,14 +350,14 @@ public final class RunCoordinator {
     }
     Settlement settlement;
     synchronized (coordinator) {
-      coordinator.recover(initialModel.clone());
+      coordinator.recover(initialModel.clone(), interruptedReason);
       settlement = coordinator.settlementLocked();
     }
     coordinator.settle(settlement);
     return coordinator;
   }
 
-  private void recover(float[] initialModel) throws IOException {
+  private void recover(float[] initialModel, String interruptedReason) throws IOException {
     long openRound = -1;
     Stage openStage = Stage.ADVERTISE_KEYS;
     long lastFinishedRound = -1;
@@ -397,8 +439,13 @@ public final class RunCoordinator {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("round", openRound);
       body.put("stage", openStage.name());
-      body.put("reason", REASON_RESTARTED);
-      body.put("detail", "aggregator restarted; resuming mid-round is not supported");
+      body.put("reason", interruptedReason);
+      body.put(
+          "detail",
+          (interruptedReason.equals(REASON_STORAGE_RECOVERED)
+                  ? "the data directory could be written again"
+                  : "aggregator restarted")
+              + "; resuming mid-round is not supported");
       append("round-aborted", body);
       roundsAborted++;
       consecutiveAborts++;
@@ -1380,17 +1427,42 @@ public final class RunCoordinator {
     if (phase == RunStatus.Phase.FAILED) {
       return;
     }
-    LOG.log(Level.SEVERE, "the run failed; restart the aggregator to recover", e);
+    LOG.log(
+        Level.SEVERE,
+        "the run failed writing its data directory; it takes nothing until the run is reopened from"
+            + " the directory, which the aggregator retries until the directory can be written",
+        e);
     phase = RunStatus.Phase.FAILED;
     failure = e.getMessage();
     if (current != null && current.deadline != null) {
       current.deadline.cancel();
     }
+    failedRound = current;
     current = null;
     // Events of records that did reach the disk are still true; the others never happened.
     deliverDurableEventsLocked();
     pendingEvents.clear();
     changeListener.run();
+    failureListener.run();
+  }
+
+  /**
+   * Registers the one listener told when the run fails writing its data directory (see the class
+   * comment). Called with this object's lock held, so it must only hand the news on (e.g. schedule
+   * a retry), never block or call back in.
+   */
+  public synchronized void onFailure(Runnable listener) {
+    failureListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Whether this failed coordinator's blocking work (additions into the sum, the finish of a round,
+   * the spool's cleanup) is over: only then may recovery open the data directory again, so that no
+   * task of this coordinator writes a checkpoint or reads the spool behind the new one's back.
+   */
+  public synchronized boolean quietAfterFailure() {
+    return phase == RunStatus.Phase.FAILED
+        && (failedRound == null || failedRound.blockingWork.isDone());
   }
 
   /**

@@ -51,7 +51,10 @@ public record RunStatus(
     COMPLETED,
     /** Too many consecutive rounds aborted, or an operator stopped the run. */
     STOPPED,
-    /** The journal or the checkpoint store failed; restart the aggregator to recover. */
+    /**
+     * The journal or the checkpoint store failed; the service reopens the run from its data
+     * directory once it can be written again (or at a restart).
+     */
     FAILED
   }
 

@@ -16,6 +16,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,6 +56,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Restart.</b> {@link #open} finds the active run, if any (the run whose journal has no
  * {@code run-completed} or {@code run-stopped}), and resumes it: a run that was running goes on
  * with its next round, a paused run stays paused, a created run waits for its start.
+ *
+ * <p><b>Storage recovery.</b> When the active run fails writing its data directory (a full or
+ * read-only disk: its coordinator's phase is {@code FAILED}, see {@link RunCoordinator}), the
+ * federation tries every {@link AggregatorConfig#storageRecoveryInterval()} to reopen it from the
+ * directory exactly as {@link #open} does at a restart: release the directory, take it again,
+ * verify the journal (cutting a half-written last line), close the interrupted round, this time
+ * with {@value RunCoordinator#REASON_STORAGE_RECOVERED}, and go on. An attempt that fails changes
+ * nothing durable (a journal record that does not fit is cut back whole) and the failed run stays
+ * active, so silos keep being told {@code STORAGE_FAILED} until one succeeds.
  */
 public final class Federation implements AutoCloseable {
   /** The name of the folder of runs inside the aggregator's data directory. */
@@ -72,6 +82,8 @@ public final class Federation implements AutoCloseable {
   private final Clock clock;
   private final RoundEvents roundEvents;
   private final Path runsDirectory;
+  // Set by close(): no storage recovery is attempted after it.
+  private volatile boolean closed;
 
   // Written under this; read without it by active(), which every silo request calls.
   private volatile ActiveRun active;
@@ -419,7 +431,12 @@ public final class Federation implements AutoCloseable {
   public synchronized List<String> journalLines(String runId)
       throws FederationException, IOException {
     if (active != null && active.config().runId().equals(runId)) {
-      return active.journal().readLines();
+      try {
+        return active.journal().readLines();
+      } catch (IllegalStateException closedAfterFailure) {
+        // A failed run whose reopening did not succeed yet: its journal is closed; read the file.
+        return readJournal(runId);
+      }
     }
     storedConfig(runId);
     return readJournal(runId);
@@ -469,9 +486,9 @@ public final class Federation implements AutoCloseable {
     if (run != null && run.config().runId().equals(runId)) {
       try {
         run.journal().sync();
-      } catch (JournalWriteException e) {
-        // The run has failed and waits for a restart's recovery; the file is what an operator
-        // diagnosing it needs to see.
+      } catch (JournalWriteException | IllegalStateException e) {
+        // The run has failed and waits to be reopened from its directory; the file is what an
+        // operator diagnosing it needs to see.
         LOG.warn(
             "run {}: the journal could not be synced before reading it: {}", runId, e.getMessage());
       }
@@ -500,8 +517,80 @@ public final class Federation implements AutoCloseable {
     return new GlobalModel(values, GlobalModel.sha256Of(values), finished);
   }
 
+  /**
+   * Called by a coordinator that failed writing its data directory, with its lock held: only
+   * schedules the attempt.
+   */
+  private void scheduleStorageRecovery(String runId) {
+    if (closed) {
+      return;
+    }
+    Duration interval = config.storageRecoveryInterval();
+    LOG.warn(
+        "run {}: the aggregator could not write its data directory; trying to reopen the run from"
+            + " it every {} s (silos are told STORAGE_FAILED meanwhile)",
+        runId,
+        interval.toSeconds());
+    scheduler.schedule(interval, () -> recoverStorage(runId));
+  }
+
+  /**
+   * One attempt to reopen the active run {@code runId}, failed writing its data directory, from the
+   * directory (see the class comment); schedules the next one if it fails.
+   */
+  synchronized void recoverStorage(String runId) {
+    ActiveRun failed = active;
+    if (closed
+        || failed == null
+        || !failed.config().runId().equals(runId)
+        || !failed.coordinator().failed()) {
+      return;
+    }
+    Duration interval = config.storageRecoveryInterval();
+    if (!failed.coordinator().quietAfterFailure()) {
+      // A task of the failed coordinator still runs (e.g. a round's finish): wait for it.
+      scheduler.schedule(interval, () -> recoverStorage(runId));
+      return;
+    }
+    try {
+      failed.directory().close();
+    } catch (IOException e) {
+      LOG.warn("run {}: closing its failed data directory: {}", runId, e.getMessage());
+    }
+    try {
+      activate(runId, RunCoordinator.REASON_STORAGE_RECOVERED);
+    } catch (IOException | RuntimeException e) {
+      // Nothing durable changed; the failed run stays active and silos keep being told so.
+      LOG.warn(
+          "run {}: its data directory still cannot be written ({}); trying again in {} s",
+          runId,
+          e.getMessage(),
+          interval.toSeconds());
+      scheduler.schedule(interval, () -> recoverStorage(runId));
+      return;
+    }
+    roundHistories.remove(runId);
+    RunCoordinator coordinator = active.coordinator();
+    LOG.warn(
+        "run {}: its data directory can be written again; reopened the run from it without a"
+            + " restart: {}, {} rounds finished",
+        runId,
+        coordinator.status().phase().toString(),
+        coordinator.status().roundsFinished());
+    try {
+      if (coordinator.started() && coordinator.status().phase() == RunStatus.Phase.IDLE) {
+        coordinator.startRound();
+      }
+    } catch (IOException e) {
+      // The new coordinator failed in turn; it has scheduled the next attempt itself.
+      LOG.warn("run {}: the next round could not start: {}", runId, e.getMessage());
+    }
+    changeListener.run();
+  }
+
   @Override
   public synchronized void close() throws IOException {
+    closed = true;
     if (active != null) {
       active.directory().close();
       active = null;
@@ -579,6 +668,11 @@ public final class Federation implements AutoCloseable {
   }
 
   private void activate(String runId) throws IOException {
+    activate(runId, RunCoordinator.REASON_RESTARTED);
+  }
+
+  /** Opens run {@code runId} from its data directory and makes it the active run. */
+  private void activate(String runId, String interruptedReason) throws IOException {
     RunConfig run;
     try {
       run = storedConfig(runId);
@@ -601,8 +695,10 @@ public final class Federation implements AutoCloseable {
               stores.spool(),
               scheduler,
               executor,
-              clock);
+              clock,
+              interruptedReason);
       coordinator.onChange(changeListener);
+      coordinator.onFailure(() -> scheduleStorageRecovery(runId));
       coordinator.countRefusalsIn(refusals);
       coordinator.onRoundEvents(
           new LineageWriter(

@@ -98,7 +98,7 @@ public record RoundReport(
    * @param stage the stage it aborted in
    * @param reason the reason code: a protocol {@link org.fedsum.protocol.ErrorCode} name (e.g.
    *     {@code THRESHOLD_NOT_MET}) or one of the coordinator's ({@code OPERATOR_STOPPED}, {@code
-   *     AGGREGATION_FAILED}, {@code AGGREGATOR_RESTARTED})
+   *     AGGREGATION_FAILED}, {@code AGGREGATOR_RESTARTED}, {@code STORAGE_RECOVERED})
    * @param detail the journaled explanation
    */
   public record Abort(Stage stage, String reason, String detail) {

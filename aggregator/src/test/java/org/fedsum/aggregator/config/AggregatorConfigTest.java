@@ -35,6 +35,7 @@ class AggregatorConfigTest {
         maxControlMessageBytes: 65536
         maxModelParameters: 1000
         maxConnectionsPerSite: 4
+      storageRecoveryIntervalSeconds: 3
       """;
 
   static final String MINIMAL =
@@ -84,6 +85,7 @@ class AggregatorConfigTest {
     assertThat(config.dataDirectory()).isEqualTo(directory.toAbsolutePath().resolve("data"));
     assertThat(config.roster()).containsExactly("silo-a", "silo-b", "silo-c");
     assertThat(config.limits()).isEqualTo(new AggregatorConfig.Limits(65536, 1000, 4));
+    assertThat(config.storageRecoveryInterval()).isEqualTo(Duration.ofSeconds(3));
   }
 
   @Test
@@ -94,6 +96,7 @@ class AggregatorConfigTest {
     assertThat(config.tls().crlCheckInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.limits())
         .isEqualTo(new AggregatorConfig.Limits(8L * 1024 * 1024, 100_000_000, 8));
+    assertThat(config.storageRecoveryInterval()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test
@@ -194,6 +197,18 @@ class AggregatorConfigTest {
             "crlCheckIntervalSeconds: 0",
             "tls.crlCheckIntervalSeconds",
             "between 1 and 3600"),
+        bad(
+            "storage recovery interval zero",
+            "storageRecoveryIntervalSeconds: 3",
+            "storageRecoveryIntervalSeconds: 0",
+            "storageRecoveryIntervalSeconds",
+            "between 1 and 3600"),
+        bad(
+            "storage recovery interval not a number",
+            "storageRecoveryIntervalSeconds: 3",
+            "storageRecoveryIntervalSeconds: soon",
+            "storageRecoveryIntervalSeconds",
+            ""),
         bad(
             "missing data folder",
             "dataDirectory: data",

@@ -63,6 +63,10 @@ public final class SiloCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new CliException(e.getMessage(), CliException.FAILURE, e);
     }
+    if (SiloMain.stoppedByShutdown()) {
+      // Stopped by SIGTERM: the shutdown hook says so once the journal is closed.
+      return 0;
+    }
     var out = spec.commandLine().getOut();
     out.println("fedsum silo " + config.siloId() + ": run over, " + rounds + " rounds finished");
     out.flush();

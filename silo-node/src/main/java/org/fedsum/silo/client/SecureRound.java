@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.fedsum.protocol.AggregatorMessage;
 import org.fedsum.protocol.ErrorCode;
 import org.fedsum.protocol.MaskedInput;
@@ -114,6 +115,7 @@ public final class SecureRound {
   private final Clock clock;
   private final Duration pollWait;
   private final Optional<Stage> stopBefore;
+  private final BooleanSupplier stopping;
 
   /**
    * @param pollWait how long one long poll waits
@@ -126,6 +128,24 @@ public final class SecureRound {
       Clock clock,
       Duration pollWait,
       Optional<Stage> stopBefore) {
+    this(client, context, clock, pollWait, stopBefore, () -> false);
+  }
+
+  /**
+   * As {@link #SecureRound(AggregatorClient, SiloContext, Clock, Duration, Optional)}, for a silo
+   * node that can be stopped: an interrupt while {@code stopping} says true ends the session with
+   * an {@link Outcome} of the state reached (the interrupt left pending), so that the node records
+   * what the silo sent, and spent, before it stops. Otherwise an interrupt throws {@link
+   * InterruptedException} as usual.
+   */
+  public SecureRound(
+      AggregatorClient client,
+      SiloContext context,
+      Clock clock,
+      Duration pollWait,
+      Optional<Stage> stopBefore,
+      BooleanSupplier stopping) {
+    this.stopping = Objects.requireNonNull(stopping, "stopping");
     this.client = Objects.requireNonNull(client, "client");
     this.context = Objects.requireNonNull(context, "context");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -145,77 +165,92 @@ public final class SecureRound {
     SiloStep step = SiloProtocol.start(context, config, input);
     SiloState state = step.state();
     try {
-      if (!sendAll(config, step, submissions)) {
-        return new Outcome(state, false, Optional.empty(), submissions, refused);
-      }
-    } catch (AggregatorRefusal refusal) {
-      LOG.info(
-          "round {}: the aggregator refused this silo's keys: {}",
-          config.round(),
-          refusal.getMessage());
-      return new Outcome(state, true, Optional.of(refusal), submissions, refused);
-    }
-    int cursor = 0;
-    while (!state.terminal()) {
-      SiloTask task;
       try {
-        int from = cursor;
-        task =
-            TransportRetry.call(
-                "round " + config.round() + ": polling",
-                retry -> client.pollTask(config.round(), from, pollWait));
-      } catch (AggregatorRefusal refusal) {
-        if (refusal.retryable()) {
-          // E.g. STORAGE_FAILED until the aggregator is restarted: ask again, not in a tight loop.
-          Thread.sleep(RETRYABLE_POLL_PAUSE.toMillis());
-          continue;
-        }
-        return new Outcome(state, true, Optional.of(refusal), submissions, refused);
-      }
-      if (task.round().isEmpty() || task.round().get().round() != config.round()) {
-        return new Outcome(state, true, Optional.empty(), submissions, refused);
-      }
-      cursor = task.next();
-      for (AggregatorMessage message : task.messages()) {
-        try {
-          step = SiloProtocol.apply(context, state, message, clock.instant());
-        } catch (ProtocolException refusal) {
-          // The session refused the message and kept its state: log it and go on polling.
-          LOG.warn(
-              "round {}: refused a {} from the aggregator: {}",
-              config.round(),
-              message.getClass().getSimpleName(),
-              refusal.getMessage());
-          refused.add(
-              new RefusedMessage(
-                  message.stage(),
-                  message.round(),
-                  message.getClass().getSimpleName(),
-                  refusal.code(),
-                  refusal.getMessage()));
-          continue;
-        }
-        state = step.state();
-        if (state instanceof SiloState.Aborted aborted) {
-          LOG.warn(
-              "round {}: this silo stopped at {}: {} {}",
-              config.round(),
-              aborted.stage(),
-              aborted.reason(),
-              aborted.detail());
+        if (!sendAll(config, step, submissions)) {
           return new Outcome(state, false, Optional.empty(), submissions, refused);
         }
+      } catch (AggregatorRefusal refusal) {
+        LOG.info(
+            "round {}: the aggregator refused this silo's keys: {}",
+            config.round(),
+            refusal.getMessage());
+        return new Outcome(state, true, Optional.of(refusal), submissions, refused);
+      }
+      int cursor = 0;
+      while (!state.terminal()) {
+        SiloTask task;
         try {
-          if (!sendAll(config, step, submissions)) {
-            return new Outcome(state, false, Optional.empty(), submissions, refused);
-          }
+          int from = cursor;
+          task =
+              TransportRetry.call(
+                  "round " + config.round() + ": polling",
+                  retry -> client.pollTask(config.round(), from, pollWait));
         } catch (AggregatorRefusal refusal) {
-          LOG.info("round {}: the aggregator refused: {}", config.round(), refusal.getMessage());
+          if (refusal.retryable()) {
+            // E.g. STORAGE_FAILED until the aggregator is restarted: ask again, not in a tight
+            // loop.
+            Thread.sleep(RETRYABLE_POLL_PAUSE.toMillis());
+            continue;
+          }
           return new Outcome(state, true, Optional.of(refusal), submissions, refused);
         }
+        if (task.round().isEmpty() || task.round().get().round() != config.round()) {
+          return new Outcome(state, true, Optional.empty(), submissions, refused);
+        }
+        cursor = task.next();
+        for (AggregatorMessage message : task.messages()) {
+          try {
+            step = SiloProtocol.apply(context, state, message, clock.instant());
+          } catch (ProtocolException refusal) {
+            // The session refused the message and kept its state: log it and go on polling.
+            LOG.warn(
+                "round {}: refused a {} from the aggregator: {}",
+                config.round(),
+                message.getClass().getSimpleName(),
+                refusal.getMessage());
+            refused.add(
+                new RefusedMessage(
+                    message.stage(),
+                    message.round(),
+                    message.getClass().getSimpleName(),
+                    refusal.code(),
+                    refusal.getMessage()));
+            continue;
+          }
+          state = step.state();
+          if (state instanceof SiloState.Aborted aborted) {
+            LOG.warn(
+                "round {}: this silo stopped at {}: {} {}",
+                config.round(),
+                aborted.stage(),
+                aborted.reason(),
+                aborted.detail());
+            return new Outcome(state, false, Optional.empty(), submissions, refused);
+          }
+          try {
+            if (!sendAll(config, step, submissions)) {
+              return new Outcome(state, false, Optional.empty(), submissions, refused);
+            }
+          } catch (AggregatorRefusal refusal) {
+            LOG.info("round {}: the aggregator refused: {}", config.round(), refusal.getMessage());
+            return new Outcome(state, true, Optional.of(refusal), submissions, refused);
+          }
+        }
       }
+      return new Outcome(state, false, Optional.empty(), submissions, refused);
+    } catch (InterruptedException e) {
+      if (!stopping.getAsBoolean()) {
+        throw e;
+      }
+      // The state counts a message as sent once the session produced it, so a masked vector cut
+      // off mid-upload counts as sent: the node records the spend rather than risk missing it.
+      Thread.currentThread().interrupt();
+      LOG.info(
+          "round {}: leaving the round, the silo is stopping (reached {})",
+          config.round(),
+          state.stage());
+      return new Outcome(state, false, Optional.empty(), submissions, refused);
     }
-    return new Outcome(state, false, Optional.empty(), submissions, refused);
   }
 
   private static String sha256Hex(byte[] bytes) {

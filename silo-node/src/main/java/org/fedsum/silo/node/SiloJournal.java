@@ -1,12 +1,10 @@
 package org.fedsum.silo.node;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -27,18 +25,40 @@ import org.fedsum.protocol.journal.JournalWriter;
  *
  * <p>After a crash the journal loses at most a half-written last line, which reopening drops; any
  * other damage (a broken chain or signature) makes {@link #open} fail rather than write on.
+ *
+ * <p><b>Interrupts.</b> The file is written through {@link RandomAccessFile}, not an NIO {@code
+ * FileChannel}: a thread interrupted while it appends (a silo node being stopped) finishes the
+ * write and the fsync, and the interrupt stays pending for whatever waits next. An NIO channel
+ * would be closed by the interrupt mid-write ({@code ClosedByInterruptException}), leaving the
+ * journal unusable and a round's records cut between them. Records that belong together (a round's
+ * outcome and its privacy spend) are appended by {@link #appendAll} in one write and one fsync.
  */
 public final class SiloJournal implements AutoCloseable {
   /** The journal's file name in the silo's data directory. */
   public static final String FILE_NAME = "journal.jsonl";
 
   private final Path file;
-  private final FileChannel channel;
+  private final RandomAccessFile channel;
   private final JournalWriter writer;
   private final List<String> lines;
   private boolean broken;
+  private boolean closed;
 
-  private SiloJournal(Path file, FileChannel channel, JournalWriter writer, List<String> lines) {
+  /**
+   * One record for {@link #appendAll}.
+   *
+   * @param type the record's type
+   * @param body the record's body
+   */
+  public record Entry(String type, Map<String, ?> body) {
+    public Entry {
+      java.util.Objects.requireNonNull(type, "type");
+      java.util.Objects.requireNonNull(body, "body");
+    }
+  }
+
+  private SiloJournal(
+      Path file, RandomAccessFile channel, JournalWriter writer, List<String> lines) {
     this.file = file;
     this.channel = channel;
     this.writer = writer;
@@ -65,7 +85,7 @@ public final class SiloJournal implements AutoCloseable {
       Files.createFile(
           file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    RandomAccessFile channel = new RandomAccessFile(file.toFile(), "rw");
     try {
       List<String> existing = new ArrayList<>();
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -77,7 +97,7 @@ public final class SiloJournal implements AutoCloseable {
       if (kept.isEmpty()) {
         JournalWriter.Opened opened =
             JournalWriter.open(federationId, identity, certificate, key, now);
-        channel.truncate(0);
+        channel.setLength(0);
         write(channel, opened.line(), 0);
         kept.add(opened.line());
         writer = opened.writer();
@@ -101,14 +121,15 @@ public final class SiloJournal implements AutoCloseable {
         for (String line : kept) {
           keptBytes += line.getBytes(StandardCharsets.UTF_8).length + 1;
         }
-        long size = channel.size();
+        long size = channel.length();
         if (size > keptBytes) {
-          channel.truncate(keptBytes);
-          channel.force(true);
+          channel.setLength(keptBytes);
+          channel.getFD().sync();
         } else if (size == keptBytes - 1) {
           // The last record is whole but its line feed did not reach the disk.
-          channel.write(ByteBuffer.wrap(new byte[] {'\n'}), size);
-          channel.force(true);
+          channel.seek(size);
+          channel.write('\n');
+          channel.getFD().sync();
         }
       }
       return new SiloJournal(file, channel, writer, kept);
@@ -119,26 +140,49 @@ public final class SiloJournal implements AutoCloseable {
   }
 
   /** Appends a record and makes it durable; see {@link JournalWriter#append}. */
-  public synchronized String append(String type, Map<String, ?> body, Instant time)
-      throws IOException {
+  public String append(String type, Map<String, ?> body, Instant time) throws IOException {
+    return appendAll(List.of(new Entry(type, body)), time).get(0);
+  }
+
+  /**
+   * Appends {@code entries} as consecutive records in one write and makes them durable with one
+   * fsync: records that only make sense together (a round's outcome and its privacy spend) are
+   * never separated by a stop between two appends. Not interrupted by a thread interrupt (see the
+   * class comment).
+   *
+   * @return the lines written, in order
+   * @throws IOException if the write failed: nothing of it is kept (the file is cut back), and the
+   *     journal refuses further appends until the silo is restarted
+   */
+  public synchronized List<String> appendAll(List<Entry> entries, Instant time) throws IOException {
+    if (closed) {
+      throw new IOException("the journal " + file + " is closed");
+    }
     if (broken) {
       throw new IOException("the journal " + file + " failed earlier; restart the silo");
     }
-    String line = writer.append(type, body, time);
-    long before = channel.size();
+    if (entries.isEmpty()) {
+      return List.of();
+    }
+    List<String> written = new ArrayList<>();
+    long before = channel.length();
     try {
-      write(channel, line, before);
-    } catch (IOException e) {
-      broken = true;
+      for (Entry entry : entries) {
+        written.add(writer.append(entry.type(), entry.body(), time));
+      }
+      write(channel, String.join("\n", written), before);
+    } catch (IOException | RuntimeException e) {
+      // The writer's chain may be ahead of the file now: never write on from it.
+      broken = !written.isEmpty();
       try {
-        channel.truncate(before);
+        channel.setLength(before);
       } catch (IOException ignored) {
         e.addSuppressed(ignored);
       }
       throw e;
     }
-    lines.add(line);
-    return line;
+    lines.addAll(written);
+    return List.copyOf(written);
   }
 
   /** The journal's records, oldest first. */
@@ -151,17 +195,17 @@ public final class SiloJournal implements AutoCloseable {
     return file;
   }
 
+  /** Closes the file; waits for an append in progress (on another thread) to finish first. */
   @Override
   public synchronized void close() throws IOException {
+    closed = true;
     channel.close();
   }
 
-  private static void write(FileChannel channel, String line, long position) throws IOException {
-    ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-    long at = position;
-    while (bytes.hasRemaining()) {
-      at += channel.write(bytes, at);
-    }
-    channel.force(true);
+  private static void write(RandomAccessFile channel, String text, long position)
+      throws IOException {
+    channel.seek(position);
+    channel.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+    channel.getFD().sync();
   }
 }

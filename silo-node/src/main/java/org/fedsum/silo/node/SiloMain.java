@@ -36,9 +36,19 @@ import org.slf4j.LoggerFactory;
  * fedsum.test.exportEncodedUpdates=<folder>} writes each round's encoded update (this silo's
  * individual, unmasked update: for tests that check the aggregator's sum, never in production) to
  * {@code <folder>/<siloId>-round-<n>.words} as little-endian 32-bit words.
+ *
+ * <p>SIGTERM (or any orderly JVM exit) stops the node cleanly through a shutdown hook ({@link
+ * SiloNode#stop}): the round loop is left at the next wait, the journal step in progress finishes,
+ * the journal is closed, all within {@value #STOP_SECONDS} s even if the aggregator is unreachable.
  */
 public final class SiloMain {
   private static final Logger LOG = LoggerFactory.getLogger(SiloMain.class);
+
+  /** How long a shutdown waits for the round loop to end and the journal to close. */
+  static final int STOP_SECONDS = 10;
+
+  // Set by the shutdown hook: the node was stopped, its run is not over.
+  private static volatile boolean stopped;
 
   private SiloMain() {}
 
@@ -51,6 +61,10 @@ public final class SiloMain {
     try {
       SiloConfig config = SiloConfig.load(Path.of(args[0]));
       int rounds = run(config, once);
+      if (stopped) {
+        // The shutdown hook says so once the journal is closed.
+        return;
+      }
       System.out.println(
           "fedsum silo " + config.siloId() + ": run over, " + rounds + " rounds finished");
       System.exit(0);
@@ -62,6 +76,14 @@ public final class SiloMain {
       LOG.debug("failure", e);
       System.exit(1);
     }
+  }
+
+  /**
+   * Whether the JVM's shutdown (SIGTERM) stopped the node: {@link #run} then returns without its
+   * run being over, and the shutdown hook reports the stop.
+   */
+  public static boolean stoppedByShutdown() {
+    return stopped;
   }
 
   /** Runs the silo node described by {@code config} until the run it joined is over. */
@@ -104,6 +126,12 @@ public final class SiloMain {
     Optional<Stage> drill =
         Optional.ofNullable(System.getProperty("fedsum.drill.stopBefore")).map(Stage::valueOf);
     boolean interactive = System.console() != null;
+    java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<SiloNode> running =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread hook =
+        new Thread(() -> stopOnShutdown(config.siloId(), running, closed), "fedsum-silo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     try (SiloJournal journal = openJournal(config, material, clock);
         DjlLocalTrainer trainer =
             new DjlLocalTrainer(
@@ -114,6 +142,7 @@ public final class SiloMain {
           material.federationId,
           config.aggregator().url());
       SiloNode node = new SiloNode(config, client, context, journal, trainer, clock, drill);
+      running.set(node);
       String export = System.getProperty("fedsum.test.exportEncodedUpdates");
       if (export != null) {
         LOG.warn("exporting this silo's unmasked encoded updates to {}: for tests only", export);
@@ -125,6 +154,39 @@ public final class SiloMain {
       }
       node.serve();
       return 0;
+    } finally {
+      closed.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: it waits for the latch just released.
+      }
+    }
+  }
+
+  /**
+   * The shutdown hook: stops the node (if it got as far as running) and waits until the journal is
+   * closed, at most {@value #STOP_SECONDS} s in all.
+   */
+  private static void stopOnShutdown(
+      String siloId,
+      java.util.concurrent.atomic.AtomicReference<SiloNode> running,
+      java.util.concurrent.CountDownLatch closed) {
+    stopped = true;
+    long deadline = System.nanoTime() + Duration.ofSeconds(STOP_SECONDS).toNanos();
+    try {
+      SiloNode node = running.get();
+      if (node != null && !node.stop(Duration.ofSeconds(STOP_SECONDS))) {
+        LOG.warn("the silo node did not leave its round loop within {} s", STOP_SECONDS);
+      }
+      long left = deadline - System.nanoTime();
+      if (closed.await(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+        System.out.println("fedsum silo " + siloId + ": stopped");
+      } else {
+        LOG.warn("the silo's journal was not closed within {} s; exiting anyway", STOP_SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

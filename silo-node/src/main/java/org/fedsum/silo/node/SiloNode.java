@@ -48,6 +48,14 @@ import org.slf4j.LoggerFactory;
  * the journal's {@code privacy-spent} records, told apart by their {@code unit}, at start, so they
  * survive restarts. A silo killed mid-round starts again at the next round; the aggregator counts
  * it as a dropout of the interrupted one.
+ *
+ * <p><b>Stopping.</b> {@link #stop} (a JVM shutdown hook on SIGTERM, or a test) ends the node
+ * cleanly within a bounded time even if the aggregator cannot be reached: it asks for no new work,
+ * interrupts whatever the round loop waits on (a poll, a send, a retry's pause), and lets the
+ * current journal step finish. Journal appends are not interruptible ({@link SiloJournal}), and a
+ * round's outcome and its privacy spend are appended together, so a stop never leaves a round with
+ * one spend record of two; a round left mid-session is journaled as it stood ({@code round-outcome}
+ * with {@code leftWhenStopped}), with its spend if its masked input may have left the silo.
  */
 public final class SiloNode {
   private static final Logger LOG = LoggerFactory.getLogger(SiloNode.class);
@@ -66,6 +74,10 @@ public final class SiloNode {
   private BiConsumer<Long, int[]> encodedUpdateObserver = (round, words) -> {};
   private PrivacyLedger ledger;
   private RecordLevelLedger recordLevelLedger;
+  private volatile boolean stopping;
+  // The thread in run(), if any: the one stop() interrupts. Guarded by runLock.
+  private Thread runner;
+  private final Object runLock = new Object();
 
   /**
    * @param stopBefore drill hook: go silent before this stage's message in every round (empty in
@@ -117,9 +129,39 @@ public final class SiloNode {
    * for the next run when one is over. Returns only by an exception (or interruption).
    */
   public void serve() throws IOException, InterruptedException {
-    while (true) {
+    while (!stopping) {
       run();
     }
+  }
+
+  /**
+   * Stops the node (see the class comment): no new work is taken, the thread in {@link #run} or
+   * {@link #serve} is interrupted outside its journal appends, and this waits until that thread has
+   * left the round loop, at most {@code timeout}.
+   *
+   * @return whether the round loop ended within {@code timeout} (true if none was running)
+   */
+  public boolean stop(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (runLock) {
+      stopping = true;
+      if (runner != null) {
+        runner.interrupt();
+      }
+      while (runner != null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(runLock, left);
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@link #stop} was called. */
+  public boolean stopping() {
+    return stopping;
   }
 
   /**
@@ -129,12 +171,42 @@ public final class SiloNode {
    * @return how many rounds the silo saw through to the end
    */
   public int run() throws IOException, InterruptedException {
+    synchronized (runLock) {
+      if (runner != null) {
+        throw new IllegalStateException("the silo node runs already, on " + runner.getName());
+      }
+      if (stopping) {
+        return 0;
+      }
+      runner = Thread.currentThread();
+    }
+    try {
+      return runUntilOverOrStopped();
+    } catch (InterruptedException e) {
+      if (stopping) {
+        LOG.info("silo node stopped");
+        return 0;
+      }
+      throw e;
+    } finally {
+      synchronized (runLock) {
+        runner = null;
+        runLock.notifyAll();
+      }
+      if (stopping) {
+        // The interrupt of stop() may still be pending; it was for the round loop, not the caller.
+        Thread.interrupted();
+      }
+    }
+  }
+
+  private int runUntilOverOrStopped() throws IOException, InterruptedException {
     journalConfiguration();
     Duration wait = Duration.ofSeconds(config.aggregator().pollWaitSeconds());
     long lastRound = -1;
     Optional<String> joinedRun = Optional.empty();
     int finished = 0;
-    while (true) {
+    while (!stopping) {
       SiloTask task;
       try {
         task = client.pollTask(lastRound, 0, wait);
@@ -178,6 +250,8 @@ public final class SiloNode {
         LOG.warn("round {}: lost the aggregator mid-round: {}", round.round(), e.getMessage());
       }
     }
+    LOG.info("silo node stopped; it saw {} rounds of its run through", finished);
+    return finished;
   }
 
   /**
@@ -286,6 +360,9 @@ public final class SiloNode {
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
+      if (stopping) {
+        throw new InterruptedException("the silo is stopping: local training ended early");
+      }
       refuse(round, "local training failed: " + e.getMessage());
       return false;
     }
@@ -317,7 +394,8 @@ public final class SiloNode {
                 context,
                 clock,
                 Duration.ofSeconds(config.aggregator().pollWaitSeconds()),
-                stopBefore)
+                stopBefore,
+                () -> stopping)
             .run(round, words);
     recordOutcome(
         runId,
@@ -380,7 +458,15 @@ public final class SiloNode {
     if (!refusedMessages.isEmpty()) {
       body.put("refusedMessages", refusedMessages);
     }
-    journal.append("round-outcome", body, clock.instant());
+    if (stopping && !state.terminal()) {
+      body.put("leftWhenStopped", true);
+    }
+    // The outcome and its spend records are appended together (one write, one fsync): a stop or a
+    // crash between them would leave a round whose input left the silo with its spend half
+    // recorded.
+    List<SiloJournal.Entry> records = new java.util.ArrayList<>();
+    records.add(new SiloJournal.Entry("round-outcome", body));
+    List<Runnable> logs = new java.util.ArrayList<>();
     if (maskedInputSent && encoding.differentialPrivacy()) {
       // The aggregator may unmask a sum with this silo's input: spend, at the worst case unless the
       // silo saw the survivors.
@@ -405,8 +491,8 @@ public final class SiloNode {
       double epsilon = ledger().spent(config.privacy().delta()).enforcedEpsilon();
       spend.put("epsilonSpent", Double.toString(epsilon));
       spend.put("delta", Double.toString(config.privacy().delta()));
-      journal.append("privacy-spent", spend, clock.instant());
-      logSpend(round.round(), PrivacySpend.UNIT_SILO, epsilon);
+      records.add(new SiloJournal.Entry("privacy-spent", spend));
+      logs.add(() -> logSpend(round.round(), PrivacySpend.UNIT_SILO, epsilon));
     }
     if (maskedInputSent && recordLevelRound.isPresent()) {
       // The update trained with DP-SGD left the silo (masked): every step spent on each record.
@@ -426,9 +512,12 @@ public final class SiloNode {
       spend.put("steps", entry.steps());
       spend.put("epsilonSpent", Double.toString(epsilon));
       spend.put("delta", Double.toString(config.privacy().delta()));
-      journal.append("privacy-spent", spend, clock.instant());
-      logSpend(round.round(), PrivacySpend.UNIT_RECORD, epsilon);
+      records.add(new SiloJournal.Entry("privacy-spent", spend));
+      double recordEpsilon = epsilon;
+      logs.add(() -> logSpend(round.round(), PrivacySpend.UNIT_RECORD, recordEpsilon));
     }
+    journal.appendAll(records, clock.instant());
+    logs.forEach(Runnable::run);
     LOG.info(
         "round {}: {} (reached {})",
         round.round(),

@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
 import org.fedsum.silo.data.LabeledDataset;
 
 /**
@@ -294,6 +295,7 @@ public final class LocalModel implements AutoCloseable {
         int sampled = 0;
         listener.onEpochStart(epoch, config.epochs(), stepsPerEpoch);
         for (int step = 1; step <= stepsPerEpoch; step++) {
+          stopIfInterrupted();
           int[] batch = PoissonSampling.sample(sampling, records, dp.sampleRate());
           double batchLossSum =
               dpSgdStep(
@@ -447,6 +449,18 @@ public final class LocalModel implements AutoCloseable {
     return proximalGradients(global, manager, mu);
   }
 
+  /**
+   * Ends training between two batches if the thread was interrupted (a silo node being stopped):
+   * training can take minutes, and a stop must not wait for it. The interrupt stays pending.
+   *
+   * @throws CancellationException if the thread was interrupted
+   */
+  private static void stopIfInterrupted() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new CancellationException("local training interrupted");
+    }
+  }
+
   private EpochReport trainEpoch(
       Trainer trainer,
       NDManager roundManager,
@@ -465,6 +479,7 @@ public final class LocalModel implements AutoCloseable {
     double lossSum = 0;
     listener.onEpochStart(epoch, config.epochs(), batches);
     for (int batch = 0; batch < batches; batch++) {
+      stopIfInterrupted();
       int first = batch * batchSize;
       int size = Math.min(batchSize, examples - first);
       double batchLoss;

@@ -70,6 +70,32 @@ class SiloJournalTest {
   }
 
   @Test
+  void append_threadInterrupted_recordsWrittenWhole_interruptKept_journalUsable() throws Exception {
+    try (SiloJournal journal = open()) {
+      // A stop interrupts the silo's thread while it journals: the appends must still happen
+      // (an NIO FileChannel would be closed by the interrupt: ClosedByInterruptException).
+      Thread.currentThread().interrupt();
+      try {
+        journal.appendAll(
+            List.of(
+                new SiloJournal.Entry("round-outcome", Map.of("round", 1, "finished", true)),
+                new SiloJournal.Entry("privacy-spent", Map.of("round", 1, "unit", "silo")),
+                new SiloJournal.Entry("privacy-spent", Map.of("round", 1, "unit", "record"))),
+            Instant.now());
+        assertThat(Thread.currentThread().isInterrupted())
+            .as("the interrupt stays pending")
+            .isTrue();
+      } finally {
+        Thread.interrupted();
+      }
+      journal.append("round-agreed", Map.of("round", 2), Instant.now());
+    }
+    List<String> lines = Files.readAllLines(directory.resolve(SiloJournal.FILE_NAME));
+    assertThat(lines).hasSize(5);
+    assertThat(JournalVerifier.verify(lines, trust(), Instant.now()).problem()).isEmpty();
+  }
+
+  @Test
   void reopen_halfWrittenLastLine_droppedAndChainContinues() throws Exception {
     try (SiloJournal journal = open()) {
       journal.append("round-agreed", Map.of("round", 1), Instant.now());

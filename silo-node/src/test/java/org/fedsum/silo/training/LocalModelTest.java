@@ -108,6 +108,26 @@ class LocalModelTest {
   }
 
   @Test
+  void train_threadInterrupted_endsBetweenBatches_interruptKept_modelTrainsAgainAfter() {
+    try (LocalModel model = LocalModel.create(LOGISTIC, 1)) {
+      float[] before = model.parameters();
+      Thread.currentThread().interrupt();
+      try {
+        assertThatThrownBy(
+                () -> model.train(BLOBS, sgd().epochs(50).build(), TrainingProgressListener.NONE))
+            .isInstanceOf(java.util.concurrent.CancellationException.class)
+            .hasMessageContaining("interrupted");
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+      } finally {
+        Thread.interrupted();
+      }
+      assertThat(bits(model.parameters())).isEqualTo(bits(before));
+      model.train(BLOBS, sgd().build(), TrainingProgressListener.NONE);
+      assertThat(bits(model.parameters())).isNotEqualTo(bits(before));
+    }
+  }
+
+  @Test
   void setParametersAndEvaluate_onAnotherThread_work() throws Exception {
     try (LocalModel model = LocalModel.create(PERCEPTRON, 1)) {
       float[] values = awkwardFloats(model.parameterCount(), 9);
