@@ -38,6 +38,7 @@ import org.fedsum.crypto.SecretAccess;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.protocol.SiloContext;
+import org.fedsum.protocol.Stage;
 import org.fedsum.protocol.privacy.PrivacySpend;
 import org.fedsum.silo.client.AggregatorClient;
 import org.fedsum.silo.node.LocalTrainer;
@@ -77,6 +78,8 @@ final class RealRun implements AutoCloseable {
   Party aggregator;
   RunStatus status;
 
+  // Drill hook per silo: it goes silent before its message of this stage, every round.
+  private final Map<String, Stage> silentBefore;
   private final List<SiloJournal> journals = new ArrayList<>();
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private AggregatorServer server;
@@ -84,8 +87,9 @@ final class RealRun implements AutoCloseable {
   /** A party's certificate and key. */
   record Party(X509Certificate certificate, EcdsaP256SigningKey key) {}
 
-  private RealRun(Path directory) throws Exception {
+  private RealRun(Path directory, Map<String, Stage> silentBefore) throws Exception {
     this.directory = directory;
+    this.silentBefore = Map.copyOf(silentBefore);
     ca = FederationCa.create(FEDERATION, Duration.ofDays(2), RANDOM);
     crl = ca.emptyCrl(Instant.now(), Duration.ofDays(1));
     trust = FederationTrust.create(ca.certificate(), crl);
@@ -95,7 +99,7 @@ final class RealRun implements AutoCloseable {
 
   /** Runs the federation to its end; {@link #close()} it afterwards. */
   static RealRun complete(Path directory) throws Exception {
-    RealRun run = new RealRun(directory);
+    RealRun run = new RealRun(directory, Map.of());
     try {
       run.play();
     } catch (Exception | Error e) {
@@ -110,7 +114,15 @@ final class RealRun implements AutoCloseable {
    * tests that stop silos mid-run. {@link #close()} it afterwards.
    */
   static RealRun started(Path directory) throws Exception {
-    RealRun run = new RealRun(directory);
+    return started(directory, Map.of());
+  }
+
+  /**
+   * As {@link #started(Path)}, with silos that go silent before their message of a stage in every
+   * round, as a silo that crashed there would.
+   */
+  static RealRun started(Path directory, Map<String, Stage> silentBefore) throws Exception {
+    RealRun run = new RealRun(directory, silentBefore);
     try {
       run.start();
     } catch (Exception | Error e) {
@@ -118,6 +130,15 @@ final class RealRun implements AutoCloseable {
       throw e;
     }
     return run;
+  }
+
+  /** The aggregator's journal of the run, once the run was created. */
+  Path aggregatorRunJournal() {
+    return directory
+        .resolve("aggregator-data")
+        .resolve("runs")
+        .resolve(RUN_ID)
+        .resolve("journal.jsonl");
   }
 
   /** Stops the aggregator: silos still running find it unreachable. */
@@ -190,12 +211,7 @@ final class RealRun implements AutoCloseable {
 
   private void finish() throws Exception {
     assertThat(status.phase()).as("%s", status).isEqualTo(RunStatus.Phase.COMPLETED);
-    aggregatorJournal =
-        directory
-            .resolve("aggregator-data")
-            .resolve("runs")
-            .resolve(RUN_ID)
-            .resolve("journal.jsonl");
+    aggregatorJournal = aggregatorRunJournal();
     assertThat(aggregatorJournal).exists();
     // A silo writes its last records after the aggregator closed the round; then it waits for the
     // next run (an ended run is not announced to silos as over once it is released), so stop it.
@@ -286,7 +302,7 @@ final class RealRun implements AutoCloseable {
             journal,
             new ArithmeticTrainer(index),
             Clock.systemUTC(),
-            Optional.empty());
+            Optional.ofNullable(silentBefore.get(siloId)));
     silos.put(siloId, node);
     Future<Integer> ignored = threads.submit(node::run);
   }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.fedsum.protocol.Stage;
 import org.fedsum.protocol.journal.JournalVerifier;
 import org.fedsum.protocol.privacy.PrivacySpend;
 import org.fedsum.silo.node.SiloNode;
@@ -76,6 +77,89 @@ class SiloStopIT {
           .as("silo-1 was stopped while journaling round 1, whose input it had sent")
           .containsEntry(1L, "sent: silo+record");
     }
+  }
+
+  /**
+   * The aggregator goes away for good after silo-1 and silo-2 sent their masked inputs and their
+   * consistency signatures in round 1 (silo-3 goes silent before CONSISTENCY_CHECK, so the stage
+   * waits for its deadline and the round cannot end first). Each of the two silos retries until
+   * {@code TransportRetry} gives up (about 31 s), and must then journal the round: its outcome,
+   * saying the masked input left and the aggregator was lost, with both privacy spends. Before the
+   * fix the transport failure escaped the round, and the round whose input had left the silo had no
+   * outcome and no spend.
+   */
+  @Test
+  void aggregatorGoneAfterMaskedInputs_silosJournalTheRoundWithBothSpends() throws Exception {
+    try (RealRun run = RealRun.started(directory, Map.of("silo-3", Stage.CONSISTENCY_CHECK))) {
+      waitForAcceptedMessages(
+          run.aggregatorRunJournal(), 1, "CONSISTENCY_CHECK", "silo-1", "silo-2");
+      run.stopAggregator();
+      long stoppedAt = System.nanoTime();
+      for (String silo : List.of("silo-1", "silo-2")) {
+        JsonNode outcome = waitForOutcome(run.siloJournals.get(silo), 1);
+        System.out.println(
+            "SiloStopIT: "
+                + silo
+                + " journaled round 1 "
+                + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stoppedAt)
+                + " s after the aggregator stopped: "
+                + outcome);
+        assertThat(outcome.path("maskedInputSent").asBoolean()).as("%s", outcome).isTrue();
+        assertThat(outcome.path("finished").asBoolean()).as("%s", outcome).isFalse();
+        assertThat(outcome.path("lostAggregator").asText()).as("%s", outcome).isNotEmpty();
+        List<String> lines = Files.readAllLines(run.siloJournals.get(silo), StandardCharsets.UTF_8);
+        assertThat(JournalVerifier.verify(lines, run.trust, Instant.now()).problem())
+            .as("%s's journal", silo)
+            .isEmpty();
+        assertThat(spendsByRound(lines)).as(silo).containsEntry(1L, "sent: silo+record");
+      }
+      for (String silo : List.of("silo-1", "silo-2", "silo-3")) {
+        stop(run.silos.get(silo));
+      }
+    }
+  }
+
+  /**
+   * Waits until the aggregator's journal accepted {@code stage}'s message of each of {@code silos}.
+   */
+  private static void waitForAcceptedMessages(
+      Path journal, long round, String stage, String... silos) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline) {
+      java.util.Set<String> accepted = new java.util.TreeSet<>();
+      if (Files.exists(journal)) {
+        for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+          JsonNode record = JSON.readTree(line);
+          JsonNode body = record.path("body");
+          if (record.path("type").asText().equals("message-accepted")
+              && body.path("round").asLong() == round
+              && body.path("stage").asText().equals(stage)) {
+            accepted.add(body.path("silo").asText());
+          }
+        }
+      }
+      if (accepted.containsAll(List.of(silos))) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the aggregator did not accept " + stage + " from " + List.of(silos));
+  }
+
+  /** The body of {@code journal}'s round-outcome of {@code round}, waiting up to 90 s for it. */
+  private static JsonNode waitForOutcome(Path journal, long round) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+        JsonNode record = JSON.readTree(line);
+        if (record.path("type").asText().equals("round-outcome")
+            && record.path("body").path("round").asLong() == round) {
+          return record.path("body");
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no round-outcome of round " + round + " in " + journal + " in 90 s");
   }
 
   /** Stops {@code node}; it must end within {@link #STOP_LIMIT}. */

@@ -55,19 +55,34 @@ public final class SecureRound {
    * @param refusedMessages the aggregator's messages the session refused while keeping its state
    *     (another round's, another stage's, one after the round was over), oldest first: a hostile
    *     or broken aggregator leaves a trace in the silo's journal, not only in its log
+   * @param lostAggregator why the silo gave up on the aggregator mid-round, when every retry of a
+   *     call failed in transport ({@link TransportRetry}): the session ends where it stood, so that
+   *     the node still journals what the silo sent, and spent, in this round
    */
   public record Outcome(
       SiloState state,
       boolean closedWithoutSilo,
       Optional<AggregatorRefusal> refusal,
       Map<Stage, String> submissions,
-      List<RefusedMessage> refusedMessages) {
+      List<RefusedMessage> refusedMessages,
+      Optional<String> lostAggregator) {
     /** Copies {@code submissions} and {@code refusedMessages}. */
     public Outcome {
       EnumMap<Stage, String> copy = new EnumMap<>(Stage.class);
       copy.putAll(submissions);
       submissions = Collections.unmodifiableMap(copy);
       refusedMessages = List.copyOf(refusedMessages);
+      Objects.requireNonNull(lostAggregator, "lostAggregator");
+    }
+
+    /** An outcome reached while the aggregator was still reachable. */
+    public Outcome(
+        SiloState state,
+        boolean closedWithoutSilo,
+        Optional<AggregatorRefusal> refusal,
+        Map<Stage, String> submissions,
+        List<RefusedMessage> refusedMessages) {
+      this(state, closedWithoutSilo, refusal, submissions, refusedMessages, Optional.empty());
     }
 
     /** An outcome without refused messages. */
@@ -154,12 +169,15 @@ public final class SecureRound {
   }
 
   /**
-   * Plays the silo's part of round {@code config} with {@code input}, the encoded update.
+   * Plays the silo's part of round {@code config} with {@code input}, the encoded update. Losing
+   * the aggregator for good (every retry of a call failed in transport) ends the session where it
+   * stood, with {@link Outcome#lostAggregator} saying why, rather than with an exception: once the
+   * masked input may have left the silo, its privacy spend must be journaled whatever happens next.
    *
    * @throws ProtocolException if the session cannot start (the silo is not in the roster)
    */
   public Outcome run(RoundConfig config, WordVector input)
-      throws ProtocolException, IOException, InterruptedException {
+      throws ProtocolException, InterruptedException {
     Map<Stage, String> submissions = new EnumMap<>(Stage.class);
     List<RefusedMessage> refused = new ArrayList<>();
     SiloStep step = SiloProtocol.start(context, config, input);
@@ -238,6 +256,17 @@ public final class SecureRound {
         }
       }
       return new Outcome(state, false, Optional.empty(), submissions, refused);
+    } catch (IOException e) {
+      // As for a stop below: the state counts a message as sent once the session produced it, so
+      // a masked vector whose every upload failed still counts as sent (its spend is recorded).
+      LOG.warn(
+          "round {}: lost the aggregator at {} after {} attempts: {}",
+          config.round(),
+          state.stage(),
+          TransportRetry.ATTEMPTS,
+          e.getMessage());
+      return new Outcome(
+          state, false, Optional.empty(), submissions, refused, Optional.of(lostReason(e)));
     } catch (InterruptedException e) {
       if (!stopping.getAsBoolean()) {
         throw e;
@@ -251,6 +280,12 @@ public final class SecureRound {
           state.stage());
       return new Outcome(state, false, Optional.empty(), submissions, refused);
     }
+  }
+
+  /** The failure's class and message: transport errors name hosts and causes, never a secret. */
+  private static String lostReason(IOException e) {
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
   private static String sha256Hex(byte[] bytes) {

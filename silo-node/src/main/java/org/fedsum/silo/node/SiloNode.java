@@ -461,6 +461,7 @@ public final class SiloNode {
     if (stopping && !state.terminal()) {
       body.put("leftWhenStopped", true);
     }
+    outcome.lostAggregator().ifPresent(reason -> body.put("lostAggregator", reason));
     // The outcome and its spend records are appended together (one write, one fsync): a stop or a
     // crash between them would leave a round whose input left the silo with its spend half
     // recorded.
