@@ -176,17 +176,57 @@ public final class RandomizedHadamard {
     double[] work = rotated.clone();
     for (int from = 0; from < dimension; ) {
       int length = Integer.highestOneBit(paddedDimension - from);
-      walshHadamard(work, from, length);
-      double factor = 1 / Math.sqrt(length);
-      int end = Math.min(dimension, from + length);
-      for (int i = from; i < end; i++) {
-        double value = work[i] * factor;
-        work[i] = isNegative(i) ? -value : value;
-      }
+      inverseBlockAt(work, from, from, length);
       from += length;
     }
     // No second copy when nothing is padded (dimensions below 128, multiples of the block).
     return dimension == paddedDimension ? work : Arrays.copyOf(work, dimension);
+  }
+
+  /**
+   * The inverse of one block alone, in place, for a caller that never holds a whole rotated vector:
+   * {@code values} holds the block's coordinates of a rotated vector {@code y} (its {@link
+   * #blockLengths()}{@code [block]} coordinates starting where the earlier blocks end) and is
+   * overwritten with the same coordinates of {@link #inverse(double[]) inverse(y)}, bit for bit the
+   * same values (the same arithmetic); where the block extends past {@link #dimension()} into the
+   * padding, the values left there mean nothing.
+   *
+   * @throws IndexOutOfBoundsException if there is no block {@code block}
+   * @throws IllegalArgumentException if {@code values} is not exactly the block's length
+   */
+  public void inverseBlock(int block, double[] values) {
+    Objects.requireNonNull(values, "values");
+    int[] lengths = blockLengths();
+    Objects.checkIndex(block, lengths.length);
+    int from = 0;
+    for (int j = 0; j < block; j++) {
+      from += lengths[j];
+    }
+    if (values.length != lengths[block]) {
+      throw new IllegalArgumentException(
+          "block "
+              + block
+              + " has length "
+              + lengths[block]
+              + ", values have length "
+              + values.length);
+    }
+    inverseBlockAt(values, 0, from, lengths[block]);
+  }
+
+  /**
+   * The inverse of the block covering coordinates {@code [from, from + length)}, held in {@code
+   * values} from {@code offset}: the one place the inverse's arithmetic is written.
+   */
+  private void inverseBlockAt(double[] values, int offset, int from, int length) {
+    walshHadamard(values, offset, length);
+    double factor = 1 / Math.sqrt(length);
+    int end = Math.min(dimension, from + length);
+    for (int i = from; i < end; i++) {
+      int at = offset + i - from;
+      double value = values[at] * factor;
+      values[at] = isNegative(i) ? -value : value;
+    }
   }
 
   @Override

@@ -259,6 +259,42 @@ class RandomizedHadamardTest {
   }
 
   @Test
+  void inverseBlock_equalsTheWholeInverseBitForBit() {
+    // 2^20 + 2^14 + 5 pads to 2^20 + 2^15: a wide block and a padded one.
+    for (int dimension : new int[] {1, 3, 65, 1001, (1 << 20) + (1 << 14) + 5}) {
+      RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
+      double[] rotated = randomVector(new SplittableRandom(dimension), rotation.paddedDimension());
+      double[] whole = rotation.inverse(rotated);
+      int start = 0;
+      int[] lengths = rotation.blockLengths();
+      for (int block = 0; block < lengths.length; block++) {
+        double[] values = Arrays.copyOfRange(rotated, start, start + lengths[block]);
+        rotation.inverseBlock(block, values);
+        for (int i = 0; i < lengths[block] && start + i < dimension; i++) {
+          if (Double.doubleToRawLongBits(values[i])
+              != Double.doubleToRawLongBits(whole[start + i])) {
+            throw new AssertionError(
+                "dimension " + dimension + " coordinate " + (start + i) + " differs");
+          }
+        }
+        start += lengths[block];
+      }
+    }
+  }
+
+  @Test
+  void inverseBlock_badBlockOrLength_isRefused() {
+    RandomizedHadamard rotation = RandomizedHadamard.create(129, SEED);
+    assertThatThrownBy(() -> rotation.inverseBlock(2, new double[2]))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> rotation.inverseBlock(-1, new double[2]))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> rotation.inverseBlock(1, new double[128]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("block 1 has length 2, values have length 128");
+  }
+
+  @Test
   void rotate_wrongLength_throwsNamingBoth() {
     RandomizedHadamard rotation = RandomizedHadamard.create(129, SEED);
     assertThatThrownBy(() -> rotation.rotate(new double[128]))

@@ -49,6 +49,7 @@ import org.fedsum.crypto.FederationCa;
 import org.fedsum.crypto.FederationTrust;
 import org.fedsum.crypto.MutualTls;
 import org.fedsum.crypto.Pem;
+import org.fedsum.crypto.RandomizedHadamard;
 import org.fedsum.crypto.SecretAccess;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.crypto.SiteRole;
@@ -146,6 +147,8 @@ public final class TransportBenchmark {
     int heapParameters = Integer.parseInt(options.getOrDefault("heap-parameters", "10000000"));
     int heapRounds = Integer.parseInt(options.getOrDefault("heap-rounds", "2"));
     String heapXmx = options.getOrDefault("heap-xmx", "1g");
+    // The run config's default (docs/OPERATOR.md): the vector is then the rotation's padded length.
+    boolean rotation = parseBoolean("rotation", options.getOrDefault("rotation", "true"));
 
     System.out.println("load average at start: " + loadAverage());
     System.out.println(
@@ -170,12 +173,12 @@ public final class TransportBenchmark {
       int parties = Math.max(silos, heapSilos.stream().mapToInt(Integer::intValue).max().orElse(0));
       TransportBenchmark benchmark = new TransportBenchmark(directory, parties);
       if (!options.containsKey("skip-transport")) {
-        benchmark.transport(silos, parameters, rounds);
+        benchmark.transport(silos, parameters, rounds, rotation);
         System.out.println("load average after the transport part: " + loadAverage());
       }
       if (!options.containsKey("skip-heap")) {
         for (int n : heapSilos) {
-          benchmark.heap(n, heapParameters, heapRounds, heapXmx);
+          benchmark.heap(n, heapParameters, heapRounds, heapXmx, rotation);
         }
       }
     } finally {
@@ -188,20 +191,25 @@ public final class TransportBenchmark {
 
   // --- transport: secure rounds against plain rounds in one process -----------------------------
 
-  private void transport(int n, int m, int rounds) throws Exception {
+  private void transport(int n, int m, int rounds, boolean rotation) throws Exception {
+    int vectorLength = rotation ? RandomizedHadamard.paddedDimensionOf(m) : m;
     System.out.printf(
         Locale.ROOT,
-        "%n== transport: n = %d silos, m = %d, b = %d, %d timed rounds of each kind ==%n",
+        "%n== transport: n = %d silos, m = %d, b = %d, rotation %s (vector of %d words), %d timed"
+            + " rounds of each kind ==%n",
         n,
         m,
         BITS,
+        rotation ? "on" : "off",
+        vectorLength,
         rounds);
     Path home = Files.createDirectories(directory.resolve("transport"));
     List<Party> roster = silos.subList(0, n);
     AggregatorConfig config = AggregatorConfig.load(writeConfig(home, roster));
     ExecutorService plainSum = Executors.newFixedThreadPool(2);
     PlainSumRoutes plain =
-        new PlainSumRoutes(VectorSpool.open(home.resolve("plain-spool")), plainSum, BITS, m);
+        new PlainSumRoutes(
+            VectorSpool.open(home.resolve("plain-spool")), plainSum, BITS, vectorLength);
     AggregatorServer server =
         AggregatorServer.start(config, List.of(plain))
             .toCompletionStage()
@@ -211,7 +219,7 @@ public final class TransportBenchmark {
     try {
       Federation federation = server.federation();
       int secureRounds = rounds + 2; // a warm-up round and a counted round
-      federation.createRun(runYaml("transport", roster, secureRounds, m, 60));
+      federation.createRun(runYaml("transport", roster, secureRounds, m, 60, rotation));
       federation.start("transport");
       RunCoordinator coordinator = federation.active().orElseThrow().coordinator();
       Map<Long, Long> unmaskedAt = new ConcurrentHashMap<>();
@@ -231,7 +239,7 @@ public final class TransportBenchmark {
       EncodingParameters encoding =
           EncodingParametersCodec.fromJson(first.plan().orElseThrow().get("encoding"));
       for (SiloSide side : sides) {
-        side.words = encodeRandomUpdate(encoding, m);
+        side.words = encodeRandomUpdate(encoding, m, vectorLength);
       }
 
       List<Sample> secure = new ArrayList<>();
@@ -529,7 +537,7 @@ public final class TransportBenchmark {
 
   // --- heap: the aggregator as its own process --------------------------------------------------
 
-  private void heap(int n, int m, int rounds, String xmx) throws Exception {
+  private void heap(int n, int m, int rounds, String xmx, boolean rotation) throws Exception {
     System.out.printf(
         Locale.ROOT,
         "%n== aggregator heap: n = %d silos, m = %d, b = %d, %d rounds, aggregator -Xmx%s ==%n",
@@ -593,7 +601,9 @@ public final class TransportBenchmark {
       expect(
           operatorHttp,
           HttpRequest.newBuilder(base.resolve("/v1/runs"))
-              .POST(HttpRequest.BodyPublishers.ofString(runYaml(runId, roster, rounds, m, 1800)))
+              .POST(
+                  HttpRequest.BodyPublishers.ofString(
+                      runYaml(runId, roster, rounds, m, 1800, rotation)))
               .build(),
           201);
       List<SiloSide> sides = new ArrayList<>();
@@ -611,7 +621,8 @@ public final class TransportBenchmark {
           EncodingParametersCodec.fromJson(first.plan().orElseThrow().get("encoding"));
       // One update shared by all silos: the aggregator's memory does not depend on the values,
       // and 50 different vectors of 10^7 words would only load this process.
-      int[] words = encodeRandomUpdate(encoding, m);
+      int[] words =
+          encodeRandomUpdate(encoding, m, rotation ? RandomizedHadamard.paddedDimensionOf(m) : m);
       for (SiloSide side : sides) {
         side.words = words;
       }
@@ -782,11 +793,12 @@ public final class TransportBenchmark {
 
   /**
    * A run of {@code rounds} rounds of a test vector of {@code m} parameters, FedAvg, no noise, b =
-   * 32, threshold about two thirds of the roster; no rotation, so the vector is exactly {@code m}
-   * words (the rotation pads it to the next power of two).
+   * 32, threshold about two thirds of the roster; with rotation (the default) the vector has the
+   * rotation's padded length ({@code RandomizedHadamard.paddedDimensionOf(m)}, less than {@code
+   * m/64} more), without it exactly {@code m} words.
    */
   private static String runYaml(
-      String runId, List<Party> roster, int rounds, int m, int deadlineSeconds) {
+      String runId, List<Party> roster, int rounds, int m, int deadlineSeconds, boolean rotation) {
     String deadline = deadlineSeconds + "s";
     return String.join(
         "\n",
@@ -807,23 +819,31 @@ public final class TransportBenchmark {
         "  clipNorm: 10",
         "  noiseMultiplier: 0",
         "  bits: " + BITS,
-        "  rotation: false",
+        "  rotation: " + rotation,
         "");
   }
 
-  private static int[] encodeRandomUpdate(EncodingParameters encoding, int m) {
+  private static int[] encodeRandomUpdate(EncodingParameters encoding, int m, int vectorLength) {
     double[] update = new double[m];
     for (int i = 0; i < m; i++) {
       update[i] = (RANDOM.nextDouble() - 0.5) * 0.002;
     }
     int[] words = UpdateEncoder.create(encoding).encode(update, RANDOM).words();
-    if (words.length != m) {
-      throw new IllegalStateException("the encoding has " + words.length + " words, not " + m);
+    if (words.length != vectorLength) {
+      throw new IllegalStateException(
+          "the encoding has " + words.length + " words, not " + vectorLength);
     }
     return words;
   }
 
   // --- helpers -----------------------------------------------------------------------------------
+
+  private static boolean parseBoolean(String option, String value) {
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException("--" + option + " must be true or false, not " + value);
+    }
+    return Boolean.parseBoolean(value);
+  }
 
   private static Map<String, String> options(String[] args) {
     Map<String, String> options = new java.util.HashMap<>();

@@ -114,7 +114,7 @@ class UpdateEncoderTest {
   void encode_wordsInRangeAndReportFilled() {
     EncodingParameters parameters =
         EncodingParameters.builder()
-            .setDimension(2000)
+            .setDimension(2001)
             .setClipNorm(1)
             .setNoiseMultiplier(1.1)
             .setThreshold(3)
@@ -123,8 +123,9 @@ class UpdateEncoderTest {
             .setBits(14)
             .buildChoosingGamma();
     EncodedUpdate encoded =
-        UpdateEncoder.create(parameters).encode(randomUpdate(seeded(8), 2000, 0.5), seeded(9));
-    assertThat(encoded.length()).isEqualTo(2048);
+        UpdateEncoder.create(parameters).encode(randomUpdate(seeded(8), 2001, 0.5), seeded(9));
+    // The rotation pads 2001 to a multiple of its smallest block, 2^(10 - 6) = 16.
+    assertThat(encoded.length()).isEqualTo(2016);
     for (int word : encoded.words()) {
       assertThat(word).isBetween(0, (1 << 14) - 1);
     }
