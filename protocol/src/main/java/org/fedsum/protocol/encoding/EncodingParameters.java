@@ -234,11 +234,13 @@ public final class EncodingParameters {
    * noise tail can still wrap a coordinate with the small probability the plan accepts. An encoder
    * counts every coordinate beyond it as an overflow; 0 if even the noise does not fit.
    *
-   * <p>The plan is probabilistic, and so is the count: a rotated update at the clip norm has nearly
-   * Gaussian coordinates, of which a fraction {@code 2·Φ(-k)} lies beyond {@code k} spreads: about
-   * 63 per million coordinates for {@code k = 4}, the same rate at which the aligned worst-case sum
-   * would wrap. A count well above that rate means the range is too small for the data (or, without
-   * rotation, that the update is concentrated on few coordinates).
+   * <p>The plan is probabilistic, and so is the count: a rotated update at the clip norm whose mass
+   * is spread over the rotation's blocks in proportion to their lengths has nearly Gaussian
+   * coordinates, of which a fraction {@code 2·Φ(-k)} lies beyond {@code k} spreads: about 63 per
+   * million coordinates for {@code k = 4}, the same rate at which the aligned worst-case sum would
+   * wrap. A count well above that rate means the range is too small for the data, or that the
+   * update is concentrated: on few coordinates without rotation, in one block with it (see the
+   * class comment).
    */
   public double perSiloSignalLimit() {
     double perStandardDeviation = halfRange(bits) / rangeStandardDeviations;

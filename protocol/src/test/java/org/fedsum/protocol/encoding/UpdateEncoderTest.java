@@ -201,6 +201,32 @@ class UpdateEncoderTest {
   }
 
   @Test
+  void encode_spikeInTheSmallestRotationBlock_isSpreadOverThatBlockOnlyAndCounted() {
+    // 1000 coordinates rotate in blocks 512, 256, 128, 64, 32, 8. The plan allows one silo k = 4
+    // spreads of C/√1000 per coordinate (0.126·C); a spike in the first block becomes ±C/√512 =
+    // 0.044·C on its coordinates and fits, one in the last block ±C/√8 = 0.354·C on its 8
+    // coordinates, which do not fit and are all counted: the blocks' weaker spreading, stated in
+    // EncodingParameters.
+    EncodingParameters parameters =
+        EncodingParameters.builder()
+            .setDimension(1000)
+            .setClipNorm(1)
+            .setNoiseMultiplier(0)
+            .setThreshold(3)
+            .setSilos(5)
+            .setRotationSeed(SEED)
+            .setBits(16)
+            .buildChoosingGamma();
+    UpdateEncoder encoder = UpdateEncoder.create(parameters);
+    double[] first = new double[1000];
+    first[17] = 1;
+    assertThat(encoder.encode(first, seeded(14)).report().overflowCount()).isZero();
+    double[] last = new double[1000];
+    last[995] = 1;
+    assertThat(encoder.encode(last, seeded(14)).report().overflowCount()).isEqualTo(8);
+  }
+
+  @Test
   void encode_clippingOffAndNormFarAboveThePlan_overflowCountPositive() {
     EncodingParameters parameters =
         EncodingParameters.builder()
