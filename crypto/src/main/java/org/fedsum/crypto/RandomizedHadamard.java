@@ -22,10 +22,10 @@ import java.util.Objects;
  * smallest multiple of {@code 2^k} at least {@code m}, with {@code k = max(0, ⌊log₂ m⌋ - 6)}, and
  * {@code [0, d')} is split into the powers of two of the binary expansion of {@code d'}, largest
  * first: block {@code j} covers coordinates {@code [o_j, o_j + L_j)} with {@code L_0 > L_1 > ...}
- * and {@code o_j = L_0 + ... + L_(j-1)}. Hence the padding {@code d' - m} is below {@code 2^k <=
- * m/64} (none at all below {@code m = 128}), at most 7 blocks, and the smallest block has at least
- * {@code 2^k > m/128} coordinates, {@code d'/L_min <= 128}. Padding to the next power of two (the
- * single-block rotation) costs up to twice the words on the wire; splitting into more, smaller
+ * and {@code o_j = L_0 + ... + L_(j-1)}. Hence there is no padding below {@code m = 128} and from
+ * there less than {@code 2^k <= m/64}; there are at most 7 blocks; and the smallest block has at
+ * least {@code 2^k > m/128} coordinates, {@code d'/L_min <= 128}. Padding to the next power of two
+ * (the single-block rotation) costs up to twice the words on the wire; splitting into more, smaller
  * blocks pads less but spreads less. The rule keeps the padding below 1.6 % and the weakest
  * spreading within a factor {@code √128 ≈ 11} of the whole padded length's.
  *
