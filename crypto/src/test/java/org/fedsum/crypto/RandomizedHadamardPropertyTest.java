@@ -23,13 +23,61 @@ class RandomizedHadamardPropertyTest {
     double[] rotated = rotation.rotate(x);
     assertThat(rotated).hasSize(rotation.paddedDimension());
     assertThat(rotation.paddedDimension()).isGreaterThanOrEqualTo(dimension);
-    assertThat(rotation.paddedDimension()).isLessThan(2 * dimension);
-    assertThat(Integer.bitCount(rotation.paddedDimension())).isEqualTo(1);
+    // Padding below max(1, m/64), i.e. none below m = 64... 128.
+    assertThat(64L * (rotation.paddedDimension() - dimension)).isLessThan(Math.max(64, dimension));
     assertThat(RandomizedHadamardTest.norm(rotated)).isCloseTo(norm, within(1e-9 * norm));
 
     double[] back = rotation.inverse(rotated);
     assertThat(back).hasSize(dimension);
     assertThat(maxDifference(back, x)).isLessThanOrEqualTo(1e-12 * norm);
+  }
+
+  @Property(tries = 200)
+  void blockLengths_areDecreasingPowersOfTwoCoveringThePaddedDimension(
+      @ForAll @IntRange(min = 1, max = 1 << 30) int dimension) {
+    int padded = RandomizedHadamard.paddedDimensionOf(dimension);
+    int minBlock = Math.max(1, Integer.highestOneBit(dimension) >> 6);
+    assertThat(padded).isGreaterThanOrEqualTo(dimension);
+    assertThat(padded - dimension).isLessThan(minBlock);
+    assertThat(padded % minBlock).isZero();
+    if (dimension <= 1 << 22) {
+      int[] lengths = RandomizedHadamard.create(dimension, new byte[16]).blockLengths();
+      long total = 0;
+      for (int j = 0; j < lengths.length; j++) {
+        assertThat(Integer.bitCount(lengths[j])).isEqualTo(1);
+        assertThat(lengths[j]).isGreaterThanOrEqualTo(minBlock);
+        if (j > 0) {
+          assertThat(lengths[j]).isLessThan(lengths[j - 1]);
+        }
+        total += lengths[j];
+      }
+      assertThat(total).isEqualTo(padded);
+      assertThat(lengths.length).isBetween(1, 7);
+    }
+  }
+
+  @Property(tries = 100)
+  void rotate_matchesDenseBlockDiagonalMatrix(
+      @ForAll @IntRange(min = 1, max = 300) int dimension,
+      @ForAll @Size(min = 16, max = 16) byte[] seed,
+      @ForAll long vectorSeed) {
+    // The rotation as an explicit matrix: block j of H_L/√L on the diagonal, times the signs.
+    RandomizedHadamard rotation = RandomizedHadamard.create(dimension, seed);
+    double[] signs = RandomizedHadamardTest.signs(rotation);
+    double[] x = RandomizedHadamardTest.randomVector(new SplittableRandom(vectorSeed), dimension);
+    double[] expected = new double[rotation.paddedDimension()];
+    int start = 0;
+    for (int length : rotation.blockLengths()) {
+      for (int row = 0; row < length; row++) {
+        for (int col = 0; col < length && start + col < dimension; col++) {
+          double term = signs[start + col] * x[start + col] / Math.sqrt(length);
+          expected[start + row] += Integer.bitCount(row & col) % 2 == 0 ? term : -term;
+        }
+      }
+      start += length;
+    }
+    assertThat(maxDifference(rotation.rotate(x), expected))
+        .isLessThanOrEqualTo(1e-12 * RandomizedHadamardTest.norm(x));
   }
 
   @Property(tries = 50)

@@ -16,75 +16,156 @@ class RandomizedHadamardTest {
       "round 42 public rotation seed".getBytes(StandardCharsets.UTF_8);
 
   @Test
-  void create_paddedDimension_isNextPowerOfTwo() {
+  void create_paddedDimensionAndBlocks_followTheRule() {
+    // {m, d', blocks...}: d' is m rounded up to a multiple of 2^max(0, ⌊log₂ m⌋ - 6), split by its
+    // binary expansion, largest block first.
     int[][] cases = {
-      {1, 1}, {2, 2}, {3, 4}, {4, 4}, {5, 8}, {1000, 1024}, {1024, 1024}, {1025, 2048}
+      {1, 1, 1},
+      {2, 2, 2},
+      {3, 3, 2, 1},
+      {63, 63, 32, 16, 8, 4, 2, 1},
+      {64, 64, 64},
+      {65, 65, 64, 1},
+      {127, 127, 64, 32, 16, 8, 4, 2, 1},
+      {128, 128, 128},
+      {129, 130, 128, 2},
+      {1000, 1000, 512, 256, 128, 64, 32, 8},
+      {1001, 1008, 512, 256, 128, 64, 32, 16},
+      {1024, 1024, 1024},
+      {1025, 1040, 1024, 16},
+      {1_000_000, 1_007_616, 1 << 19, 1 << 18, 1 << 17, 1 << 16, 1 << 14, 1 << 13},
+      {10_000_000, 10_092_544, 1 << 23, 1 << 20, 1 << 19, 1 << 17},
+      {(1 << 30) - 1, 1 << 30, 1 << 30},
     };
     for (int[] c : cases) {
-      RandomizedHadamard rotation = RandomizedHadamard.create(c[0], SEED);
-      assertThat(rotation.dimension()).isEqualTo(c[0]);
-      assertThat(rotation.paddedDimension()).as("dimension %s", c[0]).isEqualTo(c[1]);
+      int dimension = c[0];
+      assertThat(RandomizedHadamard.paddedDimensionOf(dimension))
+          .as("dimension %s", dimension)
+          .isEqualTo(c[1]);
+      if (dimension <= 10_000_000) {
+        RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
+        assertThat(rotation.dimension()).isEqualTo(dimension);
+        assertThat(rotation.paddedDimension()).as("dimension %s", dimension).isEqualTo(c[1]);
+        assertThat(rotation.blockLengths())
+            .as("dimension %s", dimension)
+            .containsExactly(Arrays.copyOfRange(c, 2, c.length));
+      }
+    }
+  }
+
+  @Test
+  void paddedDimensionOf_boundsPaddingAndBlocks_forEveryDimensionUpTo2To16() {
+    for (int dimension = 1; dimension <= 1 << 16; dimension++) {
+      int padded = RandomizedHadamard.paddedDimensionOf(dimension);
+      int topBit = Integer.highestOneBit(dimension);
+      int minBlock = Math.max(1, topBit / 64);
+      if (padded < dimension
+          || padded - dimension >= minBlock
+          || padded % minBlock != 0
+          || (dimension < 128 && padded != dimension)
+          || (dimension >= 64 && 64L * (padded - dimension) >= dimension)
+          || Integer.bitCount(padded) > 7
+          || padded / Integer.lowestOneBit(padded) > 128) {
+        throw new AssertionError("dimension " + dimension + " padded to " + padded);
+      }
     }
   }
 
   @Test
   void rotate_smallCase_matchesDefinition() {
-    // y = H·D·x / √d written out for d = 4 against the signs that rotate() itself reveals.
+    // m = 3 is two blocks, {0, 1} and {2}: y = (H_2·D·x_{0,1}/√2, D_22·x_2).
     RandomizedHadamard rotation = RandomizedHadamard.create(3, SEED);
-    double[] signs = new double[3];
-    for (int i = 0; i < 3; i++) {
-      double[] unit = new double[3];
-      unit[i] = 1;
-      // H's first row is all ones, so y_0 = D_ii / 2 for the unit vector e_i.
-      signs[i] = Math.signum(rotation.rotate(unit)[0]);
-    }
+    double[] signs = signs(rotation);
     double[] x = {1.5, -2, 4};
-    int[][] hadamard = {{1, 1, 1, 1}, {1, -1, 1, -1}, {1, 1, -1, -1}, {1, -1, -1, 1}};
-    double[] expected = new double[4];
-    for (int row = 0; row < 4; row++) {
-      for (int col = 0; col < 3; col++) {
-        expected[row] += hadamard[row][col] * signs[col] * x[col] / 2;
-      }
-    }
+    double[] expected = {
+      (signs[0] * x[0] + signs[1] * x[1]) / Math.sqrt(2),
+      (signs[0] * x[0] - signs[1] * x[1]) / Math.sqrt(2),
+      signs[2] * x[2]
+    };
     assertThat(rotation.rotate(x)).containsExactly(expected, within(1e-12));
   }
 
   @Test
-  void rotate_matchesNaiveHadamardProduct() {
-    // H[i][j] = (-1)^popcount(i & j). Padded sizes 4096 (one wide stage after the cache-sized
-    // blocks) and 8192 (two wide stages in one pass); sampled rows keep the O(d²) check fast.
-    for (int dimension : new int[] {3000, 5000}) {
+  void rotate_matchesNaiveBlockHadamardProduct() {
+    // H_L[i][j] = (-1)^popcount(i & j) within each block. 3000 pads to 3008 = 2048 + 512 + 256 +
+    // 128 + 64 (the 2048 block is one cache block); 4096 is one block with one wide stage; 8192 + 5
+    // pads to 8320 = 8192 + 128 (two wide stages in one pass, then a small block). Sampled rows
+    // keep
+    // the O(d·L) check fast.
+    for (int dimension : new int[] {3000, 4096, 8197}) {
       RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
-      int padded = rotation.paddedDimension();
       double[] x = randomVector(new SplittableRandom(dimension), dimension);
       double[] signs = signs(rotation);
       double[] rotated = rotation.rotate(x);
-      for (int row = 0; row < padded; row += 37) {
-        double expected = 0;
-        for (int col = 0; col < dimension; col++) {
-          double term = signs[col] * x[col];
-          expected += Integer.bitCount(row & col) % 2 == 0 ? term : -term;
+      int blockStart = 0;
+      for (int length : rotation.blockLengths()) {
+        for (int row = 0; row < length; row += 37) {
+          double expected = 0;
+          for (int col = 0; col < length && blockStart + col < dimension; col++) {
+            double term = signs[blockStart + col] * x[blockStart + col];
+            expected += Integer.bitCount(row & col) % 2 == 0 ? term : -term;
+          }
+          expected /= Math.sqrt(length);
+          if (Math.abs(rotated[blockStart + row] - expected) > 1e-9) {
+            throw new AssertionError(
+                "dimension "
+                    + dimension
+                    + " block at "
+                    + blockStart
+                    + " row "
+                    + row
+                    + ": "
+                    + rotated[blockStart + row]
+                    + " vs "
+                    + expected);
+          }
         }
-        expected /= Math.sqrt(padded);
-        if (Math.abs(rotated[row] - expected) > 1e-9) {
-          throw new AssertionError(
-              "dimension " + dimension + " row " + row + ": " + rotated[row] + " vs " + expected);
+        blockStart += length;
+      }
+      assertThat(blockStart).isEqualTo(rotated.length);
+    }
+  }
+
+  @Test
+  void rotate_oneHot_spreadsEvenlyOverItsBlockOnly() {
+    for (int dimension : new int[] {1, 7, 64, 1000, 4097}) {
+      RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
+      int[] lengths = rotation.blockLengths();
+      for (int hot : new int[] {0, dimension / 2, dimension - 1}) {
+        double[] oneHot = new double[dimension];
+        oneHot[hot] = 3;
+        double[] rotated = rotation.rotate(oneHot);
+        int blockStart = 0;
+        for (int length : lengths) {
+          boolean hotBlock = hot >= blockStart && hot < blockStart + length;
+          double expectedMagnitude = hotBlock ? 3 / Math.sqrt(length) : 0;
+          for (int i = blockStart; i < blockStart + length; i++) {
+            assertThat(Math.abs(rotated[i]))
+                .as("dimension %s, hot %s, coordinate %s", dimension, hot, i)
+                .isCloseTo(expectedMagnitude, within(1e-12));
+          }
+          blockStart += length;
         }
       }
     }
   }
 
   @Test
-  void rotate_oneHot_spreadsEvenly() {
-    for (int dimension : new int[] {1, 7, 64, 1000, 4097}) {
-      RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
-      double[] oneHot = new double[dimension];
-      oneHot[dimension / 2] = 3;
-      double[] rotated = rotation.rotate(oneHot);
-      double expectedMagnitude = 3 / Math.sqrt(rotation.paddedDimension());
-      for (double value : rotated) {
-        assertThat(Math.abs(value)).isCloseTo(expectedMagnitude, within(1e-12));
+  void rotate_powerOfTwoDimension_isTheSingleBlockTransform() {
+    // One block: y = H·D·x/√d, the whole-vector transform used before blocks existed.
+    int dimension = 16;
+    RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
+    assertThat(rotation.blockLengths()).containsExactly(16);
+    double[] signs = signs(rotation);
+    double[] x = randomVector(new SplittableRandom(5), dimension);
+    double[] rotated = rotation.rotate(x);
+    for (int row = 0; row < dimension; row++) {
+      double expected = 0;
+      for (int col = 0; col < dimension; col++) {
+        double term = signs[col] * x[col];
+        expected += Integer.bitCount(row & col) % 2 == 0 ? term : -term;
       }
+      assertThat(rotated[row]).isCloseTo(expected / 4, within(1e-12));
     }
   }
 
@@ -161,12 +242,12 @@ class RandomizedHadamardTest {
 
   @Test
   void rotate_largeDimension_isIsometryAndInvertible() {
-    // Beyond the cache block, so that the wide stages run too.
+    // Beyond the cache block, so that the wide stages run too; 2^20 + 3 pads to 2^20 + 2^14.
     int dimension = (1 << 20) + 3;
     RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
     double[] x = randomVector(new SplittableRandom(4), dimension);
     double[] rotated = rotation.rotate(x);
-    assertThat(rotated).hasSize(1 << 21);
+    assertThat(rotated).hasSize((1 << 20) + (1 << 14));
     assertThat(norm(rotated)).isCloseTo(norm(x), within(1e-9 * norm(x)));
     double[] back = rotation.inverse(rotated);
     double tolerance = 1e-12 * norm(x);
@@ -178,16 +259,52 @@ class RandomizedHadamardTest {
   }
 
   @Test
+  void inverseBlock_equalsTheWholeInverseBitForBit() {
+    // 2^20 + 2^14 + 5 pads to 2^20 + 2^15: a wide block and a padded one.
+    for (int dimension : new int[] {1, 3, 65, 1001, (1 << 20) + (1 << 14) + 5}) {
+      RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
+      double[] rotated = randomVector(new SplittableRandom(dimension), rotation.paddedDimension());
+      double[] whole = rotation.inverse(rotated);
+      int start = 0;
+      int[] lengths = rotation.blockLengths();
+      for (int block = 0; block < lengths.length; block++) {
+        double[] values = Arrays.copyOfRange(rotated, start, start + lengths[block]);
+        rotation.inverseBlock(block, values);
+        for (int i = 0; i < lengths[block] && start + i < dimension; i++) {
+          if (Double.doubleToRawLongBits(values[i])
+              != Double.doubleToRawLongBits(whole[start + i])) {
+            throw new AssertionError(
+                "dimension " + dimension + " coordinate " + (start + i) + " differs");
+          }
+        }
+        start += lengths[block];
+      }
+    }
+  }
+
+  @Test
+  void inverseBlock_badBlockOrLength_isRefused() {
+    RandomizedHadamard rotation = RandomizedHadamard.create(129, SEED);
+    assertThatThrownBy(() -> rotation.inverseBlock(2, new double[2]))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> rotation.inverseBlock(-1, new double[2]))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> rotation.inverseBlock(1, new double[128]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("block 1 has length 2, values have length 128");
+  }
+
+  @Test
   void rotate_wrongLength_throwsNamingBoth() {
-    RandomizedHadamard rotation = RandomizedHadamard.create(5, SEED);
-    assertThatThrownBy(() -> rotation.rotate(new double[4]))
+    RandomizedHadamard rotation = RandomizedHadamard.create(129, SEED);
+    assertThatThrownBy(() -> rotation.rotate(new double[128]))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("5")
-        .hasMessageContaining("not 4");
-    assertThatThrownBy(() -> rotation.inverse(new double[5]))
+        .hasMessageContaining("129")
+        .hasMessageContaining("not 128");
+    assertThatThrownBy(() -> rotation.inverse(new double[129]))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("length 8")
-        .hasMessageContaining("not 5");
+        .hasMessageContaining("length 130")
+        .hasMessageContaining("not 129");
     assertThatThrownBy(() -> rotation.rotate(null)).isInstanceOf(NullPointerException.class);
   }
 
@@ -199,6 +316,12 @@ class RandomizedHadamardTest {
     assertThatThrownBy(() -> RandomizedHadamard.create((1 << 30) + 1, SEED))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not " + ((1 << 30) + 1));
+    assertThatThrownBy(() -> RandomizedHadamard.paddedDimensionOf(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not 0");
+    assertThatThrownBy(() -> RandomizedHadamard.paddedDimensionOf((1 << 30) + 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not " + ((1 << 30) + 1));
     assertThatThrownBy(() -> RandomizedHadamard.create(10, new byte[15]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 16 bytes, not 15");
@@ -208,15 +331,22 @@ class RandomizedHadamardTest {
 
   @Test
   void toString_showsDimensions() {
-    assertThat(RandomizedHadamard.create(5, SEED).toString())
-        .isEqualTo("RandomizedHadamard[dimension=5, paddedDimension=8]");
+    assertThat(RandomizedHadamard.create(129, SEED).toString())
+        .isEqualTo("RandomizedHadamard[dimension=129, paddedDimension=130, blockLengths=[128, 2]]");
   }
 
-  /** The diagonal of D: H's first column is all ones, so inverse(e_0) = D·(1, ..., 1)/√d. */
-  private static double[] signs(RandomizedHadamard rotation) {
-    double[] firstUnit = new double[rotation.paddedDimension()];
-    firstUnit[0] = 1;
-    double[] scaled = rotation.inverse(firstUnit);
+  /**
+   * The diagonal of D: each block's H has a first column of ones, so the inverse of the vector with
+   * a 1 at the start of every block is D·(1/√L_0, ..., 1/√L_1, ...).
+   */
+  static double[] signs(RandomizedHadamard rotation) {
+    double[] blockStarts = new double[rotation.paddedDimension()];
+    int start = 0;
+    for (int length : rotation.blockLengths()) {
+      blockStarts[start] = 1;
+      start += length;
+    }
+    double[] scaled = rotation.inverse(blockStarts);
     double[] signs = new double[scaled.length];
     for (int i = 0; i < scaled.length; i++) {
       signs[i] = Math.signum(scaled[i]);

@@ -207,7 +207,10 @@ public final class AggregatorVerticle extends VerticleBase {
     ErrorResponder errors =
         new ErrorResponder(
             limits.maxControlMessageBytes(),
-            VectorFrame.HEADER_BYTES + 4L * limits.maxModelParameters(),
+            // A vector is the model's parameters plus the rotation's padding (below 1/64 of them,
+            // RandomizedHadamard) and, when weighted, the weight word.
+            VectorFrame.HEADER_BYTES
+                + 4L * (limits.maxModelParameters() + limits.maxModelParameters() / 64 + 1),
             code -> {
               metrics.requestRefused(code);
               refusals.count(code);

@@ -32,12 +32,13 @@ class JournalRoundsTest {
   private static final double DELTA = 1e-5;
 
   /**
-   * d = 1000 rotated to d' = 1024, C = 1, z = 1.2, t = 3 of 4; 16 bits, so that the rounding
-   * allowance (which grows with d') is large enough in Δ₂ for a wrong d to show.
+   * d = 1001 rotated to d' = 1008 (a multiple of the smallest block, 8), C = 1, z = 1.2, t = 3 of
+   * 4; 16 bits, so that the rounding allowance (which grows with d') is large enough in Δ₂ for a
+   * wrong d to show.
    */
   private static final EncodingParameters PRIVATE =
       EncodingParameters.builder()
-          .setDimension(1000)
+          .setDimension(1001)
           .setClipNorm(1)
           .setNoiseMultiplier(1.2)
           .setThreshold(3)
@@ -142,7 +143,7 @@ class JournalRoundsTest {
               PRIVATE.noiseMultiplier(),
               PRIVATE.gamma(),
               PRIVATE.threshold(),
-              1024));
+              1008));
     }
     return PrivacyAccountant.create(EncodingParameters.CONDITIONAL_ROUNDING_BETA)
         .spend(rounds, DELTA);
@@ -186,7 +187,7 @@ class JournalRoundsTest {
     assertThat(aggregate.outerBandCount()).isEqualTo(2);
     assertThat(aggregate.noiseStandardDeviation()).isEqualTo(0.125);
     assertThat(aggregate.aggregationDuration()).isEqualTo(Duration.ofSeconds(2));
-    // Accounted with its three real survivors and the padded length d' = 1024.
+    // Accounted with its three real survivors and the padded length d' = 1008.
     assertSpend(round.privacySpent().orElseThrow(), expectedSpend(3));
     assertSpend(history.privacySpent().orElseThrow(), expectedSpend(3));
   }

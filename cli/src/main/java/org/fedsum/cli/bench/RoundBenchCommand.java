@@ -58,6 +58,17 @@ final class RoundBenchCommand implements Callable<Integer> {
   int bits;
 
   @Option(
+      names = "--rotation",
+      defaultValue = "true",
+      arity = "1",
+      paramLabel = "true|false",
+      description =
+          "The randomized Hadamard rotation of the encoding, as in a run config (default:"
+              + " ${DEFAULT-VALUE}, the run config's default); with it the vector is padded to the"
+              + " rotation's length, at most 1/64 more words.")
+  boolean rotation;
+
+  @Option(
       names = "--rounds",
       defaultValue = "7",
       paramLabel = "R",
@@ -130,6 +141,7 @@ final class RoundBenchCommand implements Callable<Integer> {
             silos,
             parameters,
             bits,
+            rotation,
             rounds,
             warmUpRounds,
             dropouts,
@@ -149,6 +161,7 @@ final class RoundBenchCommand implements Callable<Integer> {
       int silos,
       int parameters,
       int bits,
+      boolean rotation,
       int rounds,
       int warmUpRounds,
       int dropouts,
@@ -163,6 +176,7 @@ final class RoundBenchCommand implements Callable<Integer> {
           silos,
           parameters,
           bits,
+          rotation,
           rounds,
           warmUpRounds,
           dropouts,

@@ -95,6 +95,7 @@ final class ScalingBenchCommand implements Callable<Integer> {
                 n,
                 m,
                 RoundBenchmark.SUPPORTED_BITS,
+                true,
                 rounds,
                 warmUpRounds,
                 0,

@@ -18,7 +18,7 @@ import org.fedsum.protocol.privacy.RoundPrivacy;
  */
 public record PrivacyCalculator(int silos, int threshold, int bits, int dimension) {
   private static final double CLIP_NORM = 1.0;
-  // Only the presence of a rotation seed matters here (it pads d to a power of two).
+  // Only the presence of a rotation seed matters here (the rotation pads d, by less than d/64).
   private static final byte[] ROTATION_SEED = new byte[32];
   private static final PrivacyAccountant ACCOUNTANT =
       PrivacyAccountant.create(EncodingParameters.CONDITIONAL_ROUNDING_BETA);

@@ -1,45 +1,62 @@
 package org.fedsum.protocol.encoding;
 
 import java.util.Objects;
+import org.fedsum.crypto.RandomizedHadamard;
 
 /**
  * The decoded aggregate of one round, read range by range: the same values as {@link
  * DecodedUpdate#sum()} and {@link DecodedUpdate#average()}, bit for bit, without a whole decoded
- * vector of doubles when the encoding has no rotation (the aggregator then steps its strategy over
- * coordinate ranges and never holds more than one range of the average). Obtain one from {@link
- * UpdateDecoder#decodeRanges}.
+ * vector of doubles (the aggregator steps its strategy over coordinate ranges). Obtain one from
+ * {@link UpdateDecoder#decodeRanges}.
  *
- * <p>Without rotation each read lifts its words from the unmasked sum, which must not change while
- * this object is in use. With rotation the whole sum was decoded up front (the inverse rotation
- * needs every coordinate) and reads copy from it. Reads are thread-safe.
+ * <p>Reads lift their words from the unmasked sum, which must not change while this object is in
+ * use. Without rotation each read lifts just its range. With rotation, whose inverse mixes the
+ * coordinates of one block (see {@link RandomizedHadamard}), a read decodes the block it falls in
+ * (lifts the block's words and inverts the block in place) and keeps that one block for the next
+ * reads: sequential reads decode each block once, and at most one block of doubles is held, the
+ * largest a little over half the padded length. Reads are thread-safe.
  */
 public final class DecodedRanges {
   private final UpdateDecoder decoder;
   private final int[] sumWords;
-  private final double[] decodedSum;
   private final int dimension;
   private final long totalWeight;
   private final int survivors;
   private final double noiseStandardDeviation;
   private final long outerBandCount;
+  private final RandomizedHadamard rotation;
+  // Block j covers coordinates [blockStarts[j], blockStarts[j + 1]) of the padded signal.
+  private final int[] blockStarts;
+  // The last block decoded, guarded by this.
+  private int decodedBlock = -1;
+  private double[] decodedBlockValues;
 
   private DecodedRanges(
       UpdateDecoder decoder,
       int[] sumWords,
-      double[] decodedSum,
       int dimension,
       long totalWeight,
       int survivors,
       double noiseStandardDeviation,
-      long outerBandCount) {
+      long outerBandCount,
+      RandomizedHadamard rotation) {
     this.decoder = decoder;
     this.sumWords = sumWords;
-    this.decodedSum = decodedSum;
     this.dimension = dimension;
     this.totalWeight = totalWeight;
     this.survivors = survivors;
     this.noiseStandardDeviation = noiseStandardDeviation;
     this.outerBandCount = outerBandCount;
+    this.rotation = rotation;
+    if (rotation == null) {
+      this.blockStarts = null;
+    } else {
+      int[] lengths = rotation.blockLengths();
+      this.blockStarts = new int[lengths.length + 1];
+      for (int j = 0; j < lengths.length; j++) {
+        blockStarts[j + 1] = blockStarts[j] + lengths[j];
+      }
+    }
   }
 
   /**
@@ -55,26 +72,32 @@ public final class DecodedRanges {
     return new DecodedRanges(
         decoder,
         sumWords,
-        null,
         decoder.parameters().dimension(),
         totalWeight,
         survivors,
         noiseStandardDeviation,
-        outerBandCount);
+        outerBandCount,
+        null);
   }
 
-  /** Reads copy from an already decoded sum. */
-  static DecodedRanges of(DecodedUpdate decoded) {
-    double[] sum = decoded.sumView();
+  /** Reads decode the block of {@code rotation} they fall in from the words of {@code sumWords}. */
+  static DecodedRanges rotatingBlocks(
+      UpdateDecoder decoder,
+      RandomizedHadamard rotation,
+      int[] sumWords,
+      long totalWeight,
+      int survivors,
+      double noiseStandardDeviation,
+      long outerBandCount) {
     return new DecodedRanges(
-        null,
-        null,
-        sum,
-        sum.length,
-        decoded.totalWeight(),
-        decoded.survivors(),
-        decoded.noiseStandardDeviation(),
-        decoded.outerBandCount());
+        decoder,
+        sumWords,
+        decoder.parameters().dimension(),
+        totalWeight,
+        survivors,
+        noiseStandardDeviation,
+        outerBandCount,
+        rotation);
   }
 
   /** The number of coordinates, {@link EncodingParameters#dimension()}. */
@@ -91,11 +114,42 @@ public final class DecodedRanges {
    */
   public void readSum(int from, int length, double[] into) {
     checkRange(from, length, into);
-    if (decodedSum != null) {
-      System.arraycopy(decodedSum, from, into, 0, length);
+    if (rotation != null) {
+      readRotated(from, length, into);
     } else {
       decoder.liftRange(sumWords, from, into, 0, length);
     }
+  }
+
+  private synchronized void readRotated(int from, int length, double[] into) {
+    int done = 0;
+    while (done < length) {
+      int coordinate = from + done;
+      int block = 0;
+      while (blockStarts[block + 1] <= coordinate) {
+        block++;
+      }
+      double[] values = decodedBlock(block);
+      int count = Math.min(length - done, blockStarts[block + 1] - coordinate);
+      System.arraycopy(values, coordinate - blockStarts[block], into, done, count);
+      done += count;
+    }
+  }
+
+  /** Block {@code block} of the decoded sum: the same lift and inverse as the whole decode. */
+  private double[] decodedBlock(int block) {
+    if (decodedBlock != block) {
+      // Drop the previous block before allocating the next, so that only one is ever held.
+      decodedBlockValues = null;
+      decodedBlock = -1;
+      int start = blockStarts[block];
+      double[] values = new double[blockStarts[block + 1] - start];
+      decoder.liftRange(sumWords, start, values, 0, values.length);
+      rotation.inverseBlock(block, values);
+      decodedBlockValues = values;
+      decodedBlock = block;
+    }
+    return decodedBlockValues;
   }
 
   /**
@@ -142,7 +196,7 @@ public final class DecodedRanges {
     return "DecodedRanges["
         + dimension
         + " coordinates, "
-        + (decodedSum != null ? "decoded whole (rotation)" : "lifted per range")
+        + (rotation != null ? "decoded block by block (rotation)" : "lifted per range")
         + ", totalWeight="
         + totalWeight
         + ", survivors="

@@ -32,11 +32,6 @@ public final class DecodedUpdate {
     return sum.clone();
   }
 
-  /** The decoded sum itself, for {@link DecodedRanges} to read without a copy: never written. */
-  double[] sumView() {
-    return sum;
-  }
-
   /**
    * A fresh array with {@code sum / totalWeight}: the plain average over the survivors when
    * unweighted, the weighted FedAvg average {@code Σ n_k·delta_k / Σ n_k} when weighted.

@@ -3,6 +3,7 @@ package org.fedsum.protocol.encoding;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
+import org.fedsum.crypto.RandomizedHadamard;
 
 /**
  * The public parameters of one round's update encoding (DESIGN.md §4), shared by every silo's
@@ -11,7 +12,8 @@ import java.util.Objects;
  *
  * <p>An update of {@link #dimension()} coordinates is clipped to L2 norm {@link #clipNorm()} {@code
  * C}, optionally rotated with a randomized Hadamard transform seeded by the round's public {@link
- * #rotationSeed()} (which pads it to {@link #signalLength()}, the next power of two), scaled by
+ * #rotationSeed()} (which pads it to {@link #signalLength()}, a multiple of the rotation's smallest
+ * block: {@link RandomizedHadamard#paddedDimensionOf(int)}, less than {@code m/64} more), scaled by
  * {@code 1/γ} ({@link #gamma()}), rounded to integers by conditional randomized rounding, noised
  * with a discrete Gaussian of standard deviation {@link #localNoiseStandardDeviation()} when {@link
  * #noiseMultiplier()} {@code z > 0}, and wrapped into {@code Z_{2^b}} with {@code b = }{@link
@@ -28,14 +30,26 @@ import java.util.Objects;
  *
  * <p>where {@code d'} is {@link #signalLength()} and {@code W} is {@link #maxWeight()} (1 when
  * unweighted). The first term is the signal in the worst case of {@code n} aligned updates of norm
- * {@code W·C}, spread evenly over the {@code d'} coordinates (which the rotation achieves with high
- * probability, and which without rotation is an assumption about the update); the second bounds the
- * variance of {@code n} rounding errors; the third is the summed noise. The range {@code [-2^(b-1),
- * 2^(b-1))} is planned to hold {@code k =} {@link #rangeStandardDeviations()} standard deviations
- * of the sum: {@code k·√V(γ) <= 2^(b-1)}. {@link Builder#buildChoosingGamma()} solves this for
- * {@code γ} given {@code b}; {@link Builder#buildChoosingBits()} finds the smallest {@code b} for a
- * given {@code γ}. Coordinates that do not fit are counted, never silently wrapped: see {@link
+ * {@code W·C}, spread evenly over the {@code d'} coordinates; the second bounds the variance of
+ * {@code n} rounding errors; the third is the summed noise. The range {@code [-2^(b-1), 2^(b-1))}
+ * is planned to hold {@code k =} {@link #rangeStandardDeviations()} standard deviations of the sum:
+ * {@code k·√V(γ) <= 2^(b-1)}. {@link Builder#buildChoosingGamma()} solves this for {@code γ} given
+ * {@code b}; {@link Builder#buildChoosingBits()} finds the smallest {@code b} for a given {@code
+ * γ}. Coordinates that do not fit are counted, never silently wrapped: see {@link
  * EncodingReport#overflowCount()}.
+ *
+ * <p><b>How evenly the signal is spread.</b> Without rotation an even spread is an assumption about
+ * the update. The rotation is block diagonal (see {@link RandomizedHadamard}): it spreads, with
+ * high probability, the part {@code x_j} of the update that falls into block {@code j} evenly over
+ * that block's {@code L_j} coordinates, each then about {@code ‖x_j‖/√L_j}. That is the planned
+ * {@code ‖x‖/√d'} when the update's mass is spread over its coordinates roughly in proportion to
+ * the block lengths, as in dense model updates; the plan keeps {@code d'} for that case rather than
+ * plan every round for the worst. An update concentrated in one block is spread over that block
+ * only: per coordinate up to {@code √(d'/L_j)} times the plan, at worst (all of it in the smallest
+ * block, the last coordinates of the update) {@code √128 ≈ 11} times. Such coordinates are counted
+ * by {@link EncodingReport#overflowCount()} like any other beyond {@link #perSiloSignalLimit()}. A
+ * rotation over one power-of-two block would spread everything over {@code d'} but pad up to twice
+ * the words.
  *
  * <p><b>Noise calibration.</b> Each silo adds discrete Gaussian noise of integer-domain standard
  * deviation {@code σ_local = z·C/(γ·√t)}, {@code t} the Shamir {@link #threshold()}, so the noise
@@ -178,7 +192,7 @@ public final class EncodingParameters {
    * The coordinates carrying the update: the padded dimension with rotation, else the dimension.
    */
   public int signalLength() {
-    return rotation() ? paddedDimension(dimension) : dimension;
+    return rotation() ? RandomizedHadamard.paddedDimensionOf(dimension) : dimension;
   }
 
   /**
@@ -220,11 +234,13 @@ public final class EncodingParameters {
    * noise tail can still wrap a coordinate with the small probability the plan accepts. An encoder
    * counts every coordinate beyond it as an overflow; 0 if even the noise does not fit.
    *
-   * <p>The plan is probabilistic, and so is the count: a rotated update at the clip norm has nearly
-   * Gaussian coordinates, of which a fraction {@code 2·Φ(-k)} lies beyond {@code k} spreads: about
-   * 63 per million coordinates for {@code k = 4}, the same rate at which the aligned worst-case sum
-   * would wrap. A count well above that rate means the range is too small for the data (or, without
-   * rotation, that the update is concentrated on few coordinates).
+   * <p>The plan is probabilistic, and so is the count: a rotated update at the clip norm whose mass
+   * is spread over the rotation's blocks in proportion to their lengths has nearly Gaussian
+   * coordinates, of which a fraction {@code 2·Φ(-k)} lies beyond {@code k} spreads: about 63 per
+   * million coordinates for {@code k = 4}, the same rate at which the aligned worst-case sum would
+   * wrap. A count well above that rate means the range is too small for the data, or that the
+   * update is concentrated: on few coordinates without rotation, in one block with it (see the
+   * class comment).
    */
   public double perSiloSignalLimit() {
     double perStandardDeviation = halfRange(bits) / rangeStandardDeviations;
@@ -254,11 +270,6 @@ public final class EncodingParameters {
                 + Math.sqrt(2 * Math.log(1 / CONDITIONAL_ROUNDING_BETA))
                     * (scaledNorm + sqrtLength / 2));
     return Math.min(deterministic, concentration);
-  }
-
-  static int paddedDimension(int dimension) {
-    int highest = Integer.highestOneBit(dimension);
-    return highest == dimension ? dimension : highest << 1;
   }
 
   private static double halfRange(int bits) {
@@ -579,7 +590,8 @@ public final class EncodingParameters {
     }
 
     private double scaledVariance() {
-      int signalLength = rotationSeed == null ? dimension : paddedDimension(dimension);
+      int signalLength =
+          rotationSeed == null ? dimension : RandomizedHadamard.paddedDimensionOf(dimension);
       return EncodingParameters.scaledVariance(
           silos, weighted ? maxWeight : 1, clipNorm, signalLength, noiseMultiplier, threshold);
     }

@@ -14,7 +14,7 @@ import org.fedsum.crypto.RandomizedHadamard;
  * rounding error is below {@code γ} per coordinate on the grid; without rotation the sum of {@code
  * s} survivors is therefore within {@code s·γ} of the true sum in every coordinate; with rotation,
  * which is orthonormal, within {@code s·γ·√d'} in L2 norm ({@code d'} = {@link
- * EncodingParameters#signalLength()}). Immutable and thread-safe.
+ * EncodingParameters#signalLength()}, the rotation's padded length). Immutable and thread-safe.
  */
 public final class UpdateDecoder {
   private final EncodingParameters parameters;
@@ -66,23 +66,32 @@ public final class UpdateDecoder {
 
   /**
    * Decodes a sum for reading range by range ({@link DecodedRanges}), so that the caller never
-   * holds the whole decoded sum as doubles: without rotation nothing of size {@link
+   * holds the whole decoded sum as doubles, with the same arithmetic as {@link #decode}, so the
+   * values are the same bit for bit. Without rotation nothing of size {@link
    * EncodingParameters#dimension()} is allocated and every read lifts its words from {@code
-   * sumWords} on the spot, with the same arithmetic as {@link #decode}, so the values are the same
-   * bit for bit. The inverse rotation mixes every coordinate into every other, so with rotation the
-   * whole sum is decoded here, exactly as {@link #decode} does it (its peak: the padded signal
-   * twice as doubles, then the sum), and the reads copy from it.
+   * sumWords} on the spot. The inverse rotation mixes the coordinates within each of its blocks
+   * only ({@link RandomizedHadamard}), so with rotation a read decodes the block it falls in and
+   * the result keeps that one block: at most one block of doubles, the largest a little over half
+   * the padded length (for m = 10^7: 2^23 doubles, 64 MiB; a whole decode holds the padded signal
+   * twice, then the sum).
    *
-   * @param sumWords as for {@link #decode}; without rotation the result reads it, so it must not
-   *     change while the result is in use
+   * @param sumWords as for {@link #decode}; the result reads it, so it must not change while the
+   *     result is in use
    * @param survivors as for {@link #decode}
    * @throws IllegalArgumentException as {@link #decode} does
    */
   public DecodedRanges decodeRanges(int[] sumWords, int survivors) {
-    if (rotation != null) {
-      return DecodedRanges.of(decode(sumWords, survivors));
-    }
     Summary summary = summarize(sumWords, survivors);
+    if (rotation != null) {
+      return DecodedRanges.rotatingBlocks(
+          this,
+          rotation,
+          sumWords,
+          summary.totalWeight,
+          survivors,
+          summary.noiseStandardDeviation,
+          summary.outerBandCount);
+    }
     return DecodedRanges.lifting(
         this,
         sumWords,

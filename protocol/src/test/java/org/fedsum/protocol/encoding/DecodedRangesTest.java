@@ -34,7 +34,8 @@ class DecodedRangesTest {
   })
   void readRanges_anySplit_equalWholeDecodeBitForBit(
       boolean rotation, boolean weighted, double noise, int survivors) {
-    // Not a power of two, so that rotation pads and the last range is short.
+    // Rotation pads 3001 to 3008 = 2048 + 512 + 256 + 128 + 64 (five blocks, the last one padded);
+    // the last range is short.
     int dimension = 3001;
     EncodingParameters.Builder builder =
         EncodingParameters.builder()
@@ -91,6 +92,15 @@ class DecodedRangesTest {
           .as("average, ranges of %d", rangeLength)
           .isEqualTo(bits(expectedAverage));
     }
+    // Backwards, so that every read of a rotated sum decodes a block again after another one.
+    double[] backwards = new double[dimension];
+    double[] buffer = new double[700];
+    for (int end = dimension; end > 0; end -= 700) {
+      int from = Math.max(0, end - 700);
+      ranges.readSum(from, end - from, buffer);
+      System.arraycopy(buffer, 0, backwards, from, end - from);
+    }
+    assertThat(bits(backwards)).as("sum, backwards").isEqualTo(bits(expectedSum));
     assertThat(words).isEqualTo(untouched);
   }
 

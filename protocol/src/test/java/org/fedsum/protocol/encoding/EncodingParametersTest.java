@@ -234,11 +234,15 @@ class EncodingParametersTest {
     assertThat(plain.encodedLength()).isEqualTo(1000);
     EncodingParameters rotated =
         plain().setRotationSeed(SEED).setWeighted(10).setGamma(0.01).setBits(20).build();
-    assertThat(rotated.signalLength()).isEqualTo(1024);
-    assertThat(rotated.encodedLength()).isEqualTo(1025);
-    assertThat(EncodingParameters.paddedDimension(1)).isEqualTo(1);
-    assertThat(EncodingParameters.paddedDimension(1024)).isEqualTo(1024);
-    assertThat(EncodingParameters.paddedDimension(1025)).isEqualTo(2048);
+    // 1000 is a multiple of the smallest block, 2^(9 - 6) = 8: no padding.
+    assertThat(rotated.signalLength()).isEqualTo(1000);
+    assertThat(rotated.encodedLength()).isEqualTo(1001);
+    for (int[] c : new int[][] {{1, 1}, {1001, 1008}, {1024, 1024}, {1025, 1040}}) {
+      EncodingParameters padded =
+          plain().setDimension(c[0]).setRotationSeed(SEED).setGamma(0.01).setBits(20).build();
+      assertThat(padded.signalLength()).as("dimension %s", c[0]).isEqualTo(c[1]);
+      assertThat(padded.encodedLength()).as("dimension %s", c[0]).isEqualTo(c[1]);
+    }
   }
 
   @Test

@@ -114,7 +114,7 @@ class UpdateEncoderTest {
   void encode_wordsInRangeAndReportFilled() {
     EncodingParameters parameters =
         EncodingParameters.builder()
-            .setDimension(2000)
+            .setDimension(2001)
             .setClipNorm(1)
             .setNoiseMultiplier(1.1)
             .setThreshold(3)
@@ -123,8 +123,9 @@ class UpdateEncoderTest {
             .setBits(14)
             .buildChoosingGamma();
     EncodedUpdate encoded =
-        UpdateEncoder.create(parameters).encode(randomUpdate(seeded(8), 2000, 0.5), seeded(9));
-    assertThat(encoded.length()).isEqualTo(2048);
+        UpdateEncoder.create(parameters).encode(randomUpdate(seeded(8), 2001, 0.5), seeded(9));
+    // The rotation pads 2001 to a multiple of its smallest block, 2^(10 - 6) = 16.
+    assertThat(encoded.length()).isEqualTo(2016);
     for (int word : encoded.words()) {
       assertThat(word).isBetween(0, (1 << 14) - 1);
     }
@@ -197,6 +198,32 @@ class UpdateEncoderTest {
         UpdateEncoder.create(builder.setRotationSeed(SEED).buildChoosingGamma())
             .encode(spike, seeded(13));
     assertThat(rotated.report().overflowCount()).isZero();
+  }
+
+  @Test
+  void encode_spikeInTheSmallestRotationBlock_isSpreadOverThatBlockOnlyAndCounted() {
+    // 1000 coordinates rotate in blocks 512, 256, 128, 64, 32, 8. The plan allows one silo k = 4
+    // spreads of C/√1000 per coordinate (0.126·C); a spike in the first block becomes ±C/√512 =
+    // 0.044·C on its coordinates and fits, one in the last block ±C/√8 = 0.354·C on its 8
+    // coordinates, which do not fit and are all counted: the blocks' weaker spreading, stated in
+    // EncodingParameters.
+    EncodingParameters parameters =
+        EncodingParameters.builder()
+            .setDimension(1000)
+            .setClipNorm(1)
+            .setNoiseMultiplier(0)
+            .setThreshold(3)
+            .setSilos(5)
+            .setRotationSeed(SEED)
+            .setBits(16)
+            .buildChoosingGamma();
+    UpdateEncoder encoder = UpdateEncoder.create(parameters);
+    double[] first = new double[1000];
+    first[17] = 1;
+    assertThat(encoder.encode(first, seeded(14)).report().overflowCount()).isZero();
+    double[] last = new double[1000];
+    last[995] = 1;
+    assertThat(encoder.encode(last, seeded(14)).report().overflowCount()).isEqualTo(8);
   }
 
   @Test

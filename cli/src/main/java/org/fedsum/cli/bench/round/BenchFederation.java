@@ -151,10 +151,10 @@ final class BenchFederation {
 
   /**
    * A run of {@code rounds} rounds of a test vector of {@code m} parameters, FedAvg, no noise, b =
-   * {@code bits}, threshold {@link #threshold}; no rotation, so the vector is exactly {@code m}
-   * words (the rotation pads it to the next power of two). Every stage gets {@code deadline} except
-   * those in {@code shortDeadlines} (the stage a benchmark's dropouts go silent at, which then
-   * waits its whole deadline).
+   * {@code bits}, threshold {@link #threshold}, with the rotation or without (then the vector is
+   * exactly {@code m} words; the rotation pads it by at most m/64). Every stage gets {@code
+   * deadline} except those in {@code shortDeadlines} (the stage a benchmark's dropouts go silent
+   * at, which then waits its whole deadline).
    */
   static String runYaml(
       String runId,
@@ -162,6 +162,7 @@ final class BenchFederation {
       int rounds,
       int m,
       int bits,
+      boolean rotation,
       Duration deadline,
       Map<Stage, Duration> shortDeadlines) {
     List<String> lines = new ArrayList<>();
@@ -181,7 +182,7 @@ final class BenchFederation {
     lines.add("  clipNorm: 10");
     lines.add("  noiseMultiplier: 0");
     lines.add("  bits: " + bits);
-    lines.add("  rotation: false");
+    lines.add("  rotation: " + rotation);
     lines.add("");
     return String.join("\n", lines);
   }

@@ -39,6 +39,7 @@ import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.service.Federation;
 import org.fedsum.aggregator.store.VectorSpool;
 import org.fedsum.crypto.EcdsaP256SigningKey;
+import org.fedsum.crypto.RandomizedHadamard;
 import org.fedsum.crypto.bench.Machine;
 import org.fedsum.protocol.ProtocolException;
 import org.fedsum.protocol.RoundConfig;
@@ -108,6 +109,7 @@ public final class RoundBenchmark {
       int silos,
       int parameters,
       int bits,
+      boolean rotation,
       int rounds,
       int warmUpRounds,
       int dropouts,
@@ -237,6 +239,7 @@ public final class RoundBenchmark {
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("silos", options.silos());
     figures.put("params", options.parameters());
+    figures.put("rotation", options.rotation());
     figures.put("bits", options.bits());
     figures.put("rounds", options.rounds());
     figures.put("dropouts", options.dropouts());
@@ -299,6 +302,7 @@ public final class RoundBenchmark {
       throws IOException, InterruptedException {
     int n = options.silos();
     int m = options.parameters();
+    int vectorLength = options.rotation() ? RandomizedHadamard.paddedDimensionOf(m) : m;
     Path home = directory.resolve("transport");
     List<BenchFederation.Party> roster = federation.silos(n);
     AggregatorConfig config;
@@ -310,7 +314,10 @@ public final class RoundBenchmark {
     ExecutorService plainSumExecutor = Executors.newFixedThreadPool(2);
     PlainSumRoutes plain =
         new PlainSumRoutes(
-            VectorSpool.open(home.resolve("plain-spool")), plainSumExecutor, options.bits(), m);
+            VectorSpool.open(home.resolve("plain-spool")),
+            plainSumExecutor,
+            options.bits(),
+            vectorLength);
     AggregatorServer server = await(AggregatorServer.start(config, List.of(plain)), 60);
     ExecutorService threads = Executors.newCachedThreadPool();
     try {
@@ -345,7 +352,7 @@ public final class RoundBenchmark {
         throw new IllegalStateException("the run's plan: " + e.getMessage(), e);
       }
       for (SiloSide side : sides) {
-        side.words = encodeRandomUpdate(encoding, m);
+        side.words = encodeRandomUpdate(encoding, m, vectorLength);
       }
       List<SiloSide> plainSenders = new ArrayList<>();
       for (int i = 0; i < n; i++) {
@@ -522,6 +529,7 @@ public final class RoundBenchmark {
         rounds,
         options.parameters(),
         options.bits(),
+        options.rotation(),
         Duration.ofSeconds(seconds),
         dropoutDeadline);
   }
@@ -943,14 +951,15 @@ public final class RoundBenchmark {
 
   // --- helpers -----------------------------------------------------------------------------------
 
-  private static int[] encodeRandomUpdate(EncodingParameters encoding, int m) {
+  private static int[] encodeRandomUpdate(EncodingParameters encoding, int m, int vectorLength) {
     double[] update = new double[m];
     for (int i = 0; i < m; i++) {
       update[i] = (RANDOM.nextDouble() - 0.5) * 0.002;
     }
     int[] words = UpdateEncoder.create(encoding).encode(update, RANDOM).words();
-    if (words.length != m) {
-      throw new IllegalStateException("the encoding has " + words.length + " words, not " + m);
+    if (words.length != vectorLength) {
+      throw new IllegalStateException(
+          "the encoding has " + words.length + " words, not " + vectorLength);
     }
     return words;
   }
