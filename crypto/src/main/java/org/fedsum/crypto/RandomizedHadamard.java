@@ -21,21 +21,25 @@ import java.util.Objects;
  * <p><b>Padding and blocks.</b> A vector of dimension {@code m} is zero-padded to {@code d'} = the
  * smallest multiple of {@code 2^k} at least {@code m}, with {@code k = max(0, ⌊log₂ m⌋ - 6)}, and
  * {@code [0, d')} is split into the powers of two of the binary expansion of {@code d'}, largest
- * first: block {@code j} covers coordinates {@code [o_j, o_j + L_j)} with {@code L_0 > L_1 > ...}
- * and {@code o_j = L_0 + ... + L_(j-1)}. Hence there is no padding below {@code m = 128} and from
- * there less than {@code 2^k <= m/64}; there are at most 7 blocks; and the smallest block has at
- * least {@code 2^k > m/128} coordinates, {@code d'/L_min <= 128}. Padding to the next power of two
- * (the single-block rotation) costs up to twice the words on the wire; splitting into more, smaller
- * blocks pads less but spreads less. The rule keeps the padding below 1.6 % and the weakest
- * spreading within a factor {@code √128 ≈ 11} of the whole padded length's.
+ * first, those above {@link #MAX_BLOCK} = 2^20 split further into blocks of 2^20: block {@code j}
+ * covers coordinates {@code [o_j, o_j + L_j)} with {@code L_0 >= L_1 >= ...} and {@code o_j = L_0 +
+ * ... + L_(j-1)}. Hence there is no padding below {@code m = 128} and from there less than {@code
+ * 2^k <= m/64}; there are at most {@code ⌊d'/2^20⌋ + 7} blocks (at most 7 while {@code d' < 2^20});
+ * and the smallest block has at least {@code min(2^k, 2^20)} coordinates, so {@code d'/L_min <=
+ * 128} up to {@code m < 2^27} (and at most 1024 up to the largest {@code m}, 2^30). Padding to the
+ * next power of two (the single-block rotation) costs up to twice the words on the wire; splitting
+ * into more, smaller blocks pads less but spreads less. The rule keeps the padding below 1.6 % and,
+ * below 2^27 coordinates, the weakest spreading within a factor {@code √128 ≈ 11} of the whole
+ * padded length's. The cap on the block length bounds the memory of a block-by-block inverse (8 MiB
+ * of doubles) and keeps each transform within the CPU's caches.
  *
  * <p><b>What the blocks change.</b> A block spreads only the mass that falls into it: coordinate
  * {@code i} of block {@code j} of a rotated {@code x} has magnitude about {@code ‖x_j‖/√L_j}, where
  * {@code x_j} is the part of {@code x} in the block's coordinates, instead of {@code ‖x‖/√d'} for a
  * rotation over all of {@code d'}. The two agree when the mass of {@code x} is spread over its
  * coordinates roughly in proportion to the block lengths; an {@code x} concentrated in one block is
- * spread over that block only, at worst (all of it in the smallest block) {@code √(d'/L_min) <=
- * √128} times more per coordinate.
+ * spread over that block only, at worst (all of it in the smallest block) {@code √(d'/L_min)} times
+ * more per coordinate ({@code <= √128} below 2^27 coordinates).
  *
  * <p>The signs are public: they come from a per-round public seed, and everybody who knows the seed
  * computes the same rotation. One sign stream covers the whole vector (coordinate {@code i} of the
@@ -54,8 +58,16 @@ public final class RandomizedHadamard {
   // The padded dimension stays at most 2^30 as well, a valid array length.
   private static final int MAX_DIMENSION = 1 << 30;
 
-  // Blocks are at least 2^(⌊log₂ m⌋ - 6) long: padding below m/64, at most 7 blocks.
+  // Blocks are at least min(2^(⌊log₂ m⌋ - 6), MAX_BLOCK) long: padding below m/64.
   private static final int MIN_BLOCK_SHIFT_BELOW_TOP_BIT = 6;
+
+  /**
+   * The largest block, 2^20 coordinates: whoever inverts the rotation one block at a time (the
+   * aggregator, {@link #inverseBlock}) holds at most 8 MiB of doubles whatever the model's size,
+   * and a block of a million coordinates already spreads its mass to about {@code ‖x_j‖/1024} per
+   * coordinate.
+   */
+  public static final int MAX_BLOCK = 1 << 20;
 
   private static final int MIN_SEED_BYTES = 16;
   private static final byte[] SIGN_LABEL =
@@ -122,14 +134,17 @@ public final class RandomizedHadamard {
 
   /**
    * The lengths of the blocks, largest first (the powers of two of the binary expansion of {@link
-   * #paddedDimension()}); block {@code j} starts where block {@code j - 1} ends. A new array.
+   * #paddedDimension()}, any above {@value #MAX_BLOCK} split into blocks of that length); block
+   * {@code j} starts where block {@code j - 1} ends. A new array.
    */
   public int[] blockLengths() {
-    int[] lengths = new int[Integer.bitCount(paddedDimension)];
-    int remaining = paddedDimension;
-    for (int j = 0; j < lengths.length; j++) {
-      lengths[j] = Integer.highestOneBit(remaining);
-      remaining -= lengths[j];
+    int fullBlocks = paddedDimension / MAX_BLOCK;
+    int rest = paddedDimension % MAX_BLOCK;
+    int[] lengths = new int[fullBlocks + Integer.bitCount(rest)];
+    Arrays.fill(lengths, 0, fullBlocks, MAX_BLOCK);
+    for (int j = fullBlocks; j < lengths.length; j++) {
+      lengths[j] = Integer.highestOneBit(rest);
+      rest -= lengths[j];
     }
     return lengths;
   }
@@ -151,7 +166,7 @@ public final class RandomizedHadamard {
       result[i] = isNegative(i) ? -vector[i] : vector[i];
     }
     for (int from = 0; from < paddedDimension; ) {
-      int length = Integer.highestOneBit(paddedDimension - from);
+      int length = blockLengthAt(from);
       walshHadamard(result, from, length);
       scale(result, from, from + length, 1 / Math.sqrt(length));
       from += length;
@@ -175,7 +190,7 @@ public final class RandomizedHadamard {
     }
     double[] work = rotated.clone();
     for (int from = 0; from < dimension; ) {
-      int length = Integer.highestOneBit(paddedDimension - from);
+      int length = blockLengthAt(from);
       inverseBlockAt(work, from, from, length);
       from += length;
     }
@@ -212,6 +227,11 @@ public final class RandomizedHadamard {
               + values.length);
     }
     inverseBlockAt(values, 0, from, lengths[block]);
+  }
+
+  /** The length of the block that starts at coordinate {@code from} ({@link #blockLengths()}). */
+  private int blockLengthAt(int from) {
+    return Math.min(MAX_BLOCK, Integer.highestOneBit(paddedDimension - from));
   }
 
   /**

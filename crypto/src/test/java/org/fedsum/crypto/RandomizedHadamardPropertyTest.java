@@ -45,14 +45,21 @@ class RandomizedHadamardPropertyTest {
       long total = 0;
       for (int j = 0; j < lengths.length; j++) {
         assertThat(Integer.bitCount(lengths[j])).isEqualTo(1);
-        assertThat(lengths[j]).isGreaterThanOrEqualTo(minBlock);
+        assertThat(lengths[j])
+            .isGreaterThanOrEqualTo(Math.min(minBlock, RandomizedHadamard.MAX_BLOCK))
+            .isLessThanOrEqualTo(RandomizedHadamard.MAX_BLOCK);
         if (j > 0) {
-          assertThat(lengths[j]).isLessThan(lengths[j - 1]);
+          // Strictly decreasing below the cap; equal blocks only at the cap.
+          if (lengths[j] == lengths[j - 1]) {
+            assertThat(lengths[j]).isEqualTo(RandomizedHadamard.MAX_BLOCK);
+          } else {
+            assertThat(lengths[j]).isLessThan(lengths[j - 1]);
+          }
         }
         total += lengths[j];
       }
       assertThat(total).isEqualTo(padded);
-      assertThat(lengths.length).isBetween(1, 7);
+      assertThat(lengths.length).isBetween(1, padded / RandomizedHadamard.MAX_BLOCK + 7);
     }
   }
 

@@ -34,7 +34,22 @@ class RandomizedHadamardTest {
       {1024, 1024, 1024},
       {1025, 1040, 1024, 16},
       {1_000_000, 1_007_616, 1 << 19, 1 << 18, 1 << 17, 1 << 16, 1 << 14, 1 << 13},
-      {10_000_000, 10_092_544, 1 << 23, 1 << 20, 1 << 19, 1 << 17},
+      // 2^23 + 2^20 + 2^19 + 2^17, with 2^23 split into blocks of at most 2^20.
+      {
+        10_000_000,
+        10_092_544,
+        1 << 20,
+        1 << 20,
+        1 << 20,
+        1 << 20,
+        1 << 20,
+        1 << 20,
+        1 << 20,
+        1 << 20,
+        1 << 20,
+        1 << 19,
+        1 << 17
+      },
       {(1 << 30) - 1, 1 << 30, 1 << 30},
     };
     for (int[] c : cases) {
@@ -352,6 +367,44 @@ class RandomizedHadamardTest {
       signs[i] = Math.signum(scaled[i]);
     }
     return signs;
+  }
+
+  /**
+   * Above 2^20 coordinates the blocks are capped at 2^20: a spike in the second full block spreads
+   * over exactly that block's 2^20 coordinates, each of magnitude 1/1024, and nowhere else; and the
+   * inverse gives the vector back.
+   */
+  @Test
+  void largeDimension_blocksCappedAt2To20_spikeSpreadsOverItsBlockOnly() {
+    int dimension = 3 * RandomizedHadamard.MAX_BLOCK + 5;
+    RandomizedHadamard rotation = RandomizedHadamard.create(dimension, SEED);
+    assertThat(rotation.blockLengths())
+        .startsWith(
+            RandomizedHadamard.MAX_BLOCK,
+            RandomizedHadamard.MAX_BLOCK,
+            RandomizedHadamard.MAX_BLOCK);
+    double[] x = new double[dimension];
+    x[RandomizedHadamard.MAX_BLOCK + 12345] = 1.0;
+    double[] rotated = rotation.rotate(x);
+    int nonZero = 0;
+    for (int i = 0; i < rotated.length; i++) {
+      boolean inSecondBlock =
+          i >= RandomizedHadamard.MAX_BLOCK && i < 2 * RandomizedHadamard.MAX_BLOCK;
+      if (inSecondBlock) {
+        assertThat(Math.abs(rotated[i])).isCloseTo(1.0 / 1024, within(1e-15));
+        nonZero++;
+      } else if (rotated[i] != 0.0) {
+        throw new AssertionError("coordinate " + i + " outside the spike's block is " + rotated[i]);
+      }
+    }
+    assertThat(nonZero).isEqualTo(RandomizedHadamard.MAX_BLOCK);
+    double[] y = randomVector(new SplittableRandom(7), dimension);
+    double[] back = rotation.inverse(rotation.rotate(y));
+    double worst = 0;
+    for (int i = 0; i < dimension; i++) {
+      worst = Math.max(worst, Math.abs(back[i] - y[i]));
+    }
+    assertThat(worst).isLessThanOrEqualTo(1e-12 * norm(y));
   }
 
   static double[] randomVector(SplittableRandom random, int length) {

@@ -71,9 +71,9 @@ public final class UpdateDecoder {
    * EncodingParameters#dimension()} is allocated and every read lifts its words from {@code
    * sumWords} on the spot. The inverse rotation mixes the coordinates within each of its blocks
    * only ({@link RandomizedHadamard}), so with rotation a read decodes the block it falls in and
-   * the result keeps that one block: at most one block of doubles, the largest a little over half
-   * the padded length (for m = 10^7: 2^23 doubles, 64 MiB; a whole decode holds the padded signal
-   * twice, then the sum).
+   * the result keeps that one block: at most one block of doubles, at most {@link
+   * RandomizedHadamard#MAX_BLOCK} = 2^20 of them, 8 MiB, whatever m (a whole decode holds the
+   * padded signal twice, then the sum).
    *
    * @param sumWords as for {@link #decode}; the result reads it, so it must not change while the
    *     result is in use
