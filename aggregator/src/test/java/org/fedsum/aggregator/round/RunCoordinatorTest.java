@@ -174,6 +174,36 @@ class RunCoordinatorTest {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(
+      value = Stage.class,
+      names = {"SHARE_KEYS", "MASKED_INPUT", "UNMASK"})
+  void round_siloSilentAtStage_stageClosesAfterItsGrace(Stage stage) throws Exception {
+    EarlyClose earlyClose = new EarlyClose(true, java.time.Duration.ofSeconds(2), 1.0);
+    try (RoundFixture fixture =
+        new RoundFixture(
+            root,
+            1,
+            3,
+            org.fedsum.aggregator.strategy.StrategyConfig.defaults("fedavg"),
+            null,
+            earlyClose)) {
+      RunCoordinator coordinator = fixture.open();
+      coordinator.startRound();
+      fixture.playRound(fixture.randomUpdates(), Map.of("silo-03", stage));
+      assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.COMPLETED);
+      JsonNode closed =
+          records(fixture, "stage-closed").stream()
+              .filter(body -> body.path("stage").asText().equals(stage.name()))
+              .findFirst()
+              .orElseThrow();
+      // UNMASK's quorum is one share above the threshold of 3: all four signers... but one is
+      // silent, so the three that answered close it only at the deadline.
+      assertThat(closed.path("closedBy").asText())
+          .isEqualTo(stage == Stage.UNMASK ? "deadline" : RunCoordinator.CLOSED_BY_GRACE);
+    }
+  }
+
   @Test
   void round_siloSilentAtConsistencyCheck_stageClosesAfterItsGraceNotItsDeadline()
       throws Exception {
