@@ -22,8 +22,12 @@ import java.util.Objects;
  */
 public record EarlyClose(boolean enabled, Duration minimumGrace, double graceFactor) {
 
-  /** The default least grace: several round trips and a reconnect on a slow WAN link. */
-  public static final Duration DEFAULT_MINIMUM_GRACE = Duration.ofSeconds(5);
+  /**
+   * The default least grace: enough for a silo whose request failed to get back in through the silo
+   * client's retries (waits of 1, 2, 4 and 8 s, TransportRetry) on a WAN link, and still a quarter
+   * of the default 60 s stage deadline.
+   */
+  public static final Duration DEFAULT_MINIMUM_GRACE = Duration.ofSeconds(15);
 
   /** The default factor: a silo up to three times slower than the quorum is still counted. */
   public static final double DEFAULT_GRACE_FACTOR = 2.0;
@@ -31,7 +35,7 @@ public record EarlyClose(boolean enabled, Duration minimumGrace, double graceFac
   /** The largest factor accepted: beyond it the deadline is the bound anyway. */
   public static final double MAX_GRACE_FACTOR = 1000.0;
 
-  /** The defaults: on, 5 s, factor 2. */
+  /** The defaults: on, 15 s, factor 2. */
   public static final EarlyClose DEFAULT =
       new EarlyClose(true, DEFAULT_MINIMUM_GRACE, DEFAULT_GRACE_FACTOR);
 

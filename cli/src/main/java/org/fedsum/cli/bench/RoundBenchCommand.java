@@ -108,7 +108,7 @@ final class RoundBenchCommand implements Callable<Integer> {
       description =
           "The run's earlyClose.minimumGrace: the least wait after a stage's quorum before it"
               + " closes without its silent silos; short, for 127.0.0.1 (a real run defaults to"
-              + " 5 s) (default: ${DEFAULT-VALUE}).")
+              + " 15 s) (default: ${DEFAULT-VALUE}).")
   long graceMinimumMillis;
 
   @Option(
