@@ -197,8 +197,8 @@ class RunCoordinatorTest {
               .filter(body -> body.path("stage").asText().equals(stage.name()))
               .findFirst()
               .orElseThrow();
-      // UNMASK's quorum is one share above the threshold of 3: all four signers... but one is
-      // silent, so the three that answered close it only at the deadline.
+      // UNMASK's quorum is one share above the threshold (4 of the 4 signers): with one silent,
+      // the three shares that came are a bare threshold, so the stage waits for its deadline.
       assertThat(closed.path("closedBy").asText())
           .isEqualTo(stage == Stage.UNMASK ? "deadline" : RunCoordinator.CLOSED_BY_GRACE);
     }
