@@ -20,4 +20,20 @@ public sealed interface AggregatorAction {
       Objects.requireNonNull(vector, "vector");
     }
   }
+
+  /**
+   * {@code stage} has just received its quorum of answers ({@link AggregatorProtocol#quorum}) but
+   * not every expected answer: the shell may start a grace period and then apply {@link
+   * AggregatorEvent.GraceElapsed}, so that a silent silo costs the grace, not the whole deadline.
+   * Emitted at most once per stage, only for stages that {@linkplain AggregatorProtocol#closesEarly
+   * close early}.
+   *
+   * @param answered how many silos have answered (the quorum)
+   * @param expected how many silos the stage waits for
+   */
+  record QuorumReached(Stage stage, int answered, int expected) implements AggregatorAction {
+    public QuorumReached {
+      Objects.requireNonNull(stage, "stage");
+    }
+  }
 }

@@ -14,6 +14,7 @@ import org.fedsum.crypto.X25519KeyPair;
 import org.fedsum.protocol.AggregatorAction.CountMaskedInput;
 import org.fedsum.protocol.AggregatorAction.Send;
 import org.fedsum.protocol.AggregatorEvent.DeadlinePassed;
+import org.fedsum.protocol.AggregatorEvent.GraceElapsed;
 import org.fedsum.protocol.AggregatorEvent.Received;
 import org.fedsum.protocol.AggregatorState.Aborted;
 import org.fedsum.protocol.AggregatorState.CollectingKeys;
@@ -31,6 +32,13 @@ import org.fedsum.protocol.AggregatorState.Finished;
  * <p>A refused event throws {@link ProtocolException} and leaves the state as it was. A stage
  * closes when every expected silo has answered or its deadline passes; with fewer than {@link
  * RoundConfig#required()} silos the round aborts, having disclosed nothing about any input.
+ *
+ * <p>Early close: every stage but {@code ADVERTISE_KEYS} ({@link #closesEarly}) announces with
+ * {@link AggregatorAction.QuorumReached} the answer that brings it to its {@link #quorum}; the
+ * shell then waits a grace period and applies {@link GraceElapsed}, which closes the stage with the
+ * silos that answered, exactly as a deadline would. The protocol's guarantees hold for any set of
+ * at least {@code t} answering silos, so closing then only turns late silos into dropouts; a late
+ * answer is refused as {@link ErrorCode#STAGE_OUT_OF_ORDER}, as after a deadline.
  */
 public final class AggregatorProtocol {
   private AggregatorProtocol() {}
@@ -56,6 +64,9 @@ public final class AggregatorProtocol {
       }
       return closeStage(state);
     }
+    if (event instanceof GraceElapsed grace) {
+      return onGraceElapsed(state, grace.stage());
+    }
     SiloMessage message = ((Received) event).message();
     checkSender(state, message);
     if (state instanceof CollectingKeys keys) {
@@ -71,6 +82,115 @@ public final class AggregatorProtocol {
       return onConsistencySignature(signatures, (ConsistencySignature) message);
     }
     return onUnmaskShares((CollectingUnmaskShares) state, (UnmaskShares) message);
+  }
+
+  /**
+   * Whether {@code stage} may close before its deadline once its quorum answered. Not {@code
+   * ADVERTISE_KEYS}: a silo advertises its keys after its local training, so the time it takes
+   * reflects its data and hardware, and closing early would systematically leave out the silos with
+   * the most data or the slowest machines (a bias in the model, not a dropout). The later stages
+   * are protocol work of the same size for every silo.
+   */
+  public static boolean closesEarly(Stage stage) {
+    return stage != Stage.ADVERTISE_KEYS;
+  }
+
+  /**
+   * How many answers the open stage of {@code state} needs before it may close early: {@link
+   * RoundConfig#required()}, the number below which the round aborts anyway; in {@code UNMASK} also
+   * one share more than the threshold when the signers allow it, because with exactly {@code t}
+   * shares a corrupted share cannot be detected (ShamirSecretSharing#combine) while one more is
+   * checked against the polynomial the others determine.
+   */
+  public static int quorum(AggregatorState state) {
+    RoundConfig config = state.config();
+    if (state instanceof CollectingUnmaskShares unmask) {
+      return Math.max(config.required(), Math.min(config.threshold() + 1, unmask.signers().size()));
+    }
+    return config.required();
+  }
+
+  /** How many silos have answered the open stage of {@code state} (0 for a terminal state). */
+  public static int answered(AggregatorState state) {
+    if (state instanceof CollectingKeys keys) {
+      return keys.advertisements().size();
+    }
+    if (state instanceof CollectingShares shares) {
+      return shares.shares().size();
+    }
+    if (state instanceof CollectingMaskedInputs inputs) {
+      return inputs.maskedInputDigests().size();
+    }
+    if (state instanceof CollectingSignatures signatures) {
+      return signatures.signatures().size();
+    }
+    if (state instanceof CollectingUnmaskShares unmask) {
+      return unmask.responses().size();
+    }
+    return 0;
+  }
+
+  /** How many silos the open stage of {@code state} waits for (0 for a terminal state). */
+  public static int expected(AggregatorState state) {
+    if (state instanceof CollectingKeys keys) {
+      return keys.config().roster().size();
+    }
+    if (state instanceof CollectingShares shares) {
+      return shares.keyList().advertisements().size();
+    }
+    if (state instanceof CollectingMaskedInputs inputs) {
+      return inputs.sharingSilos().size();
+    }
+    if (state instanceof CollectingSignatures signatures) {
+      return signatures.survivors().size();
+    }
+    if (state instanceof CollectingUnmaskShares unmask) {
+      return unmask.signers().size();
+    }
+    return 0;
+  }
+
+  private static AggregatorStep onGraceElapsed(AggregatorState state, Stage stage)
+      throws ProtocolException {
+    RoundConfig config = state.config();
+    if (stage != state.stage()) {
+      throw new ProtocolException(
+          ErrorCode.STAGE_OUT_OF_ORDER,
+          config.round(),
+          "grace period of " + stage + " while the round is in " + state.stage());
+    }
+    if (!closesEarly(stage)) {
+      throw new ProtocolException(
+          ErrorCode.STAGE_OUT_OF_ORDER,
+          config.round(),
+          stage + " does not close early: it waits for its deadline or for every silo");
+    }
+    if (answered(state) < quorum(state)) {
+      throw new ProtocolException(
+          ErrorCode.THRESHOLD_NOT_MET,
+          config.round(),
+          "grace period of "
+              + stage
+              + " with "
+              + answered(state)
+              + " answers, below its quorum of "
+              + quorum(state));
+    }
+    return closeStage(state);
+  }
+
+  /**
+   * The step of a message that left its stage open: {@code actions}, and {@link
+   * AggregatorAction.QuorumReached} if this answer brought the stage to its quorum.
+   */
+  private static AggregatorStep stillOpen(AggregatorState next, List<AggregatorAction> actions) {
+    if (!closesEarly(next.stage()) || answered(next) != quorum(next)) {
+      return new AggregatorStep(next, actions);
+    }
+    List<AggregatorAction> withQuorum = new ArrayList<>(actions);
+    withQuorum.add(
+        new AggregatorAction.QuorumReached(next.stage(), answered(next), expected(next)));
+    return new AggregatorStep(next, withQuorum);
   }
 
   /** Round, roster and stage checks common to every message. */
@@ -138,7 +258,7 @@ public final class AggregatorProtocol {
             config, Immutables.with(state.advertisements(), message.siloId(), message));
     return next.advertisements().size() == config.roster().size()
         ? closeStage(next)
-        : new AggregatorStep(next, List.of());
+        : stillOpen(next, List.of());
   }
 
   private static AggregatorStep onEncryptedShares(CollectingShares state, EncryptedShares message)
@@ -166,7 +286,7 @@ public final class AggregatorProtocol {
             Immutables.with(state.shares(), message.siloId(), message));
     return next.shares().size() == advertised.size()
         ? closeStage(next)
-        : new AggregatorStep(next, List.of());
+        : stillOpen(next, List.of());
   }
 
   private static AggregatorStep onMaskedInput(CollectingMaskedInputs state, MaskedInput message)
@@ -198,7 +318,7 @@ public final class AggregatorProtocol {
       actions.addAll(closed.actions());
       return new AggregatorStep(closed.state(), actions);
     }
-    return new AggregatorStep(next, actions);
+    return stillOpen(next, actions);
   }
 
   private static AggregatorStep onConsistencySignature(
@@ -215,7 +335,7 @@ public final class AggregatorProtocol {
             Immutables.with(state.signatures(), message.siloId(), message.signature()));
     return next.signatures().size() == state.survivors().size()
         ? closeStage(next)
-        : new AggregatorStep(next, List.of());
+        : stillOpen(next, List.of());
   }
 
   private static AggregatorStep onUnmaskShares(CollectingUnmaskShares state, UnmaskShares message)
@@ -252,7 +372,7 @@ public final class AggregatorProtocol {
             Immutables.with(state.responses(), message.siloId(), message));
     return next.responses().size() == state.signers().size()
         ? closeStage(next)
-        : new AggregatorStep(next, List.of());
+        : stillOpen(next, List.of());
   }
 
   /** Ends the current stage with whoever answered: advance with enough of them, else abort. */

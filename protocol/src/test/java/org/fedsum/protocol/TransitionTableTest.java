@@ -109,6 +109,34 @@ class TransitionTableTest {
   }
 
   @Test
+  void aggregator_graceEvents_closeNothingBelowTheQuorumNorOutOfTheirStage() {
+    List<String> failures = new ArrayList<>();
+    for (int s = 0; s < Stage.values().length; s++) {
+      AggregatorState state = run.aggregatorStates.get(s);
+      for (Stage grace : Stage.values()) {
+        String before = state.toString();
+        // A freshly opened stage has no answers: below any quorum, so its grace closes nothing.
+        ErrorCode expected =
+            grace == state.stage() && AggregatorProtocol.closesEarly(grace)
+                ? ErrorCode.THRESHOLD_NOT_MET
+                : ErrorCode.STAGE_OUT_OF_ORDER;
+        ProtocolException refusal =
+            catchThrowableOfType(
+                ProtocolException.class,
+                () -> AggregatorProtocol.apply(state, new AggregatorEvent.GraceElapsed(grace)));
+        if (refusal == null || refusal.code() != expected) {
+          failures.add(
+              grace + " grace in " + state.stage() + ": expected " + expected + ", got " + refusal);
+        }
+        if (!state.toString().equals(before)) {
+          failures.add(grace + " grace in " + state.stage() + ": the state changed");
+        }
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
   void aggregator_terminalStates_refuseEverythingAsRoundClosed() throws ProtocolException {
     AggregatorState finished = run.aggregatorStates.get(Stage.values().length);
     AggregatorState aborted =
@@ -128,6 +156,11 @@ class TransitionTableTest {
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED));
         assertThatThrownBy(
                 () -> AggregatorProtocol.apply(terminal, new AggregatorEvent.DeadlinePassed(kind)))
+            .isInstanceOfSatisfying(
+                ProtocolException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED));
+        assertThatThrownBy(
+                () -> AggregatorProtocol.apply(terminal, new AggregatorEvent.GraceElapsed(kind)))
             .isInstanceOfSatisfying(
                 ProtocolException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED));

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.fedsum.aggregator.round.EarlyClose;
 import org.fedsum.aggregator.round.RunSettings;
 import org.fedsum.aggregator.strategy.StrategyConfig;
 import org.fedsum.crypto.SiteIdentity;
@@ -70,6 +71,7 @@ public record RunConfig(
           "assumedColluders",
           "maxConsecutiveAborts",
           "deadlines",
+          "earlyClose",
           "model",
           "training",
           "strategy",
@@ -81,6 +83,8 @@ public record RunConfig(
           Stage.MASKED_INPUT, "maskedInput",
           Stage.CONSISTENCY_CHECK, "consistencyCheck",
           Stage.UNMASK, "unmask");
+  private static final Set<String> EARLY_CLOSE_KEYS =
+      Set.of("enabled", "minimumGrace", "graceFactor");
   private static final Set<String> PRIVACY_KEYS =
       Set.of(
           "clipNorm",
@@ -243,6 +247,19 @@ public record RunConfig(
               Duration.ofDays(7)));
     }
 
+    YamlSection earlyCloseSection = root.section("earlyClose");
+    earlyCloseSection.allowOnly(EARLY_CLOSE_KEYS);
+    EarlyClose earlyClose =
+        new EarlyClose(
+            earlyCloseSection.optionalBoolean("enabled", true),
+            earlyCloseSection.optionalDuration(
+                "minimumGrace",
+                EarlyClose.DEFAULT_MINIMUM_GRACE,
+                Duration.ZERO,
+                Duration.ofDays(7)),
+            earlyCloseSection.optionalNumber(
+                "graceFactor", EarlyClose.DEFAULT_GRACE_FACTOR, 0, EarlyClose.MAX_GRACE_FACTOR));
+
     YamlSection model = root.section("model");
     int dimension =
         (int) model.requiredInteger("parameters", 1, federation.limits().maxModelParameters());
@@ -340,7 +357,8 @@ public record RunConfig(
               deadlines,
               encoding,
               strategy,
-              maxConsecutiveAborts);
+              maxConsecutiveAborts,
+              earlyClose);
     } catch (IllegalArgumentException e) {
       // RoundConfig's threshold rules: the message names threshold, minSurvivors or colluders.
       throw new AggregatorConfigException("threshold", e.getMessage());

@@ -80,13 +80,14 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
  * <p><b>Journal.</b> Every state change is journaled before it takes effect: {@code round-started}
  * (the public round parameters), {@code message-accepted} (type, silo, stage and SHA-256 of the
  * message's wire encoding, or of the masked vector's words; never the message itself), {@code
- * stage-closed} (the participants), {@code round-finished} (participation per stage, dropouts per
- * stage, the new model's SHA-256; like {@code round-aborted}, the requests refused since the
- * previous round ended, by error code), {@code round-aborted} (stage, reason code, detail), {@code
- * silo-metrics} (a sharing silo's held-out figures for the round's starting model), {@code
- * round-declined} (a silo's refusal of the round, with its reason), and {@code run-completed} or
- * {@code run-stopped}. No share, seed, key or vector is ever journaled. Refused submissions change
- * no state and are not journaled.
+ * stage-closed} (the participants, and what closed the stage: {@code all-answered}, {@value
+ * #CLOSED_BY_GRACE} with the grace waited, or {@code deadline}), {@code round-finished}
+ * (participation per stage, dropouts per stage, the new model's SHA-256; like {@code
+ * round-aborted}, the requests refused since the previous round ended, by error code), {@code
+ * round-aborted} (stage, reason code, detail), {@code silo-metrics} (a sharing silo's held-out
+ * figures for the round's starting model), {@code round-declined} (a silo's refusal of the round,
+ * with its reason), and {@code run-completed} or {@code run-stopped}. No share, seed, key or vector
+ * is ever journaled. Refused submissions change no state and are not journaled.
  *
  * <p><b>Observers.</b> {@link #onChange} hears of everything a silo's poll could see; {@link
  * #onRoundEvents} hears of rounds started, stages closed, rounds finished and aborted (for
@@ -114,6 +115,12 @@ import org.fedsum.protocol.encoding.UpdateDecoder;
 public final class RunCoordinator {
   /** The longest reason a silo may give for declining a round. */
   public static final int MAX_DECLINE_REASON = 500;
+
+  /**
+   * The {@code closedBy} of a stage closed by its grace period after its quorum ({@link
+   * EarlyClose}).
+   */
+  public static final String CLOSED_BY_GRACE = "grace-after-quorum";
 
   /** The {@code round-aborted} reason of a round interrupted by a restart. */
   public static final String REASON_RESTARTED = "AGGREGATOR_RESTARTED";
@@ -227,6 +234,9 @@ public final class RunCoordinator {
     // them.
     final SortedSet<String> declined = new TreeSet<>();
     Scheduler.Cancellable deadline;
+    // The grace period started when the open stage reached its quorum (EarlyClose), if any.
+    Scheduler.Cancellable grace;
+    Duration graceStarted;
     // When the round and its open stage started, by the coordinator's clock: for RoundEvents.
     final Instant startedAt;
     Instant stageOpenedAt;
@@ -636,6 +646,12 @@ public final class RunCoordinator {
     Map<String, Object> deadlines = new LinkedHashMap<>();
     settings.deadlines().forEach((stage, delay) -> deadlines.put(stage.name(), delay.toMillis()));
     body.put("deadlineMillis", deadlines);
+    EarlyClose earlyClose = settings.earlyClose();
+    Map<String, Object> early = new LinkedHashMap<>();
+    early.put("enabled", earlyClose.enabled());
+    early.put("minimumGraceMillis", earlyClose.minimumGrace().toMillis());
+    early.put("graceFactor", Double.toString(earlyClose.graceFactor()));
+    body.put("earlyClose", early);
     append("round-started", body);
     lastStartedRound = config.round();
     current = new RoundRun(config, modelSha256, clock.instant());
@@ -1072,6 +1088,55 @@ public final class RunCoordinator {
     settleQuietly(settlement);
   }
 
+  private void graceElapsed(RoundRun run, Stage stage) {
+    Settlement settlement;
+    synchronized (this) {
+      if (run != current || run.state.terminal() || run.state.stage() != stage) {
+        return;
+      }
+      try {
+        commit(
+            run,
+            AggregatorProtocol.apply(run.state, new AggregatorEvent.GraceElapsed(stage)),
+            CLOSED_BY_GRACE);
+      } catch (ProtocolException e) {
+        throw new IllegalStateException("bug: the grace period of the open stage was refused", e);
+      } catch (IOException e) {
+        fail(e);
+      }
+      settlement = settlementLocked();
+    }
+    settleQuietly(settlement);
+  }
+
+  /**
+   * Starts the grace period of a stage that just reached its quorum: {@link EarlyClose#grace}
+   * counts from the quorum's own time since the stage opened, and none starts if it would not end
+   * before the stage deadline, which then closes the stage as before.
+   */
+  private void startGrace(RoundRun run, AggregatorAction.QuorumReached quorum) {
+    Duration took = Duration.between(run.stageOpenedAt, clock.instant());
+    Optional<Duration> grace =
+        settings.earlyClose().grace(took, settings.deadlines().get(quorum.stage()));
+    if (grace.isEmpty()) {
+      return;
+    }
+    Stage stage = quorum.stage();
+    run.graceStarted = grace.get();
+    run.grace = scheduler.schedule(grace.get(), () -> graceElapsed(run, stage));
+  }
+
+  private static void cancelTimers(RoundRun run) {
+    if (run.deadline != null) {
+      run.deadline.cancel();
+      run.deadline = null;
+    }
+    if (run.grace != null) {
+      run.grace.cancel();
+      run.grace = null;
+    }
+  }
+
   /** Applies an accepted step: new state, actions, and the journal records of a closed stage. */
   private void commit(RoundRun run, AggregatorStep step, String closedBy) throws IOException {
     AggregatorState before = run.state;
@@ -1081,6 +1146,8 @@ public final class RunCoordinator {
         run.outbox.computeIfAbsent(send.siloId(), silo -> new ArrayList<>()).add(send.message());
       } else if (action instanceof AggregatorAction.CountMaskedInput count) {
         addIntoSum(run, count);
+      } else if (action instanceof AggregatorAction.QuorumReached quorum) {
+        startGrace(run, quorum);
       }
     }
     AggregatorState after = step.state();
@@ -1090,10 +1157,9 @@ public final class RunCoordinator {
     if (after.stage() == before.stage() && !after.terminal()) {
       return;
     }
-    if (run.deadline != null) {
-      run.deadline.cancel();
-      run.deadline = null;
-    }
+    Duration grace = run.graceStarted;
+    run.graceStarted = null;
+    cancelTimers(run);
     try {
       if (!(after instanceof AggregatorState.Aborted)) {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -1101,6 +1167,9 @@ public final class RunCoordinator {
         body.put("stage", before.stage().name());
         body.put("participants", List.copyOf(participantsOf(run, before.stage())));
         body.put("closedBy", closedBy);
+        if (CLOSED_BY_GRACE.equals(closedBy)) {
+          body.put("graceMillis", grace.toMillis());
+        }
         append("stage-closed", body);
         Instant now = clock.instant();
         RoundEvents observer = roundEvents;
@@ -1377,10 +1446,7 @@ public final class RunCoordinator {
   }
 
   private void closeRound(RoundRun run) {
-    if (run.deadline != null) {
-      run.deadline.cancel();
-      run.deadline = null;
-    }
+    cancelTimers(run);
     if (current == run) {
       current = null;
     }
@@ -1434,8 +1500,8 @@ public final class RunCoordinator {
         e);
     phase = RunStatus.Phase.FAILED;
     failure = e.getMessage();
-    if (current != null && current.deadline != null) {
-      current.deadline.cancel();
+    if (current != null) {
+      cancelTimers(current);
     }
     failedRound = current;
     current = null;

@@ -28,6 +28,7 @@ import org.fedsum.protocol.encoding.EncodingParameters;
  * @param encoding how the silos encode their updates, and so how the unmasked sum is decoded
  * @param strategy the server strategy applied to each round's average update
  * @param maxConsecutiveAborts the run stops after this many aborted rounds in a row
+ * @param earlyClose when a stage with silent silos closes before its deadline
  */
 public record RunSettings(
     String federationId,
@@ -41,7 +42,8 @@ public record RunSettings(
     Map<Stage, Duration> deadlines,
     EncodingParameters encoding,
     StrategyConfig strategy,
-    int maxConsecutiveAborts) {
+    int maxConsecutiveAborts,
+    EarlyClose earlyClose) {
 
   /** The default of {@link #maxConsecutiveAborts()}. */
   public static final int DEFAULT_MAX_CONSECUTIVE_ABORTS = 3;
@@ -53,6 +55,7 @@ public record RunSettings(
     Objects.requireNonNull(deadlines, "deadlines");
     Objects.requireNonNull(encoding, "encoding");
     Objects.requireNonNull(strategy, "strategy");
+    Objects.requireNonNull(earlyClose, "earlyClose");
     if (rounds < 1) {
       throw new IllegalArgumentException("rounds must be >= 1, not " + rounds);
     }

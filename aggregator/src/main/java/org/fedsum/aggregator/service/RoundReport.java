@@ -73,7 +73,8 @@ public record RoundReport(
    *     Stage#ADVERTISE_KEYS}) but not in this one; empty while the stage is open
    * @param duration from the stage's opening (the previous stage's closing, or the round's start)
    *     to its closing or the abort; empty while open
-   * @param closedBy what closed it: {@code all-answered} or {@code deadline}; empty unless closed
+   * @param closedBy what closed it: {@code all-answered}, {@code all-answered-or-declined}, {@code
+   *     grace-after-quorum} or {@code deadline}; empty unless closed
    */
   public record StageReport(
       Stage stage,

@@ -47,6 +47,9 @@ class RunConfigTest {
         maskedInput: 2m
         consistencyCheck: 500ms
         unmask: 1h
+      earlyClose:
+        minimumGrace: 3s
+        graceFactor: 1.5
       model:
         kind: mlp
         parameters: 7850
@@ -88,6 +91,8 @@ class RunConfigTest {
         .containsEntry(Stage.MASKED_INPUT, Duration.ofMinutes(2))
         .containsEntry(Stage.CONSISTENCY_CHECK, Duration.ofMillis(500))
         .containsEntry(Stage.UNMASK, Duration.ofHours(1));
+    assertThat(settings.earlyClose())
+        .isEqualTo(new org.fedsum.aggregator.round.EarlyClose(true, Duration.ofSeconds(3), 1.5));
     assertThat(settings.bits()).isEqualTo(24);
     assertThat(settings.encoding().dimension()).isEqualTo(7850);
     assertThat(settings.encoding().clipNorm()).isEqualTo(1.5);
@@ -127,6 +132,7 @@ class RunConfigTest {
     assertThat(settings.deadlines().get(Stage.ADVERTISE_KEYS))
         .isEqualTo(RunConfig.DEFAULT_ADVERTISE_DEADLINE);
     assertThat(settings.deadlines().get(Stage.UNMASK)).isEqualTo(RunConfig.DEFAULT_STAGE_DEADLINE);
+    assertThat(settings.earlyClose()).isEqualTo(org.fedsum.aggregator.round.EarlyClose.DEFAULT);
     assertThat(settings.bits()).isEqualTo(32);
     assertThat(settings.strategy().toMap()).containsEntry("name", "fedavg");
     assertThat(run.delta()).isEqualTo(RunConfig.DEFAULT_DELTA);
@@ -181,6 +187,13 @@ class RunConfigTest {
         Arguments.of("shareKeys: 30s", "shareKeys: 30", "deadlines.shareKeys"),
         Arguments.of("shareKeys: 30s", "shareKeys: 10ms", "deadlines.shareKeys"),
         Arguments.of("shareKeys: 30s", "shareKey: 30s", "deadlines.shareKey"),
+        Arguments.of("minimumGrace: 3s", "minimumGrace: 3", "earlyClose.minimumGrace"),
+        Arguments.of("minimumGrace: 3s", "minimumGrace: -3s", "earlyClose.minimumGrace"),
+        Arguments.of("graceFactor: 1.5", "graceFactor: -1", "earlyClose.graceFactor"),
+        Arguments.of("graceFactor: 1.5", "graceFactor: 1e9", "earlyClose.graceFactor"),
+        Arguments.of("graceFactor: 1.5", "graceFactor: soon", "earlyClose.graceFactor"),
+        Arguments.of("graceFactor: 1.5", "grace: 1.5", "earlyClose.grace"),
+        Arguments.of("minimumGrace: 3s", "enabled: maybe", "earlyClose.enabled"),
         Arguments.of("parameters: 7850", "parameters: 1000000", "model.parameters"),
         Arguments.of("  kind: mlp\n", "", "model.kind"),
         Arguments.of("name: fedadam", "name: fedsgd", "strategy"),

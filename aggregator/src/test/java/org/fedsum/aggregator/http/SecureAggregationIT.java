@@ -131,6 +131,37 @@ class SecureAggregationIT {
   }
 
   @Test
+  void oneSiloSilentAtConsistencyCheck_stageClosesAfterItsGrace_longBeforeItsDeadline()
+      throws Exception {
+    // A minute of deadline per stage: a round that waited for it would take over 60 s.
+    createAndStart(
+        "early", 1, "60s", "60s", "earlyClose:", "  minimumGrace: 3s", "  graceFactor: 1");
+    long started = System.nanoTime();
+    List<Future<double[]>> round = playRound(Map.of("silo-4", Stage.CONSISTENCY_CHECK));
+    List<double[]> updates = collect(round);
+    JsonObject status = waitForPhase("early", "COMPLETED");
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertThat(status.getInteger("roundsFinished")).isEqualTo(1);
+    // The silo stopped right after its masked vector: its input is in the sum.
+    assertModelClose(operatorModel("early"), average(updates));
+
+    Calls.Reply reply = await(Calls.get(operator, server.port(), "/v1/runs/early/rounds"));
+    assertThat(reply.status()).as("%s", reply).isEqualTo(200);
+    io.vertx.core.json.JsonArray stages =
+        reply.body().toJsonObject().getJsonArray("rounds").getJsonObject(0).getJsonArray("stages");
+    Map<String, JsonObject> byStage = new java.util.LinkedHashMap<>();
+    stages.forEach(
+        stage -> byStage.put(((JsonObject) stage).getString("stage"), (JsonObject) stage));
+    JsonObject consistency = byStage.get("CONSISTENCY_CHECK");
+    assertThat(consistency.getString("closedBy")).isEqualTo("grace-after-quorum");
+    assertThat(consistency.getJsonArray("dropouts").stream().map(String::valueOf).toList())
+        .containsExactly("silo-4");
+    // Generous: the grace is about 3 s; the deadline is 60 s.
+    assertThat(consistency.getLong("durationMillis")).isLessThan(30_000);
+    assertThat(took).isLessThan(Duration.ofSeconds(45));
+  }
+
+  @Test
   void tooManyDropouts_roundAbortsWithTheReason_modelKept() throws Exception {
     createAndStart("abort", 1, "2s", "2s");
     List<Future<double[]>> round =
@@ -150,12 +181,14 @@ class SecureAggregationIT {
 
   // ---------------------------------------------------------------------------------------------
 
-  private void createAndStart(String runId, int rounds, String advertise, String stage)
+  private void createAndStart(
+      String runId, int rounds, String advertise, String stage, String... extraLines)
       throws Exception {
     String yaml =
         String.join(
             "\n",
             "runId: " + runId,
+            String.join("\n", extraLines),
             "roster: [" + String.join(", ", ROSTER) + "]",
             "rounds: " + rounds,
             "threshold: 3",

@@ -97,6 +97,20 @@ final class RoundFixture implements AutoCloseable {
       int maxConsecutiveAborts,
       StrategyConfig strategy,
       byte[] rotationSeed) {
+    this(root, rounds, maxConsecutiveAborts, strategy, rotationSeed, EarlyClose.OFF);
+  }
+
+  /**
+   * As above, with stages closing early as {@code earlyClose} says (the other constructors keep
+   * early close off, so that their silent silos cost the whole deadline).
+   */
+  RoundFixture(
+      Path root,
+      int rounds,
+      int maxConsecutiveAborts,
+      StrategyConfig strategy,
+      byte[] rotationSeed,
+      EarlyClose earlyClose) {
     this.root = root;
     FederationCa ca = FederationCa.create(FEDERATION_ID, Duration.ofDays(30), random);
     try {
@@ -153,7 +167,8 @@ final class RoundFixture implements AutoCloseable {
             deadlines,
             encoding,
             strategy,
-            maxConsecutiveAborts);
+            maxConsecutiveAborts,
+            earlyClose);
     for (int i = 0; i < DIMENSION; i++) {
       initialModel[i] = 0.5 - 0.05 * i;
     }

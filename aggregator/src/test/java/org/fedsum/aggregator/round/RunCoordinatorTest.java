@@ -174,6 +174,80 @@ class RunCoordinatorTest {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(
+      value = Stage.class,
+      names = {"SHARE_KEYS", "MASKED_INPUT", "UNMASK"})
+  void round_siloSilentAtStage_stageClosesAfterItsGrace(Stage stage) throws Exception {
+    EarlyClose earlyClose = new EarlyClose(true, java.time.Duration.ofSeconds(2), 1.0);
+    try (RoundFixture fixture =
+        new RoundFixture(
+            root,
+            1,
+            3,
+            org.fedsum.aggregator.strategy.StrategyConfig.defaults("fedavg"),
+            null,
+            earlyClose)) {
+      RunCoordinator coordinator = fixture.open();
+      coordinator.startRound();
+      fixture.playRound(fixture.randomUpdates(), Map.of("silo-03", stage));
+      assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.COMPLETED);
+      JsonNode closed =
+          records(fixture, "stage-closed").stream()
+              .filter(body -> body.path("stage").asText().equals(stage.name()))
+              .findFirst()
+              .orElseThrow();
+      // UNMASK's quorum is one share above the threshold (4 of the 4 signers): with one silent,
+      // the three shares that came are a bare threshold, so the stage waits for its deadline.
+      assertThat(closed.path("closedBy").asText())
+          .isEqualTo(stage == Stage.UNMASK ? "deadline" : RunCoordinator.CLOSED_BY_GRACE);
+    }
+  }
+
+  @Test
+  void round_siloSilentAtConsistencyCheck_stageClosesAfterItsGraceNotItsDeadline()
+      throws Exception {
+    EarlyClose earlyClose = new EarlyClose(true, java.time.Duration.ofSeconds(2), 1.0);
+    try (RoundFixture fixture =
+        new RoundFixture(
+            root,
+            1,
+            3,
+            org.fedsum.aggregator.strategy.StrategyConfig.defaults("fedavg"),
+            null,
+            earlyClose)) {
+      RunCoordinator coordinator = fixture.open();
+      coordinator.startRound();
+      Map<String, double[]> updates = fixture.randomUpdates();
+      fixture.playRound(updates, Map.of("silo-03", Stage.CONSISTENCY_CHECK));
+
+      assertThat(coordinator.status().phase()).isEqualTo(RunStatus.Phase.COMPLETED);
+      JsonNode consistency =
+          records(fixture, "stage-closed").stream()
+              .filter(body -> body.path("stage").asText().equals("CONSISTENCY_CHECK"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(consistency.path("closedBy").asText()).isEqualTo(RunCoordinator.CLOSED_BY_GRACE);
+      // The quorum came at once (the fixture's time stands still), so the grace is the minimum.
+      assertThat(consistency.path("graceMillis").asLong()).isEqualTo(2000);
+      assertThat(strings(consistency.path("participants")))
+          .containsExactly("silo-00", "silo-01", "silo-02");
+      // Every other stage had every answer and closed at once.
+      assertThat(records(fixture, "stage-closed"))
+          .filteredOn(body -> !body.path("stage").asText().equals("CONSISTENCY_CHECK"))
+          .allSatisfy(body -> assertThat(body.path("closedBy").asText()).isEqualTo("all-answered"));
+      // The silo stopped after its masked vector: its input is in the mean.
+      JsonNode finished = records(fixture, "round-finished").get(0);
+      assertThat(strings(finished.path("survivors"))).isEqualTo(fixture.roster);
+      // Neither the grace timer nor a deadline is left behind.
+      assertThat(fixture.time.pendingTasks()).isZero();
+      JsonNode roundStarted = records(fixture, "round-started").get(0);
+      assertThat(roundStarted.path("earlyClose").path("minimumGraceMillis").asLong())
+          .isEqualTo(2000);
+      assertThat(fixture.verifyJournal().isValid()).isTrue();
+    }
+  }
+
   @Test
   void round_tooManyDropouts_abortsKeepsModelAndNextRoundFinishes() throws Exception {
     try (RoundFixture fixture = new RoundFixture(root, 1, 3)) {

@@ -103,12 +103,33 @@ final class RoundBenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--dropout-deadline-ms",
-      defaultValue = "2000",
+      defaultValue = "20000",
       paramLabel = "MS",
       description =
-          "Deadline of the stage the dropouts go silent at, which the round then waits out"
+          "Deadline of the stage the dropouts go silent at: the upper bound of its wait, which"
+              + " early close (--grace-min-ms, --grace-factor) normally cuts short; generous, so"
+              + " that a loaded machine's slow MASKED_INPUT does not abort the round"
               + " (default: ${DEFAULT-VALUE}).")
   long dropoutDeadlineMillis;
+
+  @Option(
+      names = "--grace-min-ms",
+      defaultValue = "200",
+      paramLabel = "MS",
+      description =
+          "The run's earlyClose.minimumGrace: the least wait after a stage's quorum before it"
+              + " closes without its silent silos; short, for 127.0.0.1 (a real run defaults to"
+              + " 15 s) (default: ${DEFAULT-VALUE}).")
+  long graceMinimumMillis;
+
+  @Option(
+      names = "--grace-factor",
+      defaultValue = "0.5",
+      paramLabel = "F",
+      description =
+          "The run's earlyClose.graceFactor: the wait as a multiple of the time the quorum took"
+              + " (a real run defaults to 2) (default: ${DEFAULT-VALUE}).")
+  double graceFactor;
 
   @Option(
       names = "--no-heap",
@@ -147,6 +168,8 @@ final class RoundBenchCommand implements Callable<Integer> {
             dropouts,
             dropoutStage,
             dropoutDeadlineMillis,
+            graceMinimumMillis,
+            graceFactor,
             !noHeap,
             heapXmx,
             workDirectory);
@@ -167,6 +190,8 @@ final class RoundBenchCommand implements Callable<Integer> {
       int dropouts,
       String dropoutStage,
       long dropoutDeadlineMillis,
+      long graceMinimumMillis,
+      double graceFactor,
       boolean heap,
       String heapXmx,
       Path workDirectory)
@@ -182,6 +207,8 @@ final class RoundBenchCommand implements Callable<Integer> {
           dropouts,
           stage(dropoutStage),
           Duration.ofMillis(dropoutDeadlineMillis),
+          Duration.ofMillis(graceMinimumMillis),
+          graceFactor,
           heap,
           heapXmx == null ? 0 : size("--heap-xmx", heapXmx),
           workDirectory == null ? Path.of(System.getProperty("java.io.tmpdir")) : workDirectory);

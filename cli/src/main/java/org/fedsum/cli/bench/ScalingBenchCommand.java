@@ -101,6 +101,8 @@ final class ScalingBenchCommand implements Callable<Integer> {
                 0,
                 "MASKED_INPUT",
                 2000,
+                200,
+                0.5,
                 heap,
                 null,
                 workDirectory));

@@ -83,7 +83,8 @@ class BenchRoundTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"MASKED_INPUT", "CONSISTENCY_CHECK"})
-  void round_oneOfFourSilosDropsOut_completesAfterTheStagesDeadline(String stage) throws Exception {
+  void round_oneOfFourSilosDropsOut_stageClosesAfterItsGraceNotItsDeadline(String stage)
+      throws Exception {
     Path json = directory.resolve("dropout.json");
 
     Run run =
@@ -103,7 +104,11 @@ class BenchRoundTest {
             "--dropout-stage",
             stage,
             "--dropout-deadline-ms",
+            "30000",
+            "--grace-min-ms",
             "400",
+            "--grace-factor",
+            "0.5",
             "--no-heap",
             "--work-directory",
             directory.toString(),
@@ -115,9 +120,11 @@ class BenchRoundTest {
     assertThat(figures.path("dropouts").asInt()).isEqualTo(1);
     assertThat(figures.path("dropout_stage").asText()).isEqualTo(stage);
     assertThat(figures.path("sums_equal").asBoolean()).isTrue();
-    // The stage with the silent silo closed at its deadline, not when everyone had answered.
+    // The stage with the silent silo closed after its grace, not when everyone had answered, and
+    // long before its 30 s deadline.
+    assertThat(figures.path("grace_min_ms").asLong()).isEqualTo(400);
     assertThat(figures.path("secure_ms").asDouble()).isGreaterThanOrEqualTo(400);
-    assertThat(figures.path("stage_ms").path(stage).asDouble()).isGreaterThanOrEqualTo(350);
+    assertThat(figures.path("stage_ms").path(stage).asDouble()).isBetween(350.0, 15_000.0);
     double without = figures.path("secure_without_dropouts_ms").asDouble();
     assertThat(without).isPositive();
     assertThat(figures.path("dropout_ratio").asDouble())
@@ -142,6 +149,8 @@ class BenchRoundTest {
         "--json",
         "does not exist");
     assertRefused(new String[] {"--json", directory.toString()}, "--json", "is a folder");
+    assertRefused(new String[] {"--grace-min-ms", "-1"}, "--grace-min-ms -1", "at least 0");
+    assertRefused(new String[] {"--grace-factor", "-0.5"}, "--grace-factor -0.5", "between 0");
   }
 
   private static void assertRefused(String[] options, String... messageParts) {

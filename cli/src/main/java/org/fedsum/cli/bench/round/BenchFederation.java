@@ -164,7 +164,9 @@ final class BenchFederation {
       int bits,
       boolean rotation,
       Duration deadline,
-      Map<Stage, Duration> shortDeadlines) {
+      Map<Stage, Duration> shortDeadlines,
+      Duration graceMinimum,
+      double graceFactor) {
     List<String> lines = new ArrayList<>();
     lines.add("runId: " + runId);
     lines.add("roster: [" + String.join(", ", roster.stream().map(Party::siteId).toList()) + "]");
@@ -175,6 +177,9 @@ final class BenchFederation {
       Duration value = shortDeadlines.getOrDefault(stage, deadline);
       lines.add("  " + yamlKey(stage) + ": " + value.toMillis() + "ms");
     }
+    lines.add("earlyClose:");
+    lines.add("  minimumGrace: " + graceMinimum.toMillis() + "ms");
+    lines.add("  graceFactor: " + graceFactor);
     lines.add("model:");
     lines.add("  kind: test-vector");
     lines.add("  parameters: " + m);

@@ -76,11 +76,13 @@ import org.fedsum.silo.client.SiloTask;
  *
  * <p>Dropouts are silos that go silent instead of sending their message of a stage (the silo
  * client's {@code stopBefore} hook), in every secure round, as a silo that crashed there would; the
- * stage then waits its whole deadline ({@link Options#dropoutDeadline}) before closing with the
- * others. The plain rounds leave out the vectors the secure rounds leave out (the dropouts' when
- * they stop at or before {@code MASKED_INPUT}), so the two sums still agree. With dropouts, each
- * pair of rounds is followed by a secure round in which no silo drops out (its sum checked against
- * the sum of every vector), for the ratio of a round with dropouts to one without.
+ * stage then closes with the others once its quorum answered and a grace period passed ({@link
+ * Options#graceMinimum}, {@link Options#graceFactor}; the aggregator's early close), at the latest
+ * at its deadline ({@link Options#dropoutDeadline}). The plain rounds leave out the vectors the
+ * secure rounds leave out (the dropouts' when they stop at or before {@code MASKED_INPUT}), so the
+ * two sums still agree. With dropouts, each pair of rounds is followed by a secure round in which
+ * no silo drops out (its sum checked against the sum of every vector), for the ratio of a round
+ * with dropouts to one without.
  */
 public final class RoundBenchmark {
   /** The only b this benchmark accepts: see {@link Options}. */
@@ -100,6 +102,9 @@ public final class RoundBenchmark {
    * @param dropouts silos that go silent in every secure round
    * @param dropoutStage the stage whose message they do not send
    * @param dropoutDeadline that stage's deadline (the others get a generous one)
+   * @param graceMinimum the run's {@code earlyClose.minimumGrace}
+   * @param graceFactor the run's {@code earlyClose.graceFactor}; with {@code graceMinimum}, how
+   *     long a stage with silent silos waits after its quorum before closing without them
    * @param heap whether to run the heap part
    * @param heapXmxBytes the aggregator's {@code -Xmx} in the heap part; 0 for {@link
    *     #defaultHeapXmxBytes}
@@ -115,6 +120,8 @@ public final class RoundBenchmark {
       int dropouts,
       Stage dropoutStage,
       Duration dropoutDeadline,
+      Duration graceMinimum,
+      double graceFactor,
       boolean heap,
       long heapXmxBytes,
       Path workDirectory) {
@@ -122,6 +129,7 @@ public final class RoundBenchmark {
     public Options {
       Objects.requireNonNull(dropoutStage, "dropoutStage");
       Objects.requireNonNull(dropoutDeadline, "dropoutDeadline");
+      Objects.requireNonNull(graceMinimum, "graceMinimum");
       Objects.requireNonNull(workDirectory, "workDirectory");
       if (silos < 3) {
         throw new IllegalArgumentException(
@@ -164,6 +172,14 @@ public final class RoundBenchmark {
       if (dropoutDeadline.toMillis() < 100) {
         throw new IllegalArgumentException(
             "--dropout-deadline " + dropoutDeadline.toMillis() + "ms: at least 100 ms");
+      }
+      if (graceMinimum.isNegative()) {
+        throw new IllegalArgumentException(
+            "--grace-min-ms " + graceMinimum.toMillis() + ": at least 0");
+      }
+      if (!Double.isFinite(graceFactor) || graceFactor < 0 || graceFactor > 1000) {
+        throw new IllegalArgumentException(
+            "--grace-factor " + graceFactor + ": between 0 and 1000");
       }
       if (heapXmxBytes < 0) {
         throw new IllegalArgumentException("--heap-xmx: must be positive");
@@ -248,6 +264,8 @@ public final class RoundBenchmark {
         "dropout_deadline_ms",
         options.dropouts() == 0 ? null : options.dropoutDeadline().toMillis());
     figures.put("threshold", BenchFederation.threshold(options.silos()));
+    figures.put("grace_min_ms", options.graceMinimum().toMillis());
+    figures.put("grace_factor", options.graceFactor());
     figures.putAll(Machine.describe());
     figures.put("xmx_bytes", Runtime.getRuntime().maxMemory());
     figures.put("loadavg_at_start", Machine.loadAverage());
@@ -267,7 +285,11 @@ public final class RoundBenchmark {
                 + options.dropoutStage()
                 + " (its deadline "
                 + options.dropoutDeadline().toMillis()
-                + " ms)");
+                + " ms; early close after the quorum and a grace of max("
+                + options.graceMinimum().toMillis()
+                + " ms, "
+                + options.graceFactor()
+                + " x the quorum's time))");
     out.println(
         "# machine: "
             + figures.get("cpus")
@@ -423,9 +445,12 @@ public final class RoundBenchmark {
         out.printf(
             Locale.ROOT,
             "secure rounds without the dropouts: median %.1f ms; with them / without: %.3f"
-                + " (the stage waits its deadline of %d ms for the silent silos)%n",
+                + " (the stage closes after its quorum and a grace of max(%d ms, %s x the"
+                + " quorum's time), at the latest at its deadline of %d ms)%n",
             all,
             dropoutRatio,
+            options.graceMinimum().toMillis(),
+            options.graceFactor(),
             options.dropoutDeadline().toMillis());
         out.flush();
         figures.put("secure_without_dropouts_ms", all);
@@ -531,7 +556,9 @@ public final class RoundBenchmark {
         options.bits(),
         options.rotation(),
         Duration.ofSeconds(seconds),
-        dropoutDeadline);
+        dropoutDeadline,
+        options.graceMinimum(),
+        options.graceFactor());
   }
 
   /** One silo's clients, its fixed encoded update, and where it goes silent if it drops out. */
