@@ -153,7 +153,7 @@ public final class SpoolWriter implements Closeable {
               + bits
               + " bits its header declares");
     }
-    while (bytes.hasRemaining()) {
+    while (bytes.hasRemaining() || unpacker.hasWaitingWords()) {
       unpacked.clear();
       unpacker.unpack(bytes, unpacked);
       unpacked.flip();

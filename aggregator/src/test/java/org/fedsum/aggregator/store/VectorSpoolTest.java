@@ -284,6 +284,24 @@ class VectorSpoolTest {
   }
 
   @Test
+  void write_wholeFrameInOneChunk_aroundTheWritersBufferOfWords_spoolsEveryWord() throws Exception {
+    // The writer unpacks into a buffer of 2^14 words; a chunk whose last bytes complete words
+    // once that buffer is full must still get them all to the file.
+    for (int bits : new int[] {8, 12, 16, 20, 24, 31}) {
+      for (int length = (1 << 14) - 3; length <= (1 << 14) + 9; length++) {
+        int[] words = randomWords(length, bits, length);
+        String silo = "silo-" + bits + "-" + length;
+        SpoolWriter writer = spool.receive(ROUND, silo, bits, length);
+        byte[] frame = frame(ROUND, bits, words);
+        writer.write(frame, 0, frame.length);
+        int[] sum = new int[length];
+        writer.finish().addTo(sum);
+        assertThat(sum).as("b = %d, m = %d", bits, length).isEqualTo(words);
+      }
+    }
+  }
+
+  @Test
   void write_nonZeroPaddingAfterTheLastWord_isRefusedAndTheFileRemoved() throws Exception {
     int bits = 20;
     int[] words = randomWords(101, bits, 12); // 2020 bits: 4 bits of padding

@@ -149,6 +149,14 @@ public final class PackedWords {
       return produced;
     }
 
+    /**
+     * True if words already read wait for room in the output: {@link #unpack} must be called again,
+     * with or without more bytes, before they are given back.
+     */
+    public boolean hasWaitingWords() {
+      return pendingBits >= bits && produced < length;
+    }
+
     /** True once every word was given back, and with it the whole body read. */
     public boolean finished() {
       return produced == length && consumedBits == bodyBits;
@@ -156,8 +164,10 @@ public final class PackedWords {
 
     /**
      * Reads bytes of the body from {@code packed} and puts the words they complete into {@code
-     * words} as little-endian 32-bit integers. Stops when {@code packed} is empty or {@code words}
-     * has less than 4 bytes of room; call again with the rest.
+     * words} as little-endian 32-bit integers. Stops when {@code packed} is empty and no read word
+     * is left, or when {@code words} has less than 4 bytes of room: call again while {@code
+     * packed.hasRemaining() || }{@link #hasWaitingWords()} (one 32-bit read can complete several
+     * words, so the last bytes of a chunk may leave words waiting for room).
      *
      * @throws ProtocolException {@code MALFORMED_MESSAGE} if {@code packed} goes on past the body's
      *     end, or the padding after the last word is not zero
