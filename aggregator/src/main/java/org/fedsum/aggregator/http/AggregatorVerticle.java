@@ -208,9 +208,10 @@ public final class AggregatorVerticle extends VerticleBase {
         new ErrorResponder(
             limits.maxControlMessageBytes(),
             // A vector is the model's parameters plus the rotation's padding (below 1/64 of them,
-            // RandomizedHadamard) and, when weighted, the weight word.
-            VectorFrame.HEADER_BYTES
-                + 4L * (limits.maxModelParameters() + limits.maxModelParameters() / 64 + 1),
+            // RandomizedHadamard) and, when weighted, the weight word; its frame is largest at the
+            // widest words, b = 32 (narrower ones are packed smaller).
+            VectorFrame.frameBytes(
+                32, limits.maxModelParameters() + limits.maxModelParameters() / 64 + 1),
             code -> {
               metrics.requestRefused(code);
               refusals.count(code);

@@ -14,12 +14,15 @@ import java.util.Objects;
 import org.fedsum.aggregator.store.FileDurability.ChannelOpener;
 import org.fedsum.protocol.ErrorCode;
 import org.fedsum.protocol.ProtocolException;
+import org.fedsum.protocol.codec.PackedWords;
 import org.fedsum.protocol.codec.VectorFrame;
 
 /**
- * Receives one masked vector frame ({@link VectorFrame}: header, then little-endian words) as a
- * stream of chunks of any size, and spools its body to a file while hashing it. Memory stays one
- * chunk, whatever the vector's length.
+ * Receives one masked vector frame ({@link VectorFrame}: header, then the words packed at the
+ * round's bits) as a stream of chunks of any size, unpacks it as it arrives (a word may straddle
+ * two chunks) and spools the words to a file as little-endian 32-bit integers (the layout {@link
+ * SpooledVector} reads, whatever the packing) while hashing them. Memory stays one chunk, whatever
+ * the vector's length.
  *
  * <p>Checks, each refusing the upload with a {@link ProtocolException} and deleting whatever was
  * written:
@@ -31,8 +34,9 @@ import org.fedsum.protocol.codec.VectorFrame;
  *       VectorFrame#decodeHeader}; then a second upload for the same silo and round while one is
  *       spooled ({@code DUPLICATE_SUBMISSION}); a second upload while the first is still being
  *       received supersedes the first (see {@link VectorSpool#receive});
- *   <li>while the body streams: a word outside {@code Z_{2^b}} or a body longer than declared
- *       ({@code MALFORMED_MESSAGE});
+ *   <li>while the body streams: a body longer than its {@code ceil(b·m/8)} bytes, or padding bits
+ *       after the last word that are not zero ({@code MALFORMED_MESSAGE}); a packed word cannot be
+ *       outside {@code Z_{2^b}};
  *   <li>at {@link #finish()}: a truncated header or body, or a SHA-256 that does not match the
  *       header's ({@code MALFORMED_MESSAGE}, as {@link VectorFrame#decode} reports them).
  * </ul>
@@ -57,14 +61,19 @@ public final class SpoolWriter implements Closeable {
   private final String siloId;
   private final int bits;
   private final int length;
+
+  /** Words unpacked from a chunk go to the file this many bytes at a time. */
+  private static final int UNPACKED_CHUNK_BYTES = 1 << 16;
+
   private final byte[] headerBytes = new byte[VectorFrame.HEADER_BYTES];
   private int headerFilled;
   private VectorFrame.Header header;
   private FileChannel channel;
   private MessageDigest sha256;
+  private PackedWords.Unpacker unpacker;
+  private ByteBuffer unpacked;
   private long bodyBytes;
-  private int pendingWord;
-  private int pendingBytes;
+  private long spooledBytes;
   private State state = State.HEADER;
 
   SpoolWriter(Path roundDirectory, Path file, long round, String siloId, int bits, int length) {
@@ -127,54 +136,33 @@ public final class SpoolWriter implements Closeable {
           "a masked vector from " + siloId + " is already spooled or being received");
     }
     sha256 = CheckpointStore.newSha256();
+    unpacker = new PackedWords.Unpacker(round, bits, length);
+    unpacked = ByteBuffer.allocate(UNPACKED_CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   private void body(ByteBuffer bytes) throws ProtocolException, IOException {
-    long declared = 4L * length;
-    if (bodyBytes + bytes.remaining() > declared) {
+    long declared = VectorFrame.bodyBytes(bits, length);
+    int arrived = bytes.remaining();
+    if (bodyBytes + arrived > declared) {
       throw malformed(
           "vector body is longer than the "
-              + length
-              + " words ("
               + declared
-              + " bytes) its header declares");
+              + " bytes of the "
+              + length
+              + " words of "
+              + bits
+              + " bits its header declares");
     }
-    if (bits < 32) {
-      checkRange(bytes.duplicate());
-    }
-    sha256.update(bytes.duplicate());
-    while (bytes.hasRemaining()) {
-      bodyBytes += channel.write(bytes, bodyBytes);
-    }
-  }
-
-  /** Refuses words at or above 2^bits; a word may straddle two chunks. */
-  private void checkRange(ByteBuffer chunk) throws ProtocolException {
-    // bodyBytes counts the pending bytes of a straddling word already: it is that word's index.
-    long wordIndex = bodyBytes / 4;
-    ByteBuffer words = chunk.order(ByteOrder.LITTLE_ENDIAN);
-    while (pendingBytes > 0 && words.hasRemaining()) {
-      pendingWord |= (words.get() & 0xFF) << (8 * pendingBytes);
-      pendingBytes++;
-      if (pendingBytes == 4) {
-        checkWord(pendingWord, wordIndex++);
-        pendingWord = 0;
-        pendingBytes = 0;
+    while (bytes.hasRemaining() || unpacker.hasWaitingWords()) {
+      unpacked.clear();
+      unpacker.unpack(bytes, unpacked);
+      unpacked.flip();
+      sha256.update(unpacked.duplicate());
+      while (unpacked.hasRemaining()) {
+        spooledBytes += channel.write(unpacked, spooledBytes);
       }
     }
-    while (words.remaining() >= 4) {
-      checkWord(words.getInt(), wordIndex++);
-    }
-    while (words.hasRemaining()) {
-      pendingWord |= (words.get() & 0xFF) << (8 * pendingBytes);
-      pendingBytes++;
-    }
-  }
-
-  private void checkWord(int word, long index) throws ProtocolException {
-    if ((word >>> bits) != 0) {
-      throw malformed("word " + index + " is outside Z_2^" + bits);
-    }
+    bodyBytes += arrived;
   }
 
   /**
@@ -197,16 +185,21 @@ public final class SpoolWriter implements Closeable {
                 + VectorFrame.HEADER_BYTES
                 + " header bytes");
       }
-      long declared = 4L * length;
+      long declared = VectorFrame.bodyBytes(bits, length);
       if (bodyBytes != declared) {
         throw malformed(
             "vector body has "
                 + bodyBytes
                 + " bytes, its header declares "
                 + length
-                + " words ("
+                + " words of "
+                + bits
+                + " bits ("
                 + declared
                 + " bytes)");
+      }
+      if (!unpacker.finished()) {
+        throw new IllegalStateException("bug: a body of the declared size did not unpack whole");
       }
       byte[] digest = sha256.digest();
       if (!MessageDigest.isEqual(digest, header.sha256())) {
@@ -221,7 +214,7 @@ public final class SpoolWriter implements Closeable {
     }
   }
 
-  /** Bytes taken so far, header included. */
+  /** Bytes of the frame taken so far (as they came on the wire, packed), header included. */
   public synchronized long bytesReceived() {
     return headerFilled + bodyBytes;
   }

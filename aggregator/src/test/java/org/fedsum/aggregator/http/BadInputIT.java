@@ -12,8 +12,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -421,14 +419,15 @@ class BadInputIT {
     int length = words.length;
     int bits = round.bits();
     assertThat(length).isEqualTo(round.vectorLength());
-    byte[] body = littleEndian(words);
+    // The body as it goes on the wire: the words packed at the round's bits.
+    byte[] whole = frame(1, bits, words);
+    byte[] body = Arrays.copyOfRange(whole, VectorFrame.HEADER_BYTES, whole.length);
 
     // A header declaring far more words than the round has: refused from the header alone, with
     // the declared body never sent.
     byte[] huge = header(1, bits, length + 1_000_000, WordVector.sha256(words));
     assertError(
-        putHeaderOnly(
-            driver.party(), 1, huge, VectorFrame.HEADER_BYTES + 4L * (length + 1_000_000)),
+        putHeaderOnly(driver.party(), 1, huge, VectorFrame.frameBytes(bits, length + 1_000_000L)),
         422,
         "VECTOR_LENGTH_MISMATCH",
         false,
@@ -466,7 +465,8 @@ class BadInputIT {
             Buffer.buffer())) {
       assertError(putFrame(silo, 1, frame), 400, "MALFORMED_MESSAGE", false, 1L);
     }
-    // Wrong hash, bad magic, wrong word width, unknown version, reserved bytes set.
+    // Wrong hash, bad magic, wrong word width, version 1 (unpacked words) or unknown, reserved
+    // bytes set.
     int[] other = words.clone();
     other[0] ^= 1;
     List<byte[]> badHeaders =
@@ -474,7 +474,8 @@ class BadInputIT {
             header(1, bits, length, WordVector.sha256(other)),
             patched(header, 0, (byte) 'X'),
             patched(header, 5, (byte) (bits == 32 ? 31 : 32)),
-            patched(header, 4, (byte) 2),
+            patched(header, 4, (byte) 1),
+            patched(header, 4, (byte) 3),
             patched(header, 6, (byte) 1));
     for (byte[] badHeader : badHeaders) {
       assertError(
@@ -911,7 +912,7 @@ class BadInputIT {
                   request -> {
                     request.putHeader(
                         HttpHeaders.CONTENT_LENGTH,
-                        Long.toString(VectorFrame.HEADER_BYTES + 4L * round.vectorLength()));
+                        Long.toString(VectorFrame.frameBytes(round.bits(), round.vectorLength())));
                     return request.write(prefix);
                   }));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -982,12 +983,6 @@ class BadInputIT {
     byte[] copy = bytes.clone();
     copy[index] = value;
     return copy;
-  }
-
-  private static byte[] littleEndian(int[] words) {
-    ByteBuffer buffer = ByteBuffer.allocate(4 * words.length).order(ByteOrder.LITTLE_ENDIAN);
-    buffer.asIntBuffer().put(words);
-    return buffer.array();
   }
 
   private static float[] randomModel() {

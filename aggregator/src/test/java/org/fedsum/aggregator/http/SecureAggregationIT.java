@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Whole rounds over real mutual TLS on 127.0.0.1: an aggregator service and five silos driven by
@@ -130,6 +131,19 @@ class SecureAggregationIT {
     assertModelClose(operatorModel("drop"), average(summed));
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {16, 20})
+  void narrowWords_packedOnTheWire_modelMovesByTheAverageUpdate(int bits) throws Exception {
+    createAndStart("bits-" + bits, 1, "5s", "5s", bits);
+    List<Future<double[]>> round = playRound(Map.of());
+    double[] expected = average(collect(round));
+    JsonObject status = waitForPhase("bits-" + bits, "COMPLETED");
+    assertThat(status.getInteger("roundsFinished")).isEqualTo(1);
+    assertModelClose(operatorModel("bits-" + bits), expected);
+    // The aggregator takes nothing but a body of exactly ceil(b·m/8) bytes, so the round
+    // finishing with the right sum shows the silos' client packed and the aggregator unpacked.
+  }
+
   @Test
   void oneSiloSilentAtConsistencyCheck_stageClosesAfterItsGrace_longBeforeItsDeadline()
       throws Exception {
@@ -184,6 +198,11 @@ class SecureAggregationIT {
   private void createAndStart(
       String runId, int rounds, String advertise, String stage, String... extraLines)
       throws Exception {
+    createAndStart(runId, rounds, advertise, stage, 32);
+  }
+
+  private void createAndStart(String runId, int rounds, String advertise, String stage, int bits)
+      throws Exception {
     String yaml =
         String.join(
             "\n",
@@ -204,6 +223,7 @@ class SecureAggregationIT {
             "privacy:",
             "  clipNorm: 10",
             "  noiseMultiplier: 0",
+            "  bits: " + bits,
             "");
     Calls.Reply created =
         await(

@@ -229,7 +229,7 @@ class VectorSpoolTest {
         .isInstanceOfSatisfying(
             ProtocolException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE))
-        .hasMessageContaining("longer than the 10 words");
+        .hasMessageContaining("longer than the 40 bytes of the 10 words of 32 bits");
     assertThat(fileOf("silo-1")).doesNotExist();
   }
 
@@ -243,7 +243,8 @@ class VectorSpoolTest {
         .isInstanceOfSatisfying(
             ProtocolException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE))
-        .hasMessageContaining("vector body has 38 bytes, its header declares 10 words (40 bytes)");
+        .hasMessageContaining(
+            "vector body has 38 bytes, its header declares 10 words of 32 bits (40 bytes)");
     assertThat(fileOf("silo-1")).doesNotExist();
   }
 
@@ -262,37 +263,85 @@ class VectorSpoolTest {
   }
 
   @Test
-  void write_narrowWords_inRangeAreAcceptedAndSummed() throws Exception {
+  void write_narrowWords_arePackedOnTheWireAndSpooledAs32BitWords() throws Exception {
     int bits = 20;
     int[] words = randomWords(1001, bits, 11);
     words[0] = (1 << bits) - 1;
     SpoolWriter writer = spool.receive(ROUND, "silo-1", bits, words.length);
-    feed(writer, frame(ROUND, bits, words), 3, 5, 1, 4, 1000);
+    byte[] frame = frame(ROUND, bits, words);
+    assertThat(frame).hasSize(VectorFrame.HEADER_BYTES + (20 * 1001 + 7) / 8);
+    // Chunks that split the 20-bit words anywhere, the header too.
+    feed(writer, frame, 3, 5, 1, 4, 1000);
+    assertThat(writer.bytesReceived()).isEqualTo(frame.length);
     int[] sum = new int[words.length];
 
-    writer.finish().addTo(sum);
+    SpooledVector vector = writer.finish();
+    vector.addTo(sum);
 
     assertThat(sum).isEqualTo(words);
+    assertThat(vector.sha256()).isEqualTo(WordVector.sha256(words));
+    assertThat(fileOf("silo-1")).hasSize(4L * words.length);
   }
 
   @Test
-  void write_wordOutsideTheRoundsWidth_isRefusedEvenAcrossAChunkBoundary() throws Exception {
-    int bits = 20;
-    int[] words = randomWords(100, bits, 12);
-    words[37] = 1 << bits;
-    byte[] frame = frame(ROUND, bits, words);
-    SpoolWriter writer = spool.receive(ROUND, "silo-1", bits, words.length);
-    // Word 37 is complete, and can be judged, only when its last byte arrives in a chunk of its
-    // own.
-    int wordEnd = VectorFrame.HEADER_BYTES + 4 * 38;
-    writer.write(frame, 0, wordEnd - 1);
+  void write_wholeFrameInOneChunk_aroundTheWritersBufferOfWords_spoolsEveryWord() throws Exception {
+    // The writer unpacks into a buffer of 2^14 words; a chunk whose last bytes complete words
+    // once that buffer is full must still get them all to the file.
+    for (int bits : new int[] {8, 12, 16, 20, 24, 31}) {
+      for (int length = (1 << 14) - 3; length <= (1 << 14) + 9; length++) {
+        int[] words = randomWords(length, bits, length);
+        String silo = "silo-" + bits + "-" + length;
+        SpoolWriter writer = spool.receive(ROUND, silo, bits, length);
+        byte[] frame = frame(ROUND, bits, words);
+        writer.write(frame, 0, frame.length);
+        int[] sum = new int[length];
+        writer.finish().addTo(sum);
+        assertThat(sum).as("b = %d, m = %d", bits, length).isEqualTo(words);
+      }
+    }
+  }
 
-    assertThatThrownBy(() -> writer.write(frame, wordEnd - 1, 1))
+  @Test
+  void write_nonZeroPaddingAfterTheLastWord_isRefusedAndTheFileRemoved() throws Exception {
+    int bits = 20;
+    int[] words = randomWords(101, bits, 12); // 2020 bits: 4 bits of padding
+    byte[] frame = frame(ROUND, bits, words);
+    frame[frame.length - 1] |= (byte) 0x10;
+    SpoolWriter writer = spool.receive(ROUND, "silo-1", bits, words.length);
+    writer.write(frame, 0, frame.length - 1);
+
+    assertThatThrownBy(() -> writer.write(frame, frame.length - 1, 1))
         .isInstanceOfSatisfying(
             ProtocolException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE))
-        .hasMessageContaining("word 37 is outside Z_2^20");
+        .hasMessageContaining("padding bits after the last of the 101 words");
     assertThat(fileOf("silo-1")).doesNotExist();
+  }
+
+  @Test
+  void write_packedBodyLongerOrShorterThanDeclared_isRefused() throws Exception {
+    int bits = 16;
+    int[] words = randomWords(10, bits, 14);
+    byte[] longer = Arrays.copyOf(frame(ROUND, bits, words), VectorFrame.HEADER_BYTES + 21);
+    SpoolWriter writer = spool.receive(ROUND, "silo-1", bits, 10);
+    assertThatThrownBy(() -> feed(writer, longer, 7))
+        .isInstanceOfSatisfying(
+            ProtocolException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE))
+        .hasMessageContaining("longer than the 20 bytes of the 10 words of 16 bits");
+    assertThat(fileOf("silo-1")).doesNotExist();
+
+    // A 4-byte-a-word body (what version 1 carried) is too long for 16-bit words.
+    SpoolWriter unpacked = spool.receive(ROUND, "silo-2", bits, 10);
+    byte[] header = Arrays.copyOf(frame(ROUND, bits, words), VectorFrame.HEADER_BYTES + 4 * 10);
+    assertThatThrownBy(() -> feed(unpacked, header, 1000))
+        .hasMessageContaining("longer than the 20 bytes");
+
+    SpoolWriter shorter = spool.receive(ROUND, "silo-3", bits, 10);
+    byte[] frame = frame(ROUND, bits, words);
+    shorter.write(frame, 0, frame.length - 1);
+    assertThatThrownBy(shorter::finish)
+        .hasMessageContaining("vector body has 19 bytes, its header declares 10 words of 16 bits");
   }
 
   @Test

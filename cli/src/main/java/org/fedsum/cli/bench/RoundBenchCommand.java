@@ -54,7 +54,8 @@ final class RoundBenchCommand implements Callable<Integer> {
       defaultValue = "32",
       paramLabel = "B",
       description =
-          "Bits per coordinate; only 32 for now (the wire carries 4 bytes per word whatever b is).")
+          "Bits per coordinate, 8 to 32 (default: ${DEFAULT-VALUE}): the masked vectors go packed"
+              + " at b bits, with the encoding's gamma chosen for b; the decode error is reported.")
   int bits;
 
   @Option(

@@ -94,7 +94,7 @@ final class ScalingBenchCommand implements Callable<Integer> {
             RoundBenchCommand.options(
                 n,
                 m,
-                RoundBenchmark.SUPPORTED_BITS,
+                RoundBenchmark.DEFAULT_BITS,
                 true,
                 rounds,
                 warmUpRounds,

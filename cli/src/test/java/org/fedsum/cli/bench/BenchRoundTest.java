@@ -81,6 +81,64 @@ class BenchRoundTest {
     }
   }
 
+  @Test
+  void round_16Bits_packsTheVectorToHalfAndReportsTheDecodeError() throws Exception {
+    Path json16 = directory.resolve("bits16.json");
+    Path json32 = directory.resolve("bits32.json");
+    int m = 20_000;
+
+    for (int bits : new int[] {16, 32}) {
+      Run run =
+          Run.fedsum(
+              "bench",
+              "round",
+              "--silos",
+              "3",
+              "--params",
+              Integer.toString(m),
+              "--bits",
+              Integer.toString(bits),
+              "--rounds",
+              "1",
+              "--warm-up-rounds",
+              "0",
+              "--no-heap",
+              "--work-directory",
+              directory.toString(),
+              "--json",
+              (bits == 16 ? json16 : json32).toString());
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      assertThat(run.out()).contains("decode error at b = " + bits);
+    }
+
+    JsonNode at16 = JSON.readTree(json16.toFile());
+    JsonNode at32 = JSON.readTree(json32.toFile());
+    assertThat(at16.path("bits").asInt()).isEqualTo(16);
+    assertThat(at16.path("sums_equal").asBoolean()).isTrue();
+    // The frame: 52 header bytes and 2 bytes a word (the rotation pads m = 20000 to 20224).
+    assertThat(at16.path("frame_bytes").asLong()).isEqualTo(52 + 2L * 20_224);
+    assertThat(at32.path("frame_bytes").asLong()).isEqualTo(52 + 4L * 20_224);
+    // On the wire, TLS, HTTP/2 and the protocol's messages come on top of the frame; at b = 16
+    // the silo sends about half of what it sends at b = 32.
+    long bytes16 = at16.path("bytes_per_silo").asLong();
+    long bytes32 = at32.path("bytes_per_silo").asLong();
+    assertThat(bytes16).isGreaterThan(at16.path("frame_bytes").asLong());
+    assertThat(bytes32 - bytes16).isBetween(2L * 20_224 - 2_000, 2L * 20_224 + 2_000);
+    assertThat(at16.path("bytes_ratio").asDouble())
+        .isLessThan(0.75)
+        .isCloseTo(bytes16 / (4.0 * m), within(1e-9));
+    assertThat(at16.path("plain_bytes_ratio").asDouble()).isLessThan(0.6);
+    // Updates of ±0.001 a coordinate, clip norm 10: the b = 16 grid is coarse against them, the
+    // b = 32 one 2^16 times finer.
+    double error16 = at16.path("decode_max_abs_error").asDouble();
+    double error32 = at32.path("decode_max_abs_error").asDouble();
+    assertThat(error32).isPositive().isLessThan(1e-6);
+    assertThat(error16).isGreaterThan(100 * error32);
+    assertThat(at16.path("decode_rms_error").asDouble()).isPositive().isLessThan(error16);
+    // γ is the grid step: 2^16 times coarser at b = 16.
+    assertThat(at16.path("gamma").asDouble()).isGreaterThan(1000 * at32.path("gamma").asDouble());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"MASKED_INPUT", "CONSISTENCY_CHECK"})
   void round_oneOfFourSilosDropsOut_stageClosesAfterItsGraceNotItsDeadline(String stage)
@@ -138,7 +196,8 @@ class BenchRoundTest {
   void round_badOptions_eachRefusedByNameBeforeAnythingRuns() {
     assertRefused(new String[] {"--silos", "2"}, "--silos 2", "at least 3 silos");
     assertRefused(new String[] {"--params", "0"}, "--params 0", "at least 1 parameter");
-    assertRefused(new String[] {"--bits", "16"}, "--bits 16", "only 32 is supported");
+    assertRefused(new String[] {"--bits", "7"}, "--bits 7", "must be 8 to 32");
+    assertRefused(new String[] {"--bits", "33"}, "--bits 33", "must be 8 to 32");
     assertRefused(
         new String[] {"--dropouts", "1", "--dropout-stage", "LUNCH"},
         "--dropout-stage LUNCH: unknown stage",

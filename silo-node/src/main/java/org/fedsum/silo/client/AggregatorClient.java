@@ -207,23 +207,21 @@ public final class AggregatorClient implements AutoCloseable {
   }
 
   /**
-   * Streams the masked vector of {@code round} as a binary frame: the header (with the words'
-   * SHA-256) then the little-endian words, produced as the connection takes them.
+   * Streams the masked vector of {@code round} as a binary frame ({@link VectorFrame}): the header
+   * (with the words' SHA-256) then the words packed at {@code bits} bits each, produced as the
+   * connection takes them.
    */
   public void sendMaskedVector(long round, int bits, WordVector vector)
       throws IOException, InterruptedException, AggregatorRefusal {
-    int[] words = vector.words();
-    byte[] header =
-        VectorFrame.encodeHeader(
-            new VectorFrame.Header(bits, round, words.length, vector.sha256()));
-    long length = header.length + 4L * words.length;
+    long length = VectorFrame.frameBytes(bits, vector.length());
     HttpRequest request =
         HttpRequest.newBuilder(base.resolve("/v1/silo/rounds/" + round + "/masked-input"))
             .timeout(requestTimeout)
             .header("Content-Type", "application/octet-stream")
             .PUT(
                 HttpRequest.BodyPublishers.fromPublisher(
-                    HttpRequest.BodyPublishers.ofInputStream(() -> new FrameStream(header, words)),
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> VectorFrame.stream(round, bits, vector)),
                     length))
             .build();
     json(send(request));
@@ -345,53 +343,6 @@ public final class AggregatorClient implements AutoCloseable {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("bug: SHA-256 missing", e);
-    }
-  }
-
-  /** The frame's bytes, produced from the words as they are read: no second copy of the vector. */
-  private static final class FrameStream extends InputStream {
-    private final byte[] header;
-    private final int[] words;
-    private final ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-    private int headerPosition;
-    private int nextWord;
-
-    FrameStream(byte[] header, int[] words) {
-      this.header = header;
-      this.words = words;
-      chunk.limit(0);
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) {
-      if (length == 0) {
-        return 0;
-      }
-      if (headerPosition < header.length) {
-        int count = Math.min(length, header.length - headerPosition);
-        System.arraycopy(header, headerPosition, buffer, offset, count);
-        headerPosition += count;
-        return count;
-      }
-      if (!chunk.hasRemaining()) {
-        if (nextWord == words.length) {
-          return -1;
-        }
-        chunk.clear();
-        int count = Math.min(chunk.capacity() / 4, words.length - nextWord);
-        chunk.asIntBuffer().put(words, nextWord, count);
-        chunk.limit(4 * count);
-        nextWord += count;
-      }
-      int count = Math.min(length, chunk.remaining());
-      chunk.get(buffer, offset, count);
-      return count;
     }
   }
 }

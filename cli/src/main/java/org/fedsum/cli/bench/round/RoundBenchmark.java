@@ -47,7 +47,9 @@ import org.fedsum.protocol.SiloContext;
 import org.fedsum.protocol.Stage;
 import org.fedsum.protocol.WordVector;
 import org.fedsum.protocol.codec.EncodingParametersCodec;
+import org.fedsum.protocol.codec.VectorFrame;
 import org.fedsum.protocol.encoding.EncodingParameters;
+import org.fedsum.protocol.encoding.UpdateDecoder;
 import org.fedsum.protocol.encoding.UpdateEncoder;
 import org.fedsum.silo.client.AggregatorClient;
 import org.fedsum.silo.client.AggregatorRefusal;
@@ -85,8 +87,11 @@ import org.fedsum.silo.client.SiloTask;
  * with dropouts to one without.
  */
 public final class RoundBenchmark {
-  /** The only b this benchmark accepts: see {@link Options}. */
-  public static final int SUPPORTED_BITS = 32;
+  /** The b a point runs at unless told: the widest words, four bytes each on the wire. */
+  public static final int DEFAULT_BITS = 32;
+
+  /** The narrowest b a run configuration accepts ({@code privacy.bits}). */
+  public static final int MIN_BITS = 8;
 
   private static final Duration POLL = Duration.ofSeconds(20);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -96,7 +101,8 @@ public final class RoundBenchmark {
    *
    * @param silos n, at least 3
    * @param parameters m, coordinates per update, at least 1
-   * @param bits b: only 32, since the vector frame carries 4 bytes per word whatever b is
+   * @param bits b, {@value #MIN_BITS} to 32: the words' width, packed at b bits on the wire, with
+   *     the encoding's γ chosen for it
    * @param rounds timed rounds of each kind, at least 1
    * @param warmUpRounds untimed rounds of each kind first
    * @param dropouts silos that go silent in every secure round
@@ -139,13 +145,13 @@ public final class RoundBenchmark {
         throw new IllegalArgumentException(
             "--params " + parameters + ": a model needs at least 1 parameter");
       }
-      if (bits != SUPPORTED_BITS) {
+      if (bits < MIN_BITS || bits > 32) {
         throw new IllegalArgumentException(
             "--bits "
                 + bits
-                + ": only 32 is supported; the vector frame carries 4 bytes per word whatever b"
-                + " is, so a smaller b would not cut the bytes on the wire (packed words are not"
-                + " implemented)");
+                + ": must be "
+                + MIN_BITS
+                + " to 32, as privacy.bits of a run configuration");
       }
       if (rounds < 1) {
         throw new IllegalArgumentException("--rounds " + rounds + ": at least 1");
@@ -351,7 +357,8 @@ public final class RoundBenchmark {
         service.createRun(runYaml("transport", roster, secureRounds));
         service.start("transport");
       } catch (Exception e) {
-        throw new IllegalStateException("bug: the benchmark's run was refused: " + e, e);
+        // Not only a bug: too few bits for the silos' rounding errors is refused here.
+        throw new IllegalStateException("the benchmark's run was refused: " + e.getMessage(), e);
       }
       RunCoordinator coordinator = service.active().orElseThrow().coordinator();
       Map<Long, Long> unmaskedAt = new ConcurrentHashMap<>();
@@ -374,7 +381,8 @@ public final class RoundBenchmark {
         throw new IllegalStateException("the run's plan: " + e.getMessage(), e);
       }
       for (SiloSide side : sides) {
-        side.words = encodeRandomUpdate(encoding, m, vectorLength);
+        side.update = randomUpdate(m);
+        side.words = encode(encoding, side.update, vectorLength);
       }
       List<SiloSide> plainSenders = new ArrayList<>();
       for (int i = 0; i < n; i++) {
@@ -386,12 +394,16 @@ public final class RoundBenchmark {
       List<Sample> secure = new ArrayList<>();
       List<Sample> plainSamples = new ArrayList<>();
       List<Sample> secureWithoutDropouts = new ArrayList<>();
-      int[] sumOfAll = new int[m];
+      // Sums are compared modulo 2^b: the plain sum adds words modulo 2^32, which has the same
+      // low b bits.
+      int[] sumOfAll = new int[vectorLength];
       for (SiloSide side : sides) {
-        for (int i = 0; i < m; i++) {
-          sumOfAll[i] += side.words[i]; // b = 32: the sum is modulo 2^32, as Java's int is
+        for (int i = 0; i < vectorLength; i++) {
+          sumOfAll[i] += side.words[i];
         }
       }
+      sumOfAll = lowBits(sumOfAll, options.bits());
+      int[] lastSecureSum = null;
       long round = 1;
       out.println();
       for (int pair = 0; pair < options.warmUpRounds() + options.rounds(); pair++) {
@@ -418,13 +430,14 @@ public final class RoundBenchmark {
             report(warmUp ? "warm-up plain" : "plain", 1000L + pair, sample);
           }
         }
-        if (!Arrays.equals(secureSum, plainSum)) {
+        lastSecureSum = secureSum;
+        if (!Arrays.equals(lowBits(secureSum, options.bits()), lowBits(plainSum, options.bits()))) {
           throw new IllegalStateException(
               "the secure round's unmasked sum differs from the plain sum of the same vectors");
         }
         if (options.dropouts() > 0) {
           Sample sample = secureRound(coordinator, sides, threads, round, unmaskedAt, false);
-          if (!Arrays.equals(unmaskedSums.remove(round), sumOfAll)) {
+          if (!Arrays.equals(lowBits(unmaskedSums.remove(round), options.bits()), sumOfAll)) {
             throw new IllegalStateException(
                 "the secure round without dropouts has a sum other than that of every vector");
           }
@@ -438,6 +451,7 @@ public final class RoundBenchmark {
       out.println(
           "check: every secure round's unmasked sum equals the plain sum of the same vectors");
       figures.put("sums_equal", true);
+      decodeError(encoding, lastSecureSum, plainSenders, figures);
       summary(secure, plainSamples, figures);
       if (!secureWithoutDropouts.isEmpty()) {
         double all = median(secureWithoutDropouts, Sample::toSum) / 1e6;
@@ -496,6 +510,9 @@ public final class RoundBenchmark {
         long secureMedian = median(pick(secureSent, stayed));
         long plainMedian = median(pick(plainSent, stayed));
         double vector = 4.0 * m;
+        long frame = VectorFrame.frameBytes(options.bits(), vectorLength);
+        figures.put("frame_bytes", frame);
+        figures.put("frame_ratio", frame / vector);
         figures.put("bytes_per_silo", secureMedian);
         figures.put("bytes_ratio", secureMedian / vector);
         figures.put("bytes_per_silo_min_max", minMax(pick(secureSent, stayed)));
@@ -505,8 +522,12 @@ public final class RoundBenchmark {
         figures.put("plain_bytes_received_per_silo", median(pick(plainReceived, stayed)));
         out.printf(
             Locale.ROOT,
-            "%nbytes on the wire per silo that finished (TLS records incl. handshake, 4m = %d):%n",
-            4L * m);
+            "%nbytes on the wire per silo that finished (TLS records incl. handshake, 4m = %d;"
+                + " the masked vector's frame at b = %d: %d, %.4f of 4m):%n",
+            4L * m,
+            options.bits(),
+            frame,
+            frame / vector);
         out.println("  round    sent (median)   / 4m     received (median)");
         out.printf(
             Locale.ROOT,
@@ -568,6 +589,7 @@ public final class RoundBenchmark {
     final PlainSiloClient plainClient;
     final SiloContext context;
     final Optional<Stage> stopBefore;
+    double[] update;
     int[] words;
 
     SiloSide(
@@ -978,17 +1000,77 @@ public final class RoundBenchmark {
 
   // --- helpers -----------------------------------------------------------------------------------
 
-  private static int[] encodeRandomUpdate(EncodingParameters encoding, int m, int vectorLength) {
+  private static double[] randomUpdate(int m) {
     double[] update = new double[m];
     for (int i = 0; i < m; i++) {
       update[i] = (RANDOM.nextDouble() - 0.5) * 0.002;
     }
+    return update;
+  }
+
+  private static int[] encode(EncodingParameters encoding, double[] update, int vectorLength) {
     int[] words = UpdateEncoder.create(encoding).encode(update, RANDOM).words();
     if (words.length != vectorLength) {
       throw new IllegalStateException(
           "the encoding has " + words.length + " words, not " + vectorLength);
     }
     return words;
+  }
+
+  /**
+   * Decodes the last timed secure round's unmasked sum as the aggregator does and compares the mean
+   * with the true mean of the updates that went into it: the accuracy b costs (rounding to the grid
+   * γ is chosen for b; no noise, the benchmark's runs have none).
+   */
+  private void decodeError(
+      EncodingParameters encoding,
+      int[] secureSum,
+      List<SiloSide> summed,
+      Map<String, Object> figures) {
+    double[] decoded = UpdateDecoder.create(encoding).decode(secureSum, summed.size()).average();
+    int m = options.parameters();
+    double maxAbs = 0;
+    double squares = 0;
+    double maxTrue = 0;
+    for (int i = 0; i < m; i++) {
+      double mean = 0;
+      for (SiloSide side : summed) {
+        mean += side.update[i];
+      }
+      mean /= summed.size();
+      double error = decoded[i] - mean;
+      maxAbs = Math.max(maxAbs, Math.abs(error));
+      squares += error * error;
+      maxTrue = Math.max(maxTrue, Math.abs(mean));
+    }
+    double rms = Math.sqrt(squares / m);
+    figures.put("gamma", encoding.gamma());
+    figures.put("decode_max_abs_error", maxAbs);
+    figures.put("decode_rms_error", rms);
+    figures.put("mean_max_abs", maxTrue);
+    out.printf(
+        Locale.ROOT,
+        "decode error at b = %d (gamma %.6g): mean of the %d updates decoded from the unmasked"
+            + " sum against the true mean: max |error| %.3e, RMS %.3e (true mean up to %.3e)%n",
+        options.bits(),
+        encoding.gamma(),
+        summed.size(),
+        maxAbs,
+        rms,
+        maxTrue);
+    out.flush();
+  }
+
+  /** A copy of {@code words} reduced modulo {@code 2^bits}. */
+  private static int[] lowBits(int[] words, int bits) {
+    int[] reduced = words.clone();
+    if (bits < 32) {
+      int mask = (1 << bits) - 1;
+      for (int i = 0; i < reduced.length; i++) {
+        reduced[i] &= mask;
+      }
+    }
+    return reduced;
   }
 
   private static <T> T await(io.vertx.core.Future<T> future, int seconds)
