@@ -198,10 +198,11 @@ class SecureAggregationIT {
   private void createAndStart(
       String runId, int rounds, String advertise, String stage, String... extraLines)
       throws Exception {
-    createAndStart(runId, rounds, advertise, stage, 32);
+    createAndStart(runId, rounds, advertise, stage, 32, extraLines);
   }
 
-  private void createAndStart(String runId, int rounds, String advertise, String stage, int bits)
+  private void createAndStart(
+      String runId, int rounds, String advertise, String stage, int bits, String... extraLines)
       throws Exception {
     String yaml =
         String.join(
