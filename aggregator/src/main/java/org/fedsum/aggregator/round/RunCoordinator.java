@@ -1068,39 +1068,29 @@ public final class RunCoordinator {
   }
 
   private void deadlinePassed(RoundRun run, Stage stage) {
-    Settlement settlement;
-    synchronized (this) {
-      if (run != current || run.state.terminal() || run.state.stage() != stage) {
-        return;
-      }
-      try {
-        commit(
-            run,
-            AggregatorProtocol.apply(run.state, new AggregatorEvent.DeadlinePassed(stage)),
-            "deadline");
-      } catch (ProtocolException e) {
-        throw new IllegalStateException("bug: the deadline of the open stage was refused", e);
-      } catch (IOException e) {
-        fail(e);
-      }
-      settlement = settlementLocked();
-    }
-    settleQuietly(settlement);
+    stageTimerFired(run, stage, new AggregatorEvent.DeadlinePassed(stage), "deadline", "deadline");
   }
 
   private void graceElapsed(RoundRun run, Stage stage) {
+    stageTimerFired(
+        run, stage, new AggregatorEvent.GraceElapsed(stage), CLOSED_BY_GRACE, "grace period");
+  }
+
+  /**
+   * A stage's deadline or grace period ended: closes the stage if it is still the open one of the
+   * current round (a timer may fire just after the stage closed for another reason).
+   */
+  private void stageTimerFired(
+      RoundRun run, Stage stage, AggregatorEvent event, String closedBy, String timer) {
     Settlement settlement;
     synchronized (this) {
       if (run != current || run.state.terminal() || run.state.stage() != stage) {
         return;
       }
       try {
-        commit(
-            run,
-            AggregatorProtocol.apply(run.state, new AggregatorEvent.GraceElapsed(stage)),
-            CLOSED_BY_GRACE);
+        commit(run, AggregatorProtocol.apply(run.state, event), closedBy);
       } catch (ProtocolException e) {
-        throw new IllegalStateException("bug: the grace period of the open stage was refused", e);
+        throw new IllegalStateException("bug: the " + timer + " of the open stage was refused", e);
       } catch (IOException e) {
         fail(e);
       }
