@@ -1202,7 +1202,8 @@ public final class RunCoordinator {
               if (count.vector() instanceof SpooledMaskedVector spooled) {
                 try {
                   spooled.spooled().addTo(run.sum);
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | OutOfMemoryError e) {
+                  // Recorded, never thrown: a failed step would skip the round's finish for good.
                   run.sumFailure = "adding " + count.siloId() + "'s vector failed: " + e;
                 }
                 deleteQuietly(spooled.spooled());
@@ -1266,12 +1267,29 @@ public final class RunCoordinator {
       fail(e);
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "round " + round + " could not be aggregated", e);
-      synchronized (this) {
-        try {
-          abortRound(run, Stage.UNMASK, REASON_AGGREGATION_FAILED, String.valueOf(e.getMessage()));
-        } catch (IOException journalFailure) {
-          fail(journalFailure);
-        }
+      abortAggregation(run, String.valueOf(e.getMessage()));
+    } catch (OutOfMemoryError e) {
+      // Escaping here would end the round's future exceptionally and leave the run FINISHING for
+      // good, with no word to anyone. The round's arrays are released with it, so the run can go
+      // on.
+      run.sum = null;
+      LOG.log(
+          Level.SEVERE,
+          "round "
+              + round
+              + " ran out of memory while it was aggregated; give the aggregator a larger heap"
+              + " (-Xmx): it needs about 4 vectors of the model's size",
+          e);
+      abortAggregation(run, "out of memory while aggregating: " + e.getMessage());
+    }
+  }
+
+  private void abortAggregation(RoundRun run, String detail) {
+    synchronized (this) {
+      try {
+        abortRound(run, Stage.UNMASK, REASON_AGGREGATION_FAILED, detail);
+      } catch (IOException journalFailure) {
+        fail(journalFailure);
       }
     }
   }
