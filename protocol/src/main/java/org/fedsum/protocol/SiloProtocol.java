@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -291,8 +292,55 @@ public final class SiloProtocol {
             selfMaskSeed,
             selfMaskSeedShares.get(config.shamirX(me) - 1),
             shareEncryptionKeys,
-            pairwiseMaskSeeds);
+            pairwiseMaskSeeds,
+            Optional.empty());
     return new SiloStep(next, List.of(EncryptedShares.of(me, config.round(), ciphertexts)));
+  }
+
+  /**
+   * Optional work between round 1 and round 2, for the silo's shell to call once its shares are
+   * sent: masks the input for every peer of U1, {@code x + PRG(b_u) + Σ_{v ∈ U1} sign(u, v) ·
+   * PRG(s_uv)}, and hashes the result, while the other silos are still sharing their keys. Round 2
+   * then has only the masks of U1 peers missing from U2 to take out (none, in a round without
+   * dropouts), so the masked input goes out as soon as U2 arrives (the precomputation Bonawitz et
+   * al. 2017 allow, §4: the pairwise masks are fixed once U1 is). The masked vector sent is the
+   * same, word for word, with or without this step, so it reveals nothing more.
+   *
+   * @return {@code state} with {@link SharedKeys#maskedForAdvertised()}; {@code state} itself if
+   *     that is present already
+   */
+  public static SharedKeys premask(SiloContext context, SharedKeys state) {
+    Objects.requireNonNull(context, "context");
+    Objects.requireNonNull(state, "state");
+    if (state.maskedForAdvertised().isPresent()) {
+      return state;
+    }
+    String me = context.siloId();
+    List<UnmaskPlan.Removal> masks = new ArrayList<>();
+    masks.add(
+        new UnmaskPlan.Removal(
+            RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
+    for (String peer : state.pairwiseMaskSeeds().keySet()) {
+      masks.add(
+          new UnmaskPlan.Removal(
+              state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
+    }
+    int[] masked = state.input().words().clone();
+    UnmaskPlan.applyMasksOnAllCores(masks, state.config().bits(), masked);
+    WordVector premasked = WordVector.wrap(masked);
+    // The hash goes in the frame's header, ahead of the words: computing it now takes it off the
+    // upload's path too.
+    premasked.sha256();
+    return new SharedKeys(
+        state.config(),
+        state.input(),
+        state.keyList(),
+        state.sessionId(),
+        state.selfMaskSeed(),
+        state.ownSelfMaskSeedShare(),
+        state.shareEncryptionKeys(),
+        state.pairwiseMaskSeeds(),
+        Optional.of(premasked));
   }
 
   /**
@@ -373,18 +421,42 @@ public final class SiloProtocol {
       peerShares.put(senders.get(i), (PeerShares) opened.get(i));
     }
 
-    // y = x + PRG(b_u) + Σ_v sign(u, v) · PRG(s_uv) mod 2^b (Bonawitz et al. 2017, Round 2).
-    List<UnmaskPlan.Removal> masks = new ArrayList<>();
-    masks.add(
-        new UnmaskPlan.Removal(
-            RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
-    for (String peer : expectedSenders) {
+    // y = x + PRG(b_u) + Σ_{v ∈ U2} sign(u, v) · PRG(s_uv) mod 2^b (Bonawitz et al. 2017, Round
+    // 2).
+    WordVector maskedInput;
+    if (state.maskedForAdvertised().isPresent()) {
+      // Premasked for all of U1: take out the masks of the peers that did not share their keys.
+      WordVector premasked = state.maskedForAdvertised().get();
+      List<UnmaskPlan.Removal> absent = new ArrayList<>();
+      for (String peer : state.pairwiseMaskSeeds().keySet()) {
+        if (!expectedSenders.contains(peer)) {
+          absent.add(
+              new UnmaskPlan.Removal(
+                  state.pairwiseMaskSeeds().get(peer), -RoundTranscript.pairwiseSign(me, peer)));
+        }
+      }
+      if (absent.isEmpty()) {
+        maskedInput = premasked;
+      } else {
+        // A copy: the premasked words belong to the previous state, which stays valid.
+        int[] masked = premasked.words().clone();
+        UnmaskPlan.applyMasksOnAllCores(absent, config.bits(), masked);
+        maskedInput = WordVector.wrap(masked);
+      }
+    } else {
+      List<UnmaskPlan.Removal> masks = new ArrayList<>();
       masks.add(
           new UnmaskPlan.Removal(
-              state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
+              RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
+      for (String peer : expectedSenders) {
+        masks.add(
+            new UnmaskPlan.Removal(
+                state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
+      }
+      int[] masked = state.input().words().clone();
+      UnmaskPlan.applyMasksOnAllCores(masks, config.bits(), masked);
+      maskedInput = WordVector.wrap(masked);
     }
-    int[] masked = state.input().words().clone();
-    UnmaskPlan.applyMasksOnAllCores(masks, config.bits(), masked);
     SentMaskedInput next =
         new SentMaskedInput(
             config,
@@ -393,8 +465,7 @@ public final class SiloProtocol {
             sharingSilos,
             state.ownSelfMaskSeedShare(),
             peerShares);
-    return new SiloStep(
-        next, List.of(new MaskedInput(me, config.round(), WordVector.wrap(masked))));
+    return new SiloStep(next, List.of(new MaskedInput(me, config.round(), maskedInput)));
   }
 
   /**

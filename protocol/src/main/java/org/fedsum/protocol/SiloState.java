@@ -3,6 +3,7 @@ package org.fedsum.protocol;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.fedsum.crypto.SecretBytes;
 import org.fedsum.crypto.ShamirShare;
 import org.fedsum.crypto.X25519KeyPair;
@@ -55,6 +56,10 @@ public sealed interface SiloState {
    * @param shareEncryptionKeys AES-GCM keys agreed with each peer in U1
    * @param pairwiseMaskSeeds PRG seeds agreed with each peer in U1
    * @param ownSelfMaskSeedShare this silo's own share of its self-mask seed, revealed in round 4
+   * @param maskedForAdvertised once {@link SiloProtocol#premask} ran: the input with this silo's
+   *     self mask and its pairwise masks towards every peer of U1 added, computed while the silo
+   *     waits for the others' shares; round 2 then only takes out the masks of peers missing from
+   *     U2
    */
   record SharedKeys(
       RoundConfig config,
@@ -64,7 +69,8 @@ public sealed interface SiloState {
       SecretBytes selfMaskSeed,
       ShamirShare ownSelfMaskSeedShare,
       Map<String, SecretBytes> shareEncryptionKeys,
-      Map<String, SecretBytes> pairwiseMaskSeeds)
+      Map<String, SecretBytes> pairwiseMaskSeeds,
+      Optional<WordVector> maskedForAdvertised)
       implements SiloState {
     public SharedKeys {
       Objects.requireNonNull(config, "config");
@@ -75,6 +81,7 @@ public sealed interface SiloState {
       Objects.requireNonNull(ownSelfMaskSeedShare, "ownSelfMaskSeedShare");
       shareEncryptionKeys = Immutables.sortedMap(shareEncryptionKeys);
       pairwiseMaskSeeds = Immutables.sortedMap(pairwiseMaskSeeds);
+      Objects.requireNonNull(maskedForAdvertised, "maskedForAdvertised");
     }
 
     @Override
@@ -88,6 +95,7 @@ public sealed interface SiloState {
           + config.round()
           + ", U1="
           + keyList.advertisements().size()
+          + (maskedForAdvertised.isPresent() ? ", premasked" : "")
           + "]";
     }
   }

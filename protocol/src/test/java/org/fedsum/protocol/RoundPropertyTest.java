@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -18,9 +20,10 @@ import org.fedsum.protocol.simulation.RoundSimulation;
 
 /**
  * Random rounds: 3 to 30 silos, any threshold the rules allow, both security models, random widths
- * and vectors, and random dropouts at every stage. Whenever the round finishes, the unmasked sum is
- * exactly the sum mod 2^b of the survivors' inputs; whenever it aborts, it aborts at the first
- * stage that had too few silos, for that reason.
+ * and vectors, random dropouts at every stage, and each silo masking either early ({@link
+ * SiloProtocol#premask}, for all of U1) or once U2 is known. Whenever the round finishes, the
+ * unmasked sum is exactly the sum mod 2^b of the survivors' inputs; whenever it aborts, it aborts
+ * at the first stage that had too few silos, for that reason.
  */
 class RoundPropertyTest {
   private static final int MAX_SILOS = 30;
@@ -34,6 +37,7 @@ class RoundPropertyTest {
       int bits,
       int vectorLength,
       List<Stage> dropouts,
+      List<Boolean> premasks,
       long seed) {
     RoundConfig config() {
       return new RoundConfig(
@@ -67,13 +71,15 @@ class RoundPropertyTest {
                     Arbitraries.integers().between(1, 32),
                     Arbitraries.integers().between(1, 40),
                     Arbitraries.of(dropoutChoices()).list().ofSize(n),
+                    Arbitraries.of(true, false).list().ofSize(n),
                     Arbitraries.longs())
                 .as(
-                    (model, thresholdPick, bits, length, dropouts, seed) -> {
+                    (model, thresholdPick, bits, length, dropouts, premasks, seed) -> {
                       // c = 1 assumed colluder: HbC needs t > 1, active needs 2t > n + 1.
                       int lowest = model == SecurityModel.HONEST_BUT_CURIOUS ? 2 : (n + 1) / 2 + 1;
                       int threshold = lowest + thresholdPick % (n - lowest + 1);
-                      return new Scenario(n, threshold, model, bits, length, dropouts, seed);
+                      return new Scenario(
+                          n, threshold, model, bits, length, dropouts, premasks, seed);
                     }));
   }
 
@@ -92,9 +98,13 @@ class RoundPropertyTest {
       @ForAll("scenarios") Scenario scenario) throws ProtocolException {
     RoundConfig config = scenario.config();
     Map<String, Stage> dropoutStages = new TreeMap<>();
+    Set<String> premasking = new TreeSet<>();
     for (int i = 0; i < scenario.silos(); i++) {
       if (scenario.dropouts().get(i) != null) {
         dropoutStages.put(config.roster().get(i), scenario.dropouts().get(i));
+      }
+      if (scenario.premasks().get(i)) {
+        premasking.add(config.roster().get(i));
       }
     }
     Map<String, int[]> inputs =
@@ -105,7 +115,8 @@ class RoundPropertyTest {
             config,
             FEDERATION.contexts(config.roster(), new SecureRandom()),
             dropoutStages,
-            FEDERATION.now());
+            FEDERATION.now(),
+            premasking);
 
     RoundSimulation.Outcome outcome = simulation.run(inputs);
 

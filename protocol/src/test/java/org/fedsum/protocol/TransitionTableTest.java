@@ -250,4 +250,32 @@ class TransitionTableTest {
               e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUND_MISMATCH));
     }
   }
+
+  @Test
+  void silo_premaskedBeforeU2_sendsTheSameMaskedInputWordForWord() throws ProtocolException {
+    SiloContext context = run.contexts.get(run.observed);
+    SiloState.SharedKeys waiting =
+        (SiloState.SharedKeys)
+            run.siloStates.stream()
+                .filter(state -> state.stage() == Stage.MASKED_INPUT)
+                .findFirst()
+                .orElseThrow();
+    SiloState.SharedKeys premasked = SiloProtocol.premask(context, waiting);
+    assertThat(premasked.maskedForAdvertised()).isPresent();
+    assertThat(waiting.maskedForAdvertised()).isEmpty();
+    assertThat(SiloProtocol.premask(context, premasked)).isSameAs(premasked);
+
+    SiloStep step =
+        SiloProtocol.apply(
+            context, premasked, run.aggregatorMessages.get(Stage.MASKED_INPUT), federation.now());
+
+    assertThat(step.state()).isInstanceOf(SiloState.SentMaskedInput.class);
+    MaskedInput sent = (MaskedInput) step.outbound().get(0);
+    MaskedInput expected = (MaskedInput) run.siloMessages.get(Stage.MASKED_INPUT);
+    assertThat(((WordVector) sent.vector()).words())
+        .isEqualTo(((WordVector) expected.vector()).words());
+    assertThat(sent.vector().sha256()).isEqualTo(expected.vector().sha256());
+    // The input itself is left as it was: the premask works on a copy.
+    assertThat(premasked.input().words()).isEqualTo(run.inputs.get(run.observed));
+  }
 }

@@ -78,9 +78,12 @@ final class RoundBenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--warm-up-rounds",
-      defaultValue = "1",
+      defaultValue = "40",
       paramLabel = "W",
-      description = "Untimed rounds of each kind first (default: ${DEFAULT-VALUE}).")
+      description =
+          "Untimed rounds of each kind first (default: ${DEFAULT-VALUE}): the JIT compiles the"
+              + " secure round's many rarely called paths (JSON, signatures, HTTP) over tens of"
+              + " rounds, and a long-running aggregator is measured once that is done.")
   int warmUpRounds;
 
   @Option(
@@ -133,6 +136,14 @@ final class RoundBenchCommand implements Callable<Integer> {
   double graceFactor;
 
   @Option(
+      names = "--no-transport",
+      description =
+          "Skip the transport part (secure against plain rounds in this process), for a heap"
+              + " figure alone at sizes where n silos in one process are too many; secure_ms,"
+              + " plain_ms and ratio are null.")
+  boolean noTransport;
+
+  @Option(
       names = "--no-heap",
       description = "Skip the heap part (the aggregator in its own JVM); peak_heap_bytes is null.")
   boolean noHeap;
@@ -171,6 +182,7 @@ final class RoundBenchCommand implements Callable<Integer> {
             dropoutDeadlineMillis,
             graceMinimumMillis,
             graceFactor,
+            !noTransport,
             !noHeap,
             heapXmx,
             workDirectory);
@@ -193,6 +205,7 @@ final class RoundBenchCommand implements Callable<Integer> {
       long dropoutDeadlineMillis,
       long graceMinimumMillis,
       double graceFactor,
+      boolean transport,
       boolean heap,
       String heapXmx,
       Path workDirectory)
@@ -210,6 +223,7 @@ final class RoundBenchCommand implements Callable<Integer> {
           Duration.ofMillis(dropoutDeadlineMillis),
           Duration.ofMillis(graceMinimumMillis),
           graceFactor,
+          transport,
           heap,
           heapXmx == null ? 0 : size("--heap-xmx", heapXmx),
           workDirectory == null ? Path.of(System.getProperty("java.io.tmpdir")) : workDirectory);

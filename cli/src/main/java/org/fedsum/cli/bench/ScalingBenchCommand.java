@@ -103,6 +103,7 @@ final class ScalingBenchCommand implements Callable<Integer> {
                 2000,
                 200,
                 0.5,
+                true,
                 heap,
                 null,
                 workDirectory));

@@ -43,6 +43,8 @@ class BenchRoundTest {
             "1000",
             "--rounds",
             "1",
+            "--warm-up-rounds",
+            "1",
             "--work-directory",
             work.toString(),
             "--json",
@@ -79,6 +81,35 @@ class BenchRoundTest {
     try (Stream<Path> left = Files.list(work)) {
       assertThat(left).isEmpty();
     }
+  }
+
+  @Test
+  void round_noTransport_measuresTheHeapAloneWithTheRunsOwnEncoding() throws Exception {
+    Path json = directory.resolve("heap-only.json");
+    Path work = Files.createDirectory(directory.resolve("work"));
+
+    Run run =
+        Run.fedsum(
+            "bench",
+            "round",
+            "--silos",
+            "3",
+            "--params",
+            "1000",
+            "--no-transport",
+            "--work-directory",
+            work.toString(),
+            "--json",
+            json.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("aggregator GC log:").doesNotContain("check: every secure");
+    JsonNode figures = JSON.readTree(json.toFile());
+    assertThat(figures.path("secure_ms").isNull()).isTrue();
+    assertThat(figures.path("ratio").isNull()).isTrue();
+    assertThat(figures.path("peak_heap_bytes").asLong())
+        .isPositive()
+        .isLessThanOrEqualTo(figures.path("heap_xmx_bytes").asLong());
   }
 
   @Test
@@ -210,6 +241,10 @@ class BenchRoundTest {
     assertRefused(new String[] {"--json", directory.toString()}, "--json", "is a folder");
     assertRefused(new String[] {"--grace-min-ms", "-1"}, "--grace-min-ms -1", "at least 0");
     assertRefused(new String[] {"--grace-factor", "-0.5"}, "--grace-factor -0.5", "between 0");
+    assertRefused(
+        new String[] {"--no-transport", "--no-heap"},
+        "--no-transport with --no-heap",
+        "nothing to run");
   }
 
   private static void assertRefused(String[] options, String... messageParts) {

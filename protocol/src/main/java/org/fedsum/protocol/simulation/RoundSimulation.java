@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import org.fedsum.protocol.AggregatorAction;
 import org.fedsum.protocol.AggregatorEvent;
@@ -36,6 +37,7 @@ public final class RoundSimulation {
   private final Map<String, SiloContext> contexts;
   private final Map<String, Stage> dropoutStages;
   private final Instant now;
+  private final Set<String> premasking;
 
   /**
    * @param contexts every silo that starts the round, by id
@@ -47,10 +49,25 @@ public final class RoundSimulation {
       Map<String, SiloContext> contexts,
       Map<String, Stage> dropoutStages,
       Instant now) {
+    this(config, contexts, dropoutStages, now, Set.of());
+  }
+
+  /**
+   * As {@link #RoundSimulation(RoundConfig, Map, Map, Instant)}, with the silos of {@code
+   * premasking} masking their input as soon as their shares are out ({@link SiloProtocol#premask}),
+   * as the silo node does, and the others once U2 arrives.
+   */
+  public RoundSimulation(
+      RoundConfig config,
+      Map<String, SiloContext> contexts,
+      Map<String, Stage> dropoutStages,
+      Instant now,
+      Set<String> premasking) {
     this.config = Objects.requireNonNull(config, "config");
     this.contexts = new TreeMap<>(contexts);
     this.dropoutStages = new HashMap<>(dropoutStages);
     this.now = Objects.requireNonNull(now, "now");
+    this.premasking = Set.copyOf(premasking);
   }
 
   /** What came out of a round. */
@@ -154,6 +171,10 @@ public final class RoundSimulation {
           long startedProcessCpu = javaThreadsCpuNanos();
           SiloStep step =
               SiloProtocol.apply(contexts.get(siloId), siloStates.get(siloId), message, now);
+          SiloState next = step.state();
+          if (next instanceof SiloState.SharedKeys shared && premasking.contains(siloId)) {
+            next = SiloProtocol.premask(contexts.get(siloId), shared);
+          }
           long elapsed = System.nanoTime() - started;
           siloProcessCpuNanos.merge(siloId, javaThreadsCpuNanos() - startedProcessCpu, Long::sum);
           siloStageCpuNanos
@@ -163,7 +184,7 @@ public final class RoundSimulation {
           siloStageNanos
               .computeIfAbsent(siloId, id -> new java.util.EnumMap<>(Stage.class))
               .merge(message.stage(), elapsed, Long::sum);
-          siloStates.put(siloId, step.state());
+          siloStates.put(siloId, next);
           toAggregator.addAll(step.outbound());
         }
       }

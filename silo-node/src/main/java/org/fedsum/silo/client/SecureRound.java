@@ -253,6 +253,11 @@ public final class SecureRound {
             LOG.info("round {}: the aggregator refused: {}", config.round(), refusal.getMessage());
             return new Outcome(state, true, Optional.of(refusal), submissions, refused);
           }
+          if (state instanceof SiloState.SharedKeys shared) {
+            // The shares are out: mask now, while the others share theirs, rather than after U2
+            // arrives, when the masking would hold up the whole stage.
+            state = SiloProtocol.premask(context, shared);
+          }
         }
       }
       return new Outcome(state, false, Optional.empty(), submissions, refused);

@@ -128,11 +128,16 @@ public final class RoundBenchmark {
       Duration dropoutDeadline,
       Duration graceMinimum,
       double graceFactor,
+      boolean transport,
       boolean heap,
       long heapXmxBytes,
       Path workDirectory) {
     /** Refuses what cannot run, naming the option. */
     public Options {
+      if (!transport && !heap) {
+        throw new IllegalArgumentException(
+            "--no-transport with --no-heap: that leaves nothing to run");
+      }
       Objects.requireNonNull(dropoutStage, "dropoutStage");
       Objects.requireNonNull(dropoutDeadline, "dropoutDeadline");
       Objects.requireNonNull(graceMinimum, "graceMinimum");
@@ -277,13 +282,16 @@ public final class RoundBenchmark {
     figures.put("loadavg_at_start", Machine.loadAverage());
     out.printf(
         Locale.ROOT,
-        "# bench round: n = %d silos, m = %d, b = %d, %d timed rounds of each kind after %d"
-            + " warm-up; %s%n",
+        "# bench round: n = %d silos, m = %d, b = %d, %s; %s%n",
         options.silos(),
         options.parameters(),
         options.bits(),
-        options.rounds(),
-        options.warmUpRounds(),
+        options.transport()
+            ? options.rounds()
+                + " timed rounds of each kind after "
+                + options.warmUpRounds()
+                + " warm-up"
+            : "the heap part alone (--no-transport)",
         options.dropouts() == 0
             ? "no dropouts"
             : options.dropouts()
@@ -308,7 +316,14 @@ public final class RoundBenchmark {
     out.flush();
     List<SiloSide> sides = new ArrayList<>();
     try {
-      transport(sides, figures);
+      if (options.transport()) {
+        transport(sides, figures);
+      } else {
+        figures.put("secure_ms", null);
+        figures.put("plain_ms", null);
+        figures.put("ratio", null);
+        figures.put("transport_note", "the transport part was not run (--no-transport)");
+      }
       if (options.heap()) {
         heap(sides, figures);
       } else {
@@ -373,13 +388,7 @@ public final class RoundBenchmark {
         sides.add(new SiloSide(roster.get(i), direct, dropsOut(i), POLL.multipliedBy(3)));
       }
       // The plan's encoding, then one fixed encoded update per silo, reused every round.
-      EncodingParameters encoding;
-      try {
-        SiloTask first = sides.get(0).client.pollTask(-1, 0, POLL);
-        encoding = EncodingParametersCodec.fromJson(first.plan().orElseThrow().get("encoding"));
-      } catch (AggregatorRefusal | ProtocolException e) {
-        throw new IllegalStateException("the run's plan: " + e.getMessage(), e);
-      }
+      EncodingParameters encoding = planEncoding(sides.get(0));
       for (SiloSide side : sides) {
         side.update = randomUpdate(m);
         side.words = encode(encoding, side.update, vectorLength);
@@ -917,8 +926,31 @@ public final class RoundBenchmark {
       try {
         for (int i = 0; i < n; i++) {
           SiloSide side = new SiloSide(roster.get(i), base, dropsOut(i), Duration.ofMinutes(30));
-          side.words = transportSides.get(i).words;
+          if (!transportSides.isEmpty()) {
+            side.words = transportSides.get(i).words;
+          }
           sides.add(side);
+        }
+        if (transportSides.isEmpty()) {
+          // No transport part ran (--no-transport): encode the updates for this run's plan.
+          try {
+            awaitRound(sides.get(0).client, 1);
+          } catch (InterruptedException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new IllegalStateException("the heap run's round 1: " + e.getMessage(), e);
+          }
+          EncodingParameters encoding = planEncoding(sides.get(0));
+          int vectorLength =
+              options.rotation()
+                  ? RandomizedHadamard.paddedDimensionOf(options.parameters())
+                  : options.parameters();
+          // One update for every silo: the aggregator's heap does not depend on the values, and
+          // encoding n updates of 10^7 coordinates with secure rounding takes minutes.
+          int[] words = encode(encoding, randomUpdate(options.parameters()), vectorLength);
+          for (SiloSide side : sides) {
+            side.words = words;
+          }
         }
         ExecutorService threads = Executors.newCachedThreadPool();
         long start = System.nanoTime();
@@ -984,6 +1016,16 @@ public final class RoundBenchmark {
         "aggregator in its own JVM; peak_heap_bytes is the largest heap right after a collection"
             + " in its GC log (an upper bound of what was live), a full collection forced at the"
             + " end of the round included");
+  }
+
+  /** The encoding of the run's plan, as a silo reads it. */
+  private static EncodingParameters planEncoding(SiloSide side) throws InterruptedException {
+    try {
+      SiloTask first = side.client.pollTask(-1, 0, POLL);
+      return EncodingParametersCodec.fromJson(first.plan().orElseThrow().get("encoding"));
+    } catch (AggregatorRefusal | ProtocolException | IOException e) {
+      throw new IllegalStateException("the run's plan: " + e.getMessage(), e);
+    }
   }
 
   private static void awaitRound(AggregatorClient client, long round) throws Exception {
