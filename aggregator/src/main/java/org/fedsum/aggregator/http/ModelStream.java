@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServerResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.fedsum.aggregator.round.GlobalModel;
+import org.fedsum.aggregator.store.Float32Vector;
 
 /**
  * Streams a model as float32 little-endian words, a chunk at a time and only as fast as the client
@@ -32,7 +33,7 @@ final class ModelStream {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .putHeader(SHA256_HEADER, model.sha256())
         .putHeader(ROUNDS_HEADER, Integer.toString(model.roundsFinished()));
-    new Writer(response, model.values()).pump();
+    new Writer(response, model.vector()).pump();
   }
 
   /**
@@ -44,7 +45,7 @@ final class ModelStream {
    */
   private static final class Writer {
     private final HttpServerResponse response;
-    private final float[] values;
+    private final Float32Vector values;
     // Little-endian conversion scratch, reused: Buffer.buffer copies out of it.
     private final ByteBuffer scratch =
         ByteBuffer.allocate(4 * CHUNK_FLOATS).order(ByteOrder.LITTLE_ENDIAN);
@@ -52,14 +53,14 @@ final class ModelStream {
     private int inFlight;
     private boolean ended;
 
-    Writer(HttpServerResponse response, float[] values) {
+    Writer(HttpServerResponse response, Float32Vector values) {
       this.response = response;
       this.values = values;
     }
 
     /** Runs on the response's event loop only (write completions come back there). */
     void pump() {
-      while (position < values.length && inFlight < MAX_CHUNKS_IN_FLIGHT) {
+      while (position < values.dimension() && inFlight < MAX_CHUNKS_IN_FLIGHT) {
         if (response.closed()) {
           return;
         }
@@ -67,9 +68,9 @@ final class ModelStream {
           response.drainHandler(drained -> pump());
           return;
         }
-        int count = Math.min(CHUNK_FLOATS, values.length - position);
+        int count = Math.min(CHUNK_FLOATS, values.dimension() - position);
         scratch.clear();
-        scratch.asFloatBuffer().put(values, position, count);
+        values.putLittleEndian(position, count, scratch);
         Buffer chunk = Buffer.buffer(4 * count).appendBytes(scratch.array(), 0, 4 * count);
         position += count;
         inFlight++;
@@ -81,7 +82,7 @@ final class ModelStream {
                   pump();
                 });
       }
-      if (position == values.length && !ended && !response.closed()) {
+      if (position == values.dimension() && !ended && !response.closed()) {
         ended = true;
         response.end();
       }

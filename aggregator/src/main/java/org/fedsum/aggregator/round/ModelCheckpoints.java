@@ -3,12 +3,10 @@ package org.fedsum.aggregator.round;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.fedsum.aggregator.store.Float32Vector;
 import org.fedsum.aggregator.strategy.ServerStrategy;
 import org.fedsum.aggregator.strategy.StrategyState;
 
@@ -20,8 +18,6 @@ import org.fedsum.aggregator.strategy.StrategyState;
  * uninterrupted run would have used.
  */
 final class ModelCheckpoints {
-  private static final int HASH_CHUNK_VALUES = 1 << 14;
-
   private ModelCheckpoints() {}
 
   /** Rounds every coordinate to the nearest float32 (in place) and returns the floats. */
@@ -44,22 +40,7 @@ final class ModelCheckpoints {
 
   /** Hex SHA-256 of the model as float32 little-endian words: what the checkpoint file holds. */
   static String sha256(float[] model) {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("bug: SHA-256 missing", e);
-    }
-    // In chunks: the bytes of a whole model would be one more model-sized array.
-    int chunkValues = Math.min(HASH_CHUNK_VALUES, model.length);
-    ByteBuffer bytes = ByteBuffer.allocate(4 * chunkValues).order(ByteOrder.LITTLE_ENDIAN);
-    for (int from = 0; from < model.length; from += chunkValues) {
-      int count = Math.min(chunkValues, model.length - from);
-      bytes.clear();
-      bytes.asFloatBuffer().put(model, from, count);
-      sha256.update(bytes.array(), 0, 4 * count);
-    }
-    return HexFormat.of().formatHex(sha256.digest());
+    return Float32Vector.wrap(model).sha256();
   }
 
   /** The moments of {@code state}, rounded to float32, in the strategy's order. */

@@ -30,6 +30,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.fedsum.aggregator.store.Checkpoint;
 import org.fedsum.aggregator.store.CheckpointStore;
+import org.fedsum.aggregator.store.Float32Vector;
 import org.fedsum.aggregator.store.JournalFile;
 import org.fedsum.aggregator.store.JournalWriteException;
 import org.fedsum.aggregator.store.SpoolWriter;
@@ -160,7 +161,7 @@ public final class RunCoordinator {
   // The model and the strategy's moments as checkpointed: float32, the values the strategy only
   // ever holds between rounds (every step's result is rounded to float32). Replaced when a round
   // finishes, never written in place: downloads and the strategy step read them without a copy.
-  private float[] model;
+  private Float32Vector model;
   private float[][] moments;
   private long strategySteps;
   private String modelSha256;
@@ -422,7 +423,7 @@ public final class RunCoordinator {
     }
     if (lastFinishedRound >= 0) {
       Checkpoint checkpoint = checkpoints.load(lastFinishedRound);
-      String hash = ModelCheckpoints.sha256(checkpoint.model());
+      String hash = checkpoint.modelVector().sha256();
       if (!hash.equals(lastModelSha256)) {
         throw new IOException(
             "the checkpoint of round "
@@ -435,11 +436,11 @@ public final class RunCoordinator {
       // Restored only to check that the moments belong to this strategy and are valid for it.
       ModelCheckpoints.restoreState(
           strategy, strategySteps, checkpoint.optimizerState(), settings.dimension());
-      model = checkpoint.model();
+      model = checkpoint.modelVector();
       moments = checkpoint.optimizerState().toArray(new float[0][]);
       this.strategySteps = strategySteps;
     } else {
-      model = initialModel;
+      model = Float32Vector.wrap(initialModel);
       moments =
           ModelCheckpoints.moments(strategy.initialState(settings.dimension()))
               .toArray(new float[0][]);
@@ -460,7 +461,7 @@ public final class RunCoordinator {
       roundsAborted++;
       consecutiveAborts++;
     }
-    modelSha256 = ModelCheckpoints.sha256(model);
+    modelSha256 = model.sha256();
     if (roundsFinished >= settings.rounds()) {
       phase = RunStatus.Phase.COMPLETED;
     } else if (consecutiveAborts >= settings.maxConsecutiveAborts() || runEnded) {
@@ -1035,7 +1036,7 @@ public final class RunCoordinator {
 
   /** A copy of the global model: after the last finished round, or the initial model. */
   public double[] globalModel() {
-    return settledValue(() -> ModelCheckpoints.widen(model));
+    return settledValue(() -> model.toDoubleArray());
   }
 
   /** The settings of this run. */
@@ -1278,7 +1279,7 @@ public final class RunCoordinator {
           "round "
               + round
               + " ran out of memory while it was aggregated; give the aggregator a larger heap"
-              + " (-Xmx): it needs about 4 vectors of the model's size",
+              + " (-Xmx): it needs about 3 vectors of the model's size",
           e);
       abortAggregation(run, "out of memory while aggregating: " + e.getMessage());
     }
@@ -1300,7 +1301,7 @@ public final class RunCoordinator {
    * {@link #aggregate}'s frame, before the next round allocates its sum.
    */
   private record Aggregate(
-      float[] nextModel,
+      Float32Vector nextModel,
       float[][] nextMoments,
       long nextSteps,
       String modelSha256,
@@ -1308,18 +1309,23 @@ public final class RunCoordinator {
       long outerBandCount,
       double noiseStandardDeviation) {}
 
-  /** Decodes, steps the strategy range by range and checkpoints: outside the lock. */
+  /**
+   * Decodes, steps the strategy range by range and checkpoints: outside the lock. The next model is
+   * written over the words of the round's sum, range by range once they are decoded, so the finish
+   * holds the sum (becoming the next model), the start model and one decoded block: not a third
+   * vector. {@code run.sum} is the next model's array from then on.
+   */
   private Aggregate aggregate(RoundRun run, AggregatorState.Finished finished) throws IOException {
     long round = run.config.round();
     DecodedRanges decoded =
         UpdateDecoder.create(settings.encoding())
             .decodeRanges(run.sum, finished.survivors().size());
-    float[] startModel;
+    Float32Vector startModel;
     float[][] startMoments;
     long steps;
     synchronized (this) {
-      // No copies: these arrays are replaced when a round finishes, never written in place, and
-      // the step only reads them.
+      // No copies: these are replaced when a round finishes, never written in place, and the step
+      // only reads them.
       startModel = model;
       startMoments = moments;
       steps = strategySteps;
@@ -1327,16 +1333,17 @@ public final class RunCoordinator {
     if (steps == Long.MAX_VALUE) {
       throw new IllegalStateException("the strategy has taken Long.MAX_VALUE steps already");
     }
-    float[] nextModel = new float[startModel.length];
-    float[][] nextMoments = new float[startMoments.length][startModel.length];
-    stepInRanges(decoded, startModel, startMoments, nextModel, nextMoments);
+    int dimension = startModel.dimension();
+    float[][] nextMoments = new float[startMoments.length][dimension];
+    stepInRanges(decoded, startModel, startMoments, run.sum, nextMoments);
+    Float32Vector nextModel = Float32Vector.overBits(run.sum, dimension);
     long nextSteps = steps + 1;
     checkpoints.write(Checkpoint.of(round, nextModel, List.of(nextMoments)));
     return new Aggregate(
         nextModel,
         nextMoments,
         nextSteps,
-        ModelCheckpoints.sha256(nextModel),
+        nextModel.sha256(),
         decoded.totalWeight(),
         decoded.outerBandCount(),
         decoded.noiseStandardDeviation());
@@ -1344,18 +1351,20 @@ public final class RunCoordinator {
 
   /**
    * The strategy step over the whole model, one range of {@link #stepRangeLength} coordinates at a
-   * time: the range is widened to doubles, stepped, and rounded to float32 into the next model and
-   * moments. Each coordinate gets the same arithmetic as a whole {@link ServerStrategy#apply} on
-   * the float32 values widened to doubles, then rounded to float32, which is what the checkpoint
-   * holds.
+   * time, in increasing order: the range is widened to doubles, stepped, and rounded to float32,
+   * the next model's values going as raw bits into {@code nextModelBits} over the sum's words of
+   * that range, which {@link DecodedRanges} has read by then and never reads again when read in
+   * increasing order. Each coordinate gets the same arithmetic as a whole {@link
+   * ServerStrategy#apply} on the float32 values widened to doubles, then rounded to float32, which
+   * is what the checkpoint holds.
    */
   private void stepInRanges(
       DecodedRanges decoded,
-      float[] startModel,
+      Float32Vector startModel,
       float[][] startMoments,
-      float[] nextModel,
+      int[] nextModelBits,
       float[][] nextMoments) {
-    int dimension = startModel.length;
+    int dimension = startModel.dimension();
     int momentCount = startMoments.length;
     int rangeLength = Math.min(stepRangeLength, dimension);
     double[] modelRange = new double[rangeLength];
@@ -1366,13 +1375,15 @@ public final class RunCoordinator {
     for (int from = 0; from < dimension; from += rangeLength) {
       int length = Math.min(rangeLength, dimension - from);
       decoded.readAverage(from, length, averageRange);
-      widen(startModel, from, length, modelRange);
+      startModel.widen(from, length, modelRange);
       for (int k = 0; k < momentCount; k++) {
         widen(startMoments[k], from, length, momentRanges[k]);
       }
       strategy.applyRange(
           from, length, modelRange, averageRange, momentRanges, nextModelRange, nextMomentRanges);
-      narrow(nextModelRange, length, nextModel, from);
+      for (int i = 0; i < length; i++) {
+        nextModelBits[from + i] = Float.floatToRawIntBits((float) nextModelRange[i]);
+      }
       for (int k = 0; k < momentCount; k++) {
         narrow(nextMomentRanges[k], length, nextMoments[k], from);
       }

@@ -19,12 +19,16 @@ public final class Checkpoint {
   public static final int MAX_OPTIMIZER_STATE_VECTORS = 0xFFFF - 1;
 
   private final long round;
-  private final float[] model;
+  private final Float32Vector model;
+  // The model's own array when it was given as floats (every checkpoint read from disk), else null.
+  private final float[] modelFloats;
   private final List<float[]> optimizerState;
 
-  private Checkpoint(long round, float[] model, List<float[]> optimizerState) {
+  private Checkpoint(
+      long round, Float32Vector model, float[] modelFloats, List<float[]> optimizerState) {
     this.round = round;
     this.model = model;
+    this.modelFloats = modelFloats;
     this.optimizerState = optimizerState;
   }
 
@@ -38,11 +42,25 @@ public final class Checkpoint {
    */
   public static Checkpoint of(long round, float[] model, List<float[]> optimizerState) {
     Objects.requireNonNull(model, "model");
+    return of(round, Float32Vector.wrap(model), model, optimizerState);
+  }
+
+  /**
+   * As {@link #of(long, float[], List)}, for a model held as a {@link Float32Vector} (the
+   * aggregator's next model, written over the words of the round's sum).
+   */
+  public static Checkpoint of(long round, Float32Vector model, List<float[]> optimizerState) {
+    Objects.requireNonNull(model, "model");
+    return of(round, model, null, optimizerState);
+  }
+
+  private static Checkpoint of(
+      long round, Float32Vector model, float[] modelFloats, List<float[]> optimizerState) {
     List<float[]> state = List.copyOf(optimizerState);
     if (round < 0) {
       throw new IllegalArgumentException("round must not be negative, not " + round);
     }
-    if (model.length == 0) {
+    if (model.dimension() == 0) {
       throw new IllegalArgumentException("a model checkpoint needs at least one parameter, not 0");
     }
     if (state.size() > MAX_OPTIMIZER_STATE_VECTORS) {
@@ -53,17 +71,17 @@ public final class Checkpoint {
               + state.size());
     }
     for (int i = 0; i < state.size(); i++) {
-      if (state.get(i).length != model.length) {
+      if (state.get(i).length != model.dimension()) {
         throw new IllegalArgumentException(
             "optimizer-state vector "
                 + i
                 + " has "
                 + state.get(i).length
                 + " values, the model has "
-                + model.length);
+                + model.dimension());
       }
     }
-    return new Checkpoint(round, model, state);
+    return new Checkpoint(round, model, modelFloats, state);
   }
 
   /** The round after which this is the global model. */
@@ -73,11 +91,19 @@ public final class Checkpoint {
 
   /** The number of model parameters (and of values in each optimizer-state vector). */
   public int dimension() {
-    return model.length;
+    return model.dimension();
   }
 
-  /** The model's parameters (not a copy: read only). */
+  /**
+   * The model's parameters: the array itself (read only) for a checkpoint made from floats, as
+   * every checkpoint read from disk is; a copy for one made over a {@link Float32Vector}'s bits.
+   */
   public float[] model() {
+    return modelFloats != null ? modelFloats : model.toFloatArray();
+  }
+
+  /** The model's parameters as a vector (not a copy: read only). */
+  public Float32Vector modelVector() {
     return model;
   }
 
@@ -91,7 +117,7 @@ public final class Checkpoint {
     return "Checkpoint[round "
         + round
         + ", "
-        + model.length
+        + model.dimension()
         + " parameters, "
         + optimizerState.size()
         + " optimizer-state vectors]";

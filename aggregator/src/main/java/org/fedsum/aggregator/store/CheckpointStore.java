@@ -168,15 +168,15 @@ public final class CheckpointStore {
     writeFully(channel, header, 0);
     long position = HEADER_BYTES;
     ByteBuffer chunk = ByteBuffer.allocate(4 * CHUNK_VALUES).order(ByteOrder.LITTLE_ENDIAN);
-    List<float[]> vectors = new ArrayList<>();
-    vectors.add(checkpoint.model());
-    vectors.addAll(checkpoint.optimizerState());
-    for (float[] vector : vectors) {
-      for (int start = 0; start < vector.length; start += CHUNK_VALUES) {
-        int count = Math.min(CHUNK_VALUES, vector.length - start);
+    List<Float32Vector> vectors = new ArrayList<>();
+    vectors.add(checkpoint.modelVector());
+    checkpoint.optimizerState().forEach(state -> vectors.add(Float32Vector.wrap(state)));
+    for (Float32Vector vector : vectors) {
+      for (int start = 0; start < vector.dimension(); start += CHUNK_VALUES) {
+        int count = Math.min(CHUNK_VALUES, vector.dimension() - start);
         chunk.clear();
-        chunk.asFloatBuffer().put(vector, start, count);
-        chunk.limit(4 * count);
+        vector.putLittleEndian(start, count, chunk);
+        chunk.flip();
         sha256.update(chunk.array(), 0, 4 * count);
         position += writeFully(channel, chunk, position);
       }

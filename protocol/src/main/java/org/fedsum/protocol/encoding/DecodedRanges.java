@@ -15,6 +15,11 @@ import org.fedsum.crypto.RandomizedHadamard;
  * (lifts the block's words and inverts the block in place) and keeps that one block for the next
  * reads: sequential reads decode each block once, and at most one block of doubles is held, the
  * largest a little over half the padded length. Reads are thread-safe.
+ *
+ * <p>Reads in increasing order, each starting where the last one ended, never lift a word below the
+ * end of the last read again: a caller reading so may overwrite words {@code [0, from + length)}
+ * after reading {@code [from, from + length)} (the aggregator writes the next model over the sum
+ * that way). The words of the weight, beyond the signal, are never lifted.
  */
 public final class DecodedRanges {
   private final UpdateDecoder decoder;

@@ -102,6 +102,24 @@ class DecodedRangesTest {
     }
     assertThat(bits(backwards)).as("sum, backwards").isEqualTo(bits(expectedSum));
     assertThat(words).isEqualTo(untouched);
+
+    // In increasing order, overwriting the words read so far (as the aggregator writes the next
+    // model over the sum): still the same numbers, so no read lifts an overwritten word again.
+    for (int rangeLength : new int[] {7, 1000, 2500}) {
+      int[] overwritten = untouched.clone();
+      DecodedRanges reader = decoder.decodeRanges(overwritten, survivors);
+      double[] average = new double[dimension];
+      double[] range = new double[rangeLength];
+      for (int from = 0; from < dimension; from += rangeLength) {
+        int length = Math.min(rangeLength, dimension - from);
+        reader.readAverage(from, length, range);
+        System.arraycopy(range, 0, average, from, length);
+        java.util.Arrays.fill(overwritten, from, from + length, 0x7fc00000);
+      }
+      assertThat(bits(average))
+          .as("average, ranges of %d, overwritten behind the reads", rangeLength)
+          .isEqualTo(bits(expectedAverage));
+    }
   }
 
   @ParameterizedTest(name = "rotation {0}")
