@@ -315,19 +315,7 @@ public final class SiloProtocol {
     if (state.maskedForAdvertised().isPresent()) {
       return state;
     }
-    String me = context.siloId();
-    List<UnmaskPlan.Removal> masks = new ArrayList<>();
-    masks.add(
-        new UnmaskPlan.Removal(
-            RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
-    for (String peer : state.pairwiseMaskSeeds().keySet()) {
-      masks.add(
-          new UnmaskPlan.Removal(
-              state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
-    }
-    int[] masked = state.input().words().clone();
-    UnmaskPlan.applyMasksOnAllCores(masks, state.config().bits(), masked);
-    WordVector premasked = WordVector.wrap(masked);
+    WordVector premasked = masked(state, context.siloId(), state.pairwiseMaskSeeds().keySet());
     // The hash goes in the frame's header, ahead of the words: computing it now takes it off the
     // upload's path too.
     premasked.sha256();
@@ -444,18 +432,7 @@ public final class SiloProtocol {
         maskedInput = WordVector.wrap(masked);
       }
     } else {
-      List<UnmaskPlan.Removal> masks = new ArrayList<>();
-      masks.add(
-          new UnmaskPlan.Removal(
-              RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
-      for (String peer : expectedSenders) {
-        masks.add(
-            new UnmaskPlan.Removal(
-                state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
-      }
-      int[] masked = state.input().words().clone();
-      UnmaskPlan.applyMasksOnAllCores(masks, config.bits(), masked);
-      maskedInput = WordVector.wrap(masked);
+      maskedInput = masked(state, me, expectedSenders);
     }
     SentMaskedInput next =
         new SentMaskedInput(
@@ -466,6 +443,24 @@ public final class SiloProtocol {
             state.ownSelfMaskSeedShare(),
             peerShares);
     return new SiloStep(next, List.of(new MaskedInput(me, config.round(), maskedInput)));
+  }
+
+  /**
+   * A copy of the input with this silo's self mask and its pairwise masks towards {@code peers}.
+   */
+  private static WordVector masked(SharedKeys state, String me, Set<String> peers) {
+    List<UnmaskPlan.Removal> masks = new ArrayList<>();
+    masks.add(
+        new UnmaskPlan.Removal(
+            RoundTranscript.selfMaskKey(state.selfMaskSeed(), state.sessionId(), me), 1));
+    for (String peer : peers) {
+      masks.add(
+          new UnmaskPlan.Removal(
+              state.pairwiseMaskSeeds().get(peer), RoundTranscript.pairwiseSign(me, peer)));
+    }
+    int[] masked = state.input().words().clone();
+    UnmaskPlan.applyMasksOnAllCores(masks, state.config().bits(), masked);
+    return WordVector.wrap(masked);
   }
 
   /**

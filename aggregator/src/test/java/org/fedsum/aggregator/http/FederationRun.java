@@ -54,6 +54,19 @@ final class FederationRun {
   final FederationFixture.Party operatorParty;
   final HttpClient operator;
   final Map<String, FederationFixture.Party> silos = new TreeMap<>();
+
+  /**
+   * The ADVERTISE_KEYS deadline of runs created from now on: the time a silo has, once the round
+   * opens, to download the model, make its update and advertise its keys.
+   */
+  String advertiseDeadline = "60s";
+
+  /**
+   * Whether runs created from now on close a stage early once its quorum has answered (the run
+   * config's default); off, every stage waits for every silo up to its deadline.
+   */
+  boolean earlyClose = true;
+
   private final Vertx vertx;
   private final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -111,9 +124,13 @@ final class FederationRun {
     lines.add("threshold: " + Math.max(3, roster.size() / 2 + 1));
     lines.add("deadlines:");
     // Long: a test may look at one round's results before its silos play the next.
-    lines.add("  advertiseKeys: 60s");
+    lines.add("  advertiseKeys: " + advertiseDeadline);
     for (String stage : List.of("shareKeys", "maskedInput", "consistencyCheck", "unmask")) {
       lines.add("  " + stage + ": " + stageDeadline);
+    }
+    if (!earlyClose) {
+      lines.add("earlyClose:");
+      lines.add("  enabled: false");
     }
     lines.add("model:");
     lines.add("  kind: test-vector");
