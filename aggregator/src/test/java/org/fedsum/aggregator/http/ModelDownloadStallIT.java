@@ -42,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * must fail within about the silo's request timeout, naming the stall, and the retry ({@link
  * TransportRetry}) must get the whole model, with the right SHA-256, on a new connection.
  */
-@Timeout(value = 2, unit = TimeUnit.MINUTES)
+// A separate thread: a read stuck in the JDK's body stream ignores the interrupt a same-thread
+// timeout sends, so without the silo's bound on the body the test would hang instead of failing.
+@Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ModelDownloadStallIT {
   private static final List<String> ROSTER = List.of("silo-1", "silo-2", "silo-3", "silo-4");
   private static final String RUN = "download-stalls";
