@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -384,8 +385,15 @@ final class SiloRoutes implements ApiRoutes {
       return;
     }
     vertx
-        .executeBlocking(() -> coordinator(round).receiveMaskedVector(siloId, round), false)
-        .compose(writer -> SpoolUpload.stream(vertx, request, writer))
+        .executeBlocking(() -> coordinator(round), false)
+        .compose(
+            coordinator ->
+                vertx
+                    .executeBlocking(
+                        () -> storageChecked(() -> coordinator.receiveMaskedVector(siloId, round)),
+                        false)
+                    .compose(writer -> SpoolUpload.stream(vertx, request, writer))
+                    .recover(failure -> spoolFailed(coordinator, failure)))
         .compose(
             vector ->
                 vertx.executeBlocking(
@@ -402,7 +410,9 @@ final class SiloRoutes implements ApiRoutes {
 
   /**
    * Runs {@code work}; if it fails in I/O because the active run failed writing its data directory
-   * (its phase is then {@code FAILED}), throws {@code STORAGE_FAILED} instead.
+   * (its phase is then {@code FAILED}), throws {@code STORAGE_FAILED} instead. So does a refusal by
+   * a failed run ({@code ROUND_CLOSED}, "the run is failed"): the run is not over, it goes on once
+   * it is reopened, and the silo should ask again rather than give the round up for a closed one.
    */
   private <T> T storageChecked(Callable<T> work) throws Exception {
     // The coordinator the work may have used: the run can be reopened in a new one meanwhile (once
@@ -410,7 +420,7 @@ final class SiloRoutes implements ApiRoutes {
     var before = federation.active();
     try {
       return work.call();
-    } catch (IOException e) {
+    } catch (IOException | ProtocolException e) {
       var active = federation.active();
       if ((before.isPresent() && before.get().coordinator().failed())
           || (active.isPresent() && active.get().coordinator().failed())) {
@@ -418,6 +428,25 @@ final class SiloRoutes implements ApiRoutes {
       }
       throw e;
     }
+  }
+
+  /**
+   * An upload into the spool failed: if the spool file could not be written, the data directory
+   * failed as surely as when a journal record cannot be, so the run fails the same way (and is
+   * reopened the same way); the silo is told {@code STORAGE_FAILED}. Without this every upload got
+   * {@code 500 INTERNAL_ERROR} and the run went on aborting round after round.
+   */
+  private <T> Future<T> spoolFailed(RunCoordinator coordinator, Throwable failure) {
+    if (!(failure instanceof SpoolUpload.SpoolWriteFailure)) {
+      return Future.failedFuture(failure);
+    }
+    return vertx.executeBlocking(
+        () -> {
+          // The coordinator that took the upload: the run may have been reopened in a new one.
+          coordinator.failStorage((SpoolUpload.SpoolWriteFailure) failure);
+          throw storageFailed();
+        },
+        false);
   }
 
   private static ApiException storageFailed() {

@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.fedsum.aggregator.store.SpoolWriter;
@@ -20,6 +21,10 @@ import org.fedsum.aggregator.store.SpooledVector;
  *
  * <p>Everything but the writes runs on the request's event loop; one batch is written at a time, so
  * the chunks reach the writer in order.
+ *
+ * <p>A write to the spool file that fails in I/O (a full or read-only data directory) fails the
+ * upload with a {@link SpoolWriteFailure}, so that the caller can tell the data directory's failure
+ * from the silo's (a reset stream, a refused frame).
  */
 public final class SpoolUpload {
   /** Bytes of an upload that may wait for the worker before the request is paused. */
@@ -80,7 +85,15 @@ public final class SpoolUpload {
       if (ended) {
         finishing = true;
         vertx
-            .executeBlocking(writer::finish, false)
+            .executeBlocking(
+                () -> {
+                  try {
+                    return writer.finish();
+                  } catch (IOException e) {
+                    throw new SpoolWriteFailure(e);
+                  }
+                },
+                false)
             .onSuccess(done::tryComplete)
             .onFailure(this::fail);
       }
@@ -97,8 +110,12 @@ public final class SpoolUpload {
     vertx
         .<Void>executeBlocking(
             () -> {
-              for (Buffer chunk : batch) {
-                writer.write(chunk.getBytes(), 0, chunk.length());
+              try {
+                for (Buffer chunk : batch) {
+                  writer.write(chunk.getBytes(), 0, chunk.length());
+                }
+              } catch (IOException e) {
+                throw new SpoolWriteFailure(e);
               }
               return null;
             },
@@ -109,6 +126,15 @@ public final class SpoolUpload {
               drain();
             })
         .onFailure(this::fail);
+  }
+
+  /** The spool file could not be written: the data directory failed, not the upload. */
+  public static final class SpoolWriteFailure extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    SpoolWriteFailure(IOException cause) {
+      super("writing a masked vector to the spool failed: " + cause.getMessage(), cause);
+    }
   }
 
   private void fail(Throwable failure) {

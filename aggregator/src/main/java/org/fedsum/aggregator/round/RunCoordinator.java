@@ -1508,6 +1508,24 @@ public final class RunCoordinator {
     return body;
   }
 
+  /**
+   * Fails the run because a write to its data directory outside the journal (a masked vector's
+   * spool file) failed in I/O: as when a journal record cannot be written, the run takes nothing
+   * more until it is reopened from the directory (see {@link #onFailure}).
+   *
+   * @param e the failure, whose message becomes the run's {@code failure}
+   */
+  public void failStorage(IOException e) {
+    Objects.requireNonNull(e, "e");
+    Settlement settlement;
+    synchronized (this) {
+      fail(e);
+      settlement = settlementLocked();
+    }
+    // Publishes the failed status (the operator's view), as every operation does when it ends.
+    settleQuietly(settlement);
+  }
+
   private synchronized void fail(IOException e) {
     if (phase == RunStatus.Phase.FAILED) {
       return;

@@ -41,9 +41,9 @@ import org.fedsum.protocol.codec.VectorFrame;
  *       header's ({@code MALFORMED_MESSAGE}, as {@link VectorFrame#decode} reports them).
  * </ul>
  *
- * An {@link IOException} (disk full) also deletes the partial file. After a refusal or {@link
- * #close()} the writer takes no more bytes. Not for concurrent use by several threads (methods are
- * synchronized only to make misuse harmless).
+ * An {@link IOException} (a full or read-only disk) also deletes the partial file. After a refusal
+ * or {@link #close()} the writer takes no more bytes. Not for concurrent use by several threads
+ * (methods are synchronized only to make misuse harmless).
  */
 public final class SpoolWriter implements Closeable {
   private enum State {

@@ -2,21 +2,22 @@ package org.fedsum.aggregator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.fedsum.aggregator.http.Calls.await;
+import static org.fedsum.aggregator.http.DataDirectoryFaults.assertJournalWhole;
+import static org.fedsum.aggregator.http.DataDirectoryFaults.refused;
+import static org.fedsum.aggregator.http.DataDirectoryFaults.updates;
+import static org.fedsum.aggregator.http.DataDirectoryFaults.verify;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,14 +26,10 @@ import java.util.concurrent.TimeUnit;
 import org.fedsum.aggregator.AggregatorServer;
 import org.fedsum.aggregator.config.AggregatorConfig;
 import org.fedsum.aggregator.http.SiloDriver.Played;
-import org.fedsum.crypto.FederationTrust;
 import org.fedsum.crypto.SiteRole;
-import org.fedsum.protocol.journal.JournalRecord;
 import org.fedsum.protocol.journal.JournalVerification;
-import org.fedsum.protocol.journal.JournalVerifier;
 import org.fedsum.silo.client.AggregatorRefusal;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,17 +75,7 @@ class DiskFullIT {
       throws Exception {
     FederationFixture fixture = FederationFixture.create(directory);
     Path data = directory.resolve("data");
-    Process mount =
-        new ProcessBuilder(
-                "mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", data.toString())
-            .redirectErrorStream(true)
-            .start();
-    String mountOutput = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    Assumptions.assumeTrue(
-        mount.waitFor() == 0,
-        "this test mounts a small tmpfs as the data directory, which needs root and a kernel that"
-            + " permits it: "
-            + mountOutput);
+    DataDirectoryFaults.mountSmallTmpfs(data);
     try {
       run(fixture, data);
     } finally {
@@ -96,7 +83,7 @@ class DiskFullIT {
         await(server.close());
         server = null;
       }
-      new ProcessBuilder("umount", data.toString()).inheritIO().start().waitFor();
+      DataDirectoryFaults.unmountQuietly(data);
     }
   }
 
@@ -163,9 +150,7 @@ class DiskFullIT {
     assertThat(whileFailed.retryable()).isTrue();
     // No half record: the journal on the full disk ends with a whole line and verifies.
     Path journal = data.resolve("runs").resolve(RUN).resolve("journal.jsonl");
-    byte[] bytes = Files.readAllBytes(journal);
-    assertThat(bytes[bytes.length - 1]).as("the journal's last byte").isEqualTo((byte) '\n');
-    assertThat(verify(fixture, journal).problem()).as("journal while the disk is full").isEmpty();
+    assertJournalWhole(fixture, journal, "while the disk is full");
 
     // While the disk stays full, the aggregator's attempts to reopen the run (one a second) change
     // nothing a silo or the journal could see.
@@ -176,9 +161,7 @@ class DiskFullIT {
     AggregatorRefusal stillRefused =
         refused(() -> drivers.get(0).client(port).pollTask(2, 0, Duration.ofSeconds(1)));
     assertThat(stillRefused.code()).isEqualTo("STORAGE_FAILED");
-    bytes = Files.readAllBytes(journal);
-    assertThat(bytes[bytes.length - 1]).as("the journal's last byte").isEqualTo((byte) '\n');
-    assertThat(verify(fixture, journal).problem()).as("journal, disk still full").isEmpty();
+    assertJournalWhole(fixture, journal, "the disk still full");
 
     // Space returns; the same aggregator, not restarted, reopens the run from its directory.
     int portBefore = port;
@@ -212,30 +195,9 @@ class DiskFullIT {
 
     JournalVerification verification = verify(fixture, journal);
     assertThat(verification.problem()).as("journal after the run").isEmpty();
-    Map<Long, List<String>> closings = new LinkedHashMap<>();
-    for (JournalRecord record : verification.verifiedRecords()) {
-      JsonObject body = new JsonObject(record.body().toString());
-      if (record.type().equals("round-finished")) {
-        closings.computeIfAbsent(body.getLong("round"), r -> new ArrayList<>()).add("finished");
-      } else if (record.type().equals("round-aborted")) {
-        closings
-            .computeIfAbsent(body.getLong("round"), r -> new ArrayList<>())
-            .add(body.getString("reason"));
-      }
-    }
+    Map<Long, List<String>> closings = DataDirectoryFaults.roundClosings(verification);
     System.out.println("DiskFullIT: round closings " + closings);
-    assertThat(closings)
-        .as("each round closed once; the round the full disk interrupted by the reopening")
-        .containsEntry(1L, List.of("finished"))
-        .containsEntry(2L, List.of("STORAGE_RECOVERED"));
-    // Every round closed exactly once: finished, or (if an attempt to reopen found room for a
-    // record or two while the disk was still full, and the disk then refused again) interrupted
-    // by storage and closed by the next reopening. Never by a restart: there was none.
-    assertThat(closings.values()).allSatisfy(closed -> assertThat(closed).hasSize(1));
-    assertThat(closings.values().stream().map(closed -> closed.get(0)))
-        .containsOnly("finished", "STORAGE_RECOVERED")
-        .filteredOn("finished"::equals)
-        .hasSize(ROUNDS);
+    DataDirectoryFaults.assertClosedOnceEach(closings, 2, ROUNDS);
   }
 
   private void startAggregator(AggregatorConfig config) throws Exception {
@@ -243,24 +205,8 @@ class DiskFullIT {
     port = server.port();
   }
 
-  /** Every silo plays the first round after {@code afterRound}; each must finish it. */
   private List<Played> playRound(List<SiloDriver> drivers, long afterRound) throws Exception {
-    List<Future<Played>> futures = new ArrayList<>();
-    for (SiloDriver driver : drivers) {
-      futures.add(threads.submit(() -> driver.play(port, afterRound, SiloDriver.SEND)));
-    }
-    List<Played> played = new ArrayList<>();
-    for (Future<Played> future : futures) {
-      Played one = SiloDriver.join(future);
-      assertThat(one.ending()).as("%s", one).isEqualTo(SiloDriver.Ending.FINISHED);
-      played.add(one);
-    }
-    assertThat(played).extracting(Played::round).containsOnly(played.get(0).round());
-    return played;
-  }
-
-  private static List<double[]> updates(List<Played> played) {
-    return played.stream().map(Played::update).toList();
+    return DataDirectoryFaults.playRound(threads, drivers, () -> port, afterRound);
   }
 
   /** Writes {@code filler} until the file system refuses; returns the bytes written. */
@@ -290,22 +236,5 @@ class DiskFullIT {
       // The buffered stream's last flush also hits the full disk.
     }
     return written;
-  }
-
-  /** The refusal {@code call} ends with; fails if it returns. */
-  private static AggregatorRefusal refused(Callable<?> call) throws Exception {
-    try {
-      throw new AssertionError("expected a refusal, got " + call.call());
-    } catch (AggregatorRefusal refusal) {
-      return refusal;
-    }
-  }
-
-  private static JournalVerification verify(FederationFixture fixture, Path journal)
-      throws Exception {
-    return JournalVerifier.verify(
-        Files.readAllLines(journal, StandardCharsets.UTF_8),
-        FederationTrust.create(fixture.ca.certificate(), fixture.emptyCrl),
-        Instant.now());
   }
 }

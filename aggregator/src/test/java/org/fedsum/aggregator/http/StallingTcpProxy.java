@@ -13,11 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay on 127.0.0.1 that, once armed, stalls the first connection to carry a given number of
- * bytes from the client: it stops forwarding in both directions mid-stream and keeps both sockets
- * open, the way a middlebox that lost its state or a half-dead link does. Neither end hears a reset
- * or a close: only its own timeout tells. Connections opened later are relayed normally. TLS stays
- * end to end: the relay sees only ciphertext. (cli's {@code CuttingTcpProxy} cuts connections
- * instead.)
+ * bytes from the client (or, with {@link #stallServerAfter}, the next connections to carry a given
+ * number of bytes from the server): it stops forwarding in both directions mid-stream and keeps
+ * both sockets open, the way a middlebox that lost its state or a half-dead link does. Neither end
+ * hears a reset or a close: only its own timeout tells. Connections opened later are relayed
+ * normally. TLS stays end to end: the relay sees only ciphertext. (cli's {@code CuttingTcpProxy}
+ * cuts connections instead.)
  */
 final class StallingTcpProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -28,6 +29,12 @@ final class StallingTcpProxy implements AutoCloseable {
 
   /** Client bytes after which the next connection stalls once armed; negative when disarmed. */
   private final AtomicLong stallAfter = new AtomicLong(-1);
+
+  /** Server bytes after which a connection stalls; negative when disarmed. */
+  private volatile long serverStallAfter = -1;
+
+  /** How many more connections stall on their server bytes. */
+  private final AtomicInteger serverStallsLeft = new AtomicInteger();
 
   private volatile boolean closed;
 
@@ -61,6 +68,16 @@ final class StallingTcpProxy implements AutoCloseable {
     stallAfter.set(clientBytes);
   }
 
+  /**
+   * Stalls each of the next {@code count} connections once it has carried exactly {@code
+   * serverBytes} bytes from the server (the TLS handshake, a reply's headers and the start of its
+   * body): the client has what came before, and nothing after.
+   */
+  void stallServerAfter(long serverBytes, int count) {
+    serverStallAfter = serverBytes;
+    serverStallsLeft.set(count);
+  }
+
   private void accept() {
     while (!closed) {
       try {
@@ -84,7 +101,32 @@ final class StallingTcpProxy implements AutoCloseable {
   /** One relayed connection: how many bytes its client sent, and whether it is stalled. */
   private final class Relay {
     private long clientBytes;
+    private long serverBytes;
+    private boolean stallsOnServerBytes;
     private volatile boolean stalled;
+
+    /**
+     * Counts {@code count} server bytes; returns how many of them to forward: all, or those up to
+     * the server-side threshold (the connection stalls after them), or none once stalled.
+     */
+    synchronized int forwardFromServer(int count) {
+      if (stalled) {
+        return 0;
+      }
+      long threshold = serverStallAfter;
+      if (serverBytes == 0 && threshold >= 0) {
+        // A connection's first server bytes decide whether it is one of those to stall.
+        stallsOnServerBytes = serverStallsLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0;
+      }
+      long before = serverBytes;
+      serverBytes += count;
+      if (stallsOnServerBytes && serverBytes >= threshold) {
+        stalled = true;
+        stalls.incrementAndGet();
+        return (int) Math.max(0, threshold - before);
+      }
+      return count;
+    }
 
     /** Counts {@code count} client bytes; true if the connection stalls now. */
     synchronized boolean stallsAfter(int count) {
@@ -111,11 +153,20 @@ final class StallingTcpProxy implements AutoCloseable {
                 OutputStream out = to.getOutputStream();
                 int read;
                 while ((read = in.read(buffer)) != -1) {
-                  if (fromClient ? relay.stallsAfter(read) : relay.stalled) {
-                    holdUntilClosed();
-                    return;
+                  if (fromClient) {
+                    if (relay.stallsAfter(read)) {
+                      holdUntilClosed();
+                      return;
+                    }
+                    out.write(buffer, 0, read);
+                  } else {
+                    int forward = relay.forwardFromServer(read);
+                    out.write(buffer, 0, forward);
+                    if (relay.stalled) {
+                      holdUntilClosed();
+                      return;
+                    }
                   }
-                  out.write(buffer, 0, read);
                 }
               } catch (IOException endOfEitherSide) {
                 // Closed by an end: close the other side below.

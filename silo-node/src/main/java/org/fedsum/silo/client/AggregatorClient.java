@@ -100,16 +100,24 @@ public final class AggregatorClient implements AutoCloseable {
    */
   private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    HttpClient client = http;
+    return exchange(http, request, handler);
+  }
+
+  private <T> HttpResponse<T> exchange(
+      HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
     try {
       return client.send(request, handler);
     } catch (HttpTimeoutException e) {
-      synchronized (this) {
-        if (http == client) {
-          http = newHttpClient(tls);
-        }
-      }
+      replace(client);
       throw e;
+    }
+  }
+
+  /** Drops {@code client} (if still current) for a new one, which opens new connections. */
+  private synchronized void replace(HttpClient client) {
+    if (http == client) {
+      http = newHttpClient(tls);
     }
   }
 
@@ -231,7 +239,11 @@ public final class AggregatorClient implements AutoCloseable {
    * Downloads the global model and checks its SHA-256 against the reply's header and, if given,
    * against {@code expectedSha256} (the round's announced hash).
    *
-   * @throws IOException if the model is truncated or its hash does not match
+   * <p>The request timeout bounds the wait for the reply's headers and, once the body streams,
+   * every wait for its next bytes: a body that stalls fails the download (an {@link
+   * HttpTimeoutException}) and the next download opens a new connection.
+   *
+   * @throws IOException if the model is truncated, stalls, or its hash does not match
    */
   public GlobalModelDownload downloadModel(Optional<String> expectedSha256)
       throws IOException, InterruptedException, AggregatorRefusal {
@@ -240,8 +252,9 @@ public final class AggregatorClient implements AutoCloseable {
             .timeout(requestTimeout)
             .GET()
             .build();
+    HttpClient client = http;
     HttpResponse<InputStream> response =
-        exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        exchange(client, request, StallBoundedBody.handler("the model download", requestTimeout));
     if (response.statusCode() != 200) {
       byte[] body;
       try (InputStream in = response.body()) {
@@ -279,6 +292,11 @@ public final class AggregatorClient implements AutoCloseable {
         throw new IOException(
             "the model download is truncated: " + index + " of " + values.length + " values");
       }
+    } catch (HttpTimeoutException stalled) {
+      // The body stopped coming on a connection that stays open: the retry needs a new one (an
+      // HTTP/2 client would otherwise send it on the same, stalled connection).
+      replace(client);
+      throw stalled;
     }
     String hash = HexFormat.of().formatHex(digest.digest());
     if (!MessageDigest.isEqual(
