@@ -114,7 +114,12 @@ class DemoIT {
   void ctrlCStopsTheDemoAndItsSiloProcesses() throws Exception {
     try (Launcher launcher = Launcher.in(directory)) {
       Path log = directory.resolve("interrupted.log");
-      Process demo = launcher.start("exec ./fedsum demo --rounds 200 --out interrupted", log);
+      // A terminal's shell gives its commands SIGINT's default handling; a shell that started this
+      // build in the background (`cmd &` without job control) passed SIGINT on ignored, and a JVM
+      // that starts with SIGINT ignored keeps ignoring it: reset it, as a terminal would have it.
+      Process demo =
+          launcher.start(
+              "exec env --default-signal=INT ./fedsum demo --rounds 200 --out interrupted", log);
       Launcher.awaitLine(log, "3 silo processes started", demo, 300);
       List<ProcessHandle> children = demo.descendants().toList();
       assertThat(children).hasSizeGreaterThanOrEqualTo(3);
