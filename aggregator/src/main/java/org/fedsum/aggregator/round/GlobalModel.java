@@ -36,11 +36,6 @@ public record GlobalModel(Float32Vector vector, String sha256, int roundsFinishe
     return vector.toFloatArray();
   }
 
-  /** The number of parameters. */
-  public int dimension() {
-    return vector.dimension();
-  }
-
   /** The size of the model on the wire: 4 bytes per parameter. */
   public long byteLength() {
     return 4L * vector.dimension();

@@ -57,12 +57,6 @@ public final class Float32Vector {
     return dimension;
   }
 
-  /** Value {@code index}. */
-  public float get(int index) {
-    Objects.checkIndex(index, dimension);
-    return floats != null ? floats[index] : Float.intBitsToFloat(bits[index]);
-  }
-
   /** Values {@code [from, from + length)}, widened to doubles, into {@code into} from index 0. */
   public void widen(int from, int length, double[] into) {
     Objects.checkFromIndexSize(from, length, dimension);
@@ -134,11 +128,6 @@ public final class Float32Vector {
       sha256.update(chunk.array(), 0, 4 * count);
     }
     return HexFormat.of().formatHex(sha256.digest());
-  }
-
-  /** Whether this vector reads the array {@code array} (identity, for tests of sharing). */
-  public boolean reads(Object array) {
-    return array == floats || array == bits;
   }
 
   @Override
