@@ -40,6 +40,16 @@ public enum AggregatorErrorCode {
   /** The request is not well formed: a bad query parameter, content type or path parameter. */
   BAD_REQUEST(false),
   /**
+   * A masked vector's upload is resumed at an offset other than the bytes the aggregator has taken;
+   * the reply's {@code Upload-Offset} header says where to go on from.
+   */
+  UPLOAD_OFFSET_MISMATCH(false),
+  /**
+   * There is no upload of the silo's masked vector for the round to resume (it never started, or
+   * was refused, or superseded): start it again from its first byte.
+   */
+  UPLOAD_NOT_FOUND(false),
+  /**
    * The active run failed because the aggregator could not write its data directory (a full or
    * read-only disk): it takes no silo request until the directory can be written again (the
    * aggregator retries by itself) or it is restarted, and then goes on from its journal. Ask again

@@ -21,14 +21,43 @@ public final class ApiException extends RuntimeException {
   private final boolean retryable;
   private final long round;
   private final boolean hasRound;
+  private final long uploadOffset;
 
   private ApiException(ErrorCatalog.Entry entry, String message, long round, boolean hasRound) {
+    this(entry.code(), entry.httpStatus(), entry.retryable(), message, round, hasRound, -1);
+  }
+
+  private ApiException(
+      String code,
+      int httpStatus,
+      boolean retryable,
+      String message,
+      long round,
+      boolean hasRound,
+      long uploadOffset) {
     super(Objects.requireNonNull(message, "message"), null, false, false);
-    this.code = entry.code();
-    this.httpStatus = entry.httpStatus();
-    this.retryable = entry.retryable();
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.retryable = retryable;
     this.round = round;
     this.hasRound = hasRound;
+    this.uploadOffset = uploadOffset;
+  }
+
+  /**
+   * This refusal, telling the caller where its upload goes on from: the reply gets an {@code
+   * Upload-Offset} header.
+   */
+  public ApiException withUploadOffset(long offset) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("an upload offset is not negative, not " + offset);
+    }
+    return new ApiException(code, httpStatus, retryable, getMessage(), round, hasRound, offset);
+  }
+
+  /** The offset for the reply's {@code Upload-Offset} header, if the refusal has one. */
+  public OptionalLong uploadOffset() {
+    return uploadOffset < 0 ? OptionalLong.empty() : OptionalLong.of(uploadOffset);
   }
 
   /** A refusal with an aggregator transport code, not tied to a round. */

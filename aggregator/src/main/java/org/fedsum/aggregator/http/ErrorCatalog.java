@@ -58,8 +58,8 @@ public final class ErrorCatalog {
     int status =
         switch (code) {
           case CERTIFICATE_REJECTED, WRONG_ROLE -> 403;
-          case NOT_FOUND, RUN_NOT_FOUND -> 404;
-          case RUN_EXISTS, RUN_ACTIVE, RUN_STATE_CONFLICT -> 409;
+          case NOT_FOUND, RUN_NOT_FOUND, UPLOAD_NOT_FOUND -> 404;
+          case RUN_EXISTS, RUN_ACTIVE, RUN_STATE_CONFLICT, UPLOAD_OFFSET_MISMATCH -> 409;
           case INVALID_RUN_CONFIG, INVALID_MODEL -> 422;
           case BAD_REQUEST -> 400;
           case METHOD_NOT_ALLOWED -> 405;

@@ -75,6 +75,10 @@ final class ErrorResponder implements Handler<RoutingContext> {
       response.reset();
       return;
     }
+    if (error.uploadOffset().isPresent()) {
+      response.putHeader(
+          UploadParts.UPLOAD_OFFSET, Long.toString(error.uploadOffset().getAsLong()));
+    }
     response
         .setStatusCode(error.httpStatus())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json; charset=utf-8")

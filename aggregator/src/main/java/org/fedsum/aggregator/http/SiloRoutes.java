@@ -25,6 +25,7 @@ import org.fedsum.aggregator.round.RunCoordinator;
 import org.fedsum.aggregator.round.SiloMetrics;
 import org.fedsum.aggregator.round.SiloTask;
 import org.fedsum.aggregator.service.Federation;
+import org.fedsum.aggregator.store.SpoolWriter;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.protocol.AggregatorMessage;
 import org.fedsum.protocol.ErrorCode;
@@ -44,7 +45,11 @@ import org.fedsum.protocol.codec.RoundConfigCodec;
  *       W} milliseconds (at most {@value #MAX_WAIT_MILLIS}) with no messages.
  *   <li>{@code POST /v1/silo/messages}: one JSON control message.
  *   <li>{@code PUT /v1/silo/rounds/{round}/masked-input}: the masked vector as a binary frame,
- *       streamed to the spool as it arrives (never held in memory), checked before it counts.
+ *       streamed to the spool as it arrives (never held in memory), checked before it counts. The
+ *       frame may come in parts: a request with {@code Upload-Complete: ?0} carries one and is
+ *       answered {@code 204} with the bytes taken ({@code Upload-Offset}); {@code PATCH} with
+ *       {@code Upload-Offset} goes on from there, also after a broken connection; {@code HEAD}
+ *       tells how far an upload got.
  *   <li>{@code GET /v1/silo/model}: the global model, float32 little-endian, streamed.
  *   <li>{@code POST /v1/silo/metrics}: a silo that shares its metrics reports its held-out figures
  *       for the open round's starting model ({@code {"round", "examples", "metrics"}}).
@@ -60,6 +65,7 @@ final class SiloRoutes implements ApiRoutes {
   static final long DEFAULT_WAIT_MILLIS = 25_000;
   static final Pattern MASKED_INPUT_PATH =
       Pattern.compile("/v1/silo/rounds/([0-9]{1,18})/masked-input");
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> METRICS_FIELDS = Set.of("round", "examples", "metrics");
   private static final Set<String> DECLINE_FIELDS = Set.of("round", "reason");
@@ -86,7 +92,7 @@ final class SiloRoutes implements ApiRoutes {
 
   /** Whether {@code request} streams its body itself (the body handler must leave it alone). */
   static boolean streamsBody(HttpServerRequest request) {
-    return request.method() == HttpMethod.PUT
+    return (request.method() == HttpMethod.PUT || request.method() == HttpMethod.PATCH)
         && MASKED_INPUT_PATH.matcher(request.path()).matches();
   }
 
@@ -96,6 +102,11 @@ final class SiloRoutes implements ApiRoutes {
     router.get("/v1/silo/task").handler(silo).handler(this::task);
     router.post("/v1/silo/messages").handler(silo).handler(this::message);
     router.putWithRegex(MASKED_INPUT_PATH.pattern()).handler(silo).handler(this::maskedInput);
+    router.patchWithRegex(MASKED_INPUT_PATH.pattern()).handler(silo).handler(this::maskedInput);
+    router
+        .headWithRegex(MASKED_INPUT_PATH.pattern())
+        .handler(silo)
+        .handler(this::maskedInputProgress);
     router.get("/v1/silo/model").handler(silo).handler(this::model);
     router.post("/v1/silo/metrics").handler(silo).handler(this::metrics);
     router.post("/v1/silo/declines").handler(silo).handler(this::decline);
@@ -368,44 +379,143 @@ final class SiloRoutes implements ApiRoutes {
     }
   }
 
+  /**
+   * Takes a part of a masked vector's frame: the first ({@code PUT}, which starts the upload anew
+   * and replaces one that did not finish) or the next ({@code PATCH} at the {@code Upload-Offset}
+   * the aggregator holds). The last part (no {@code Upload-Complete: ?0}) finishes the frame, which
+   * is checked and submitted: {@code 202}. An earlier part is answered {@code 204} with the bytes
+   * taken once they are written.
+   */
   private void maskedInput(RoutingContext context) {
     HttpServerRequest request = context.request();
     // Nothing may arrive before the spool is open: hold the stream until then.
     request.pause();
     String siloId = Access.identity(context).siteId();
-    var matcher = MASKED_INPUT_PATH.matcher(request.path());
-    if (!matcher.matches()) {
-      throw new IllegalStateException("bug: routed a path the pattern does not match");
-    }
     long round;
+    boolean lastPart;
+    long offset;
     try {
-      round = Long.parseLong(matcher.group(1));
-    } catch (NumberFormatException e) {
-      context.fail(ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the round is not a number"));
+      round = maskedInputRound(request);
+      lastPart = UploadParts.lastPart(request);
+      offset = request.method() == HttpMethod.PATCH ? UploadParts.offset(request) : 0;
+    } catch (ApiException e) {
+      context.fail(e);
       return;
     }
+    boolean resume = request.method() == HttpMethod.PATCH;
     vertx
         .executeBlocking(() -> coordinator(round), false)
         .compose(
             coordinator ->
                 vertx
                     .executeBlocking(
-                        () -> storageChecked(() -> coordinator.receiveMaskedVector(siloId, round)),
+                        () ->
+                            storageChecked(
+                                () ->
+                                    resume
+                                        ? resumedPart(coordinator, siloId, round, offset)
+                                        : coordinator.receiveMaskedVector(siloId, round).begin()),
                         false)
-                    .compose(writer -> SpoolUpload.stream(vertx, request, writer))
+                    .compose(part -> SpoolUpload.stream(vertx, request, part, lastPart))
                     .recover(failure -> spoolFailed(coordinator, failure)))
-        .compose(
-            vector ->
-                vertx.executeBlocking(
-                    () ->
-                        storageChecked(
-                            () -> {
-                              coordinator(round).submitMaskedVector(siloId, round, vector);
-                              return round;
-                            }),
-                    false))
-        .onSuccess(accepted -> accepted(context, accepted))
+        .onSuccess(
+            outcome -> {
+              if (outcome.vector().isEmpty()) {
+                context
+                    .response()
+                    .setStatusCode(204)
+                    .putHeader(UploadParts.UPLOAD_OFFSET, Long.toString(outcome.bytesReceived()))
+                    .end();
+                return;
+              }
+              vertx
+                  .executeBlocking(
+                      () ->
+                          storageChecked(
+                              () -> {
+                                coordinator(round)
+                                    .submitMaskedVector(siloId, round, outcome.vector().get());
+                                return round;
+                              }),
+                      false)
+                  .onSuccess(accepted -> accepted(context, accepted))
+                  .onFailure(context::fail);
+            })
         .onFailure(context::fail);
+  }
+
+  /** The next part of {@code siloId}'s upload, at {@code offset}, or the refusal to say why not. */
+  private static SpoolWriter.Part resumedPart(
+      RunCoordinator coordinator, String siloId, long round, long offset) throws ProtocolException {
+    SpoolWriter writer =
+        coordinator
+            .maskedVectorUpload(siloId, round)
+            .orElseThrow(
+                () ->
+                    ApiException.of(
+                        AggregatorErrorCode.UPLOAD_NOT_FOUND,
+                        "there is no upload of "
+                            + siloId
+                            + "'s masked vector for round "
+                            + round
+                            + " to resume: send it again from its first byte (PUT)"));
+    try {
+      return writer.resumeAt(offset);
+    } catch (SpoolWriter.OffsetMismatch e) {
+      throw ApiException.of(AggregatorErrorCode.UPLOAD_OFFSET_MISMATCH, e.getMessage())
+          .withUploadOffset(e.received());
+    }
+  }
+
+  /**
+   * {@code HEAD}: how far the silo's upload of its masked vector got. {@code 204} with {@code
+   * Upload-Offset} (the frame bytes taken, where a {@code PATCH} goes on from) and {@code
+   * Upload-Complete} ({@code ?1} once the whole frame arrived and passed its checks), or {@code
+   * 404} if there is none to resume.
+   */
+  private void maskedInputProgress(RoutingContext context) {
+    String siloId = Access.identity(context).siteId();
+    long round;
+    try {
+      round = maskedInputRound(context.request());
+    } catch (ApiException e) {
+      context.fail(e);
+      return;
+    }
+    vertx
+        .executeBlocking(
+            () -> storageChecked(() -> coordinator(round).maskedVectorUpload(siloId, round)), false)
+        .onSuccess(
+            upload -> {
+              if (upload.isEmpty()) {
+                context.fail(
+                    ApiException.of(
+                        AggregatorErrorCode.UPLOAD_NOT_FOUND,
+                        "no upload of " + siloId + "'s masked vector for round " + round));
+                return;
+              }
+              SpoolWriter writer = upload.get();
+              context
+                  .response()
+                  .setStatusCode(204)
+                  .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                  .putHeader(UploadParts.UPLOAD_OFFSET, Long.toString(writer.bytesReceived()))
+                  .putHeader(UploadParts.UPLOAD_COMPLETE, writer.finished() ? "?1" : "?0")
+                  .end();
+            })
+        .onFailure(context::fail);
+  }
+
+  private static long maskedInputRound(HttpServerRequest request) {
+    var matcher = MASKED_INPUT_PATH.matcher(request.path());
+    if (!matcher.matches()) {
+      throw new IllegalStateException("bug: routed a path the pattern does not match");
+    }
+    try {
+      return Long.parseLong(matcher.group(1));
+    } catch (NumberFormatException e) {
+      throw ApiException.of(AggregatorErrorCode.BAD_REQUEST, "the round is not a number");
+    }
   }
 
   /**

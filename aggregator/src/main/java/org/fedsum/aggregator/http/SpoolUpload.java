@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.fedsum.aggregator.store.SpoolWriter;
 import org.fedsum.aggregator.store.SpooledVector;
 
@@ -25,6 +26,11 @@ import org.fedsum.aggregator.store.SpooledVector;
  * <p>A write to the spool file that fails in I/O (a full or read-only data directory) fails the
  * upload with a {@link SpoolWriteFailure}, so that the caller can tell the data directory's failure
  * from the silo's (a reset stream, a refused frame).
+ *
+ * <p>A request carries one part of the frame ({@link SpoolWriter.Part}): the whole of it, or, in a
+ * resumable upload, the bytes from where the last part ended. A request that fails (the connection
+ * broke, the stream was reset) leaves the bytes written so far in the spool for the silo to resume
+ * from; only a refusal or a failed write ends the upload.
  */
 public final class SpoolUpload {
   /** Bytes of an upload that may wait for the worker before the request is paused. */
@@ -32,8 +38,9 @@ public final class SpoolUpload {
 
   private final Vertx vertx;
   private final HttpServerRequest request;
-  private final SpoolWriter writer;
-  private final Promise<SpooledVector> done = Promise.promise();
+  private final SpoolWriter.Part part;
+  private final boolean lastPart;
+  private final Promise<Outcome> done = Promise.promise();
   private final List<Buffer> pending = new ArrayList<>();
   private int pendingBytes;
   private boolean writing;
@@ -41,20 +48,39 @@ public final class SpoolUpload {
   private boolean ended;
   private boolean finishing;
 
-  private SpoolUpload(Vertx vertx, HttpServerRequest request, SpoolWriter writer) {
+  private SpoolUpload(
+      Vertx vertx, HttpServerRequest request, SpoolWriter.Part part, boolean lastPart) {
     this.vertx = vertx;
     this.request = request;
-    this.writer = writer;
+    this.part = part;
+    this.lastPart = lastPart;
   }
 
   /**
-   * Streams {@code request}'s body into {@code writer} and finishes it: the spooled vector, or the
-   * first failure (of the request, a write, or the writer's checks), after which the writer is
-   * closed. Call on the request's event loop with the request paused; it is resumed here.
+   * What a request's part came to: the whole frame, spooled and checked ({@code vector} set), or a
+   * part that ended where the next one is to start ({@code bytesReceived}, the frame bytes taken).
+   */
+  public record Outcome(Optional<SpooledVector> vector, long bytesReceived) {}
+
+  /**
+   * Streams {@code request}'s body, the whole frame, into a new upload and finishes it: the spooled
+   * vector, or the first failure (of the request, a write, or the writer's checks).
    */
   public static Future<SpooledVector> stream(
       Vertx vertx, HttpServerRequest request, SpoolWriter writer) {
-    SpoolUpload upload = new SpoolUpload(vertx, request, writer);
+    return stream(vertx, request, writer.begin(), true)
+        .map(outcome -> outcome.vector().orElseThrow());
+  }
+
+  /**
+   * Streams {@code request}'s body into {@code part}; if it is the {@code lastPart}, finishes the
+   * upload (the frame must then be whole), else answers the bytes taken once they are all written.
+   * Fails with the first failure of the request, a write, or the writer's checks. Call on the
+   * request's event loop with the request paused; it is resumed here.
+   */
+  public static Future<Outcome> stream(
+      Vertx vertx, HttpServerRequest request, SpoolWriter.Part part, boolean lastPart) {
+    SpoolUpload upload = new SpoolUpload(vertx, request, part, lastPart);
     request.handler(upload::chunk);
     request.endHandler(end -> upload.end());
     request.exceptionHandler(upload::fail);
@@ -82,13 +108,17 @@ public final class SpoolUpload {
       return;
     }
     if (pending.isEmpty()) {
-      if (ended) {
+      if (ended && !lastPart) {
+        finishing = true;
+        done.tryComplete(new Outcome(Optional.empty(), part.bytesReceived()));
+      } else if (ended) {
         finishing = true;
         vertx
             .executeBlocking(
                 () -> {
                   try {
-                    return writer.finish();
+                    SpooledVector vector = part.finish();
+                    return new Outcome(Optional.of(vector), part.bytesReceived());
                   } catch (IOException e) {
                     throw new SpoolWriteFailure(e);
                   }
@@ -112,7 +142,7 @@ public final class SpoolUpload {
             () -> {
               try {
                 for (Buffer chunk : batch) {
-                  writer.write(chunk.getBytes(), 0, chunk.length());
+                  part.write(chunk.getBytes(), 0, chunk.length());
                 }
               } catch (IOException e) {
                 throw new SpoolWriteFailure(e);
@@ -138,14 +168,9 @@ public final class SpoolUpload {
   }
 
   private void fail(Throwable failure) {
+    // The writer has ended the upload itself if it refused the bytes or could not write them; a
+    // broken request leaves it as it is, for the silo to resume.
     pending.clear();
-    if (done.tryFail(failure)) {
-      vertx.executeBlocking(
-          () -> {
-            writer.close();
-            return null;
-          },
-          false);
-    }
+    done.tryFail(failure);
   }
 }

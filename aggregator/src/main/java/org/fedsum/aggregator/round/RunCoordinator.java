@@ -855,6 +855,35 @@ public final class RunCoordinator {
 
   private SpoolWriter receiveMaskedVectorLocked(String siloId, long round)
       throws ProtocolException {
+    RoundRun run = takingMaskedVectors(siloId, round);
+    return spool.receive(round, siloId, run.config.bits(), run.config.vectorLength());
+  }
+
+  /**
+   * {@code siloId}'s upload of its masked vector for {@code round}, to resume or to ask how far it
+   * got: one that is still receiving (its connection broke) or has finished; empty if there is
+   * none. Under the same checks as {@link #receiveMaskedVector}, except that a finished upload is
+   * found in the round's later stages too: the reply to its last part may be what was lost, and the
+   * silo should hear that its vector arrived rather than that the stage is over.
+   *
+   * @throws ProtocolException as for {@link #receiveMaskedVector}
+   */
+  public Optional<SpoolWriter> maskedVectorUpload(String siloId, long round)
+      throws ProtocolException {
+    return settledRead(
+        () -> {
+          checkRoster(siloId);
+          openRoundNumbered(round, "the masked vector is for round ");
+          Optional<SpoolWriter> upload = spool.upload(round, siloId);
+          if (upload.isEmpty() || !upload.get().finished()) {
+            takingMaskedVectors(siloId, round);
+          }
+          return upload;
+        });
+  }
+
+  /** The open round {@code round}, if it takes masked vectors from {@code siloId} now. */
+  private RoundRun takingMaskedVectors(String siloId, long round) throws ProtocolException {
     checkRoster(siloId);
     RoundRun run = openRoundNumbered(round, "the masked vector is for round ");
     if (run.state.terminal() || run.state.stage() != Stage.MASKED_INPUT) {
@@ -864,7 +893,7 @@ public final class RunCoordinator {
           "masked vectors are taken in MASKED_INPUT; the round is "
               + (run.state.terminal() ? "closing" : "in " + run.state.stage()));
     }
-    return spool.receive(round, siloId, run.config.bits(), run.config.vectorLength());
+    return run;
   }
 
   /**

@@ -42,8 +42,14 @@ import org.fedsum.protocol.codec.VectorFrame;
  * </ul>
  *
  * An {@link IOException} (a full or read-only disk) also deletes the partial file. After a refusal
- * or {@link #close()} the writer takes no more bytes. Not for concurrent use by several threads
- * (methods are synchronized only to make misuse harmless).
+ * or {@link #close()} the writer takes no more bytes.
+ *
+ * <p><b>Resumable uploads.</b> A connection that breaks mid-frame refuses nothing: the bytes taken
+ * so far stay spooled (and hashed, and unpacked up to a straddling word), and the silo goes on from
+ * {@link #bytesReceived()} on a new connection ({@link #resumeAt}). Each attempt writes through its
+ * own {@link Part}; starting a new one detaches the previous one, whose late writes are refused
+ * without touching the upload, so bytes from a stalled connection can never land after the resumed
+ * ones. Methods are synchronized: a detached part's writer thread and the new part's may overlap.
  */
 public final class SpoolWriter implements Closeable {
   private enum State {
@@ -52,7 +58,8 @@ public final class SpoolWriter implements Closeable {
     FINISHED,
     REFUSED,
     CLOSED,
-    SUPERSEDED
+    SUPERSEDED,
+    ROUND_CLOSED
   }
 
   private final Path roundDirectory;
@@ -75,6 +82,8 @@ public final class SpoolWriter implements Closeable {
   private long bodyBytes;
   private long spooledBytes;
   private State state = State.HEADER;
+  // The attempt that may write: a resumption starts the next one and detaches the one before.
+  private int attempt;
 
   SpoolWriter(Path roundDirectory, Path file, long round, String siloId, int bits, int length) {
     this.roundDirectory = roundDirectory;
@@ -102,6 +111,7 @@ public final class SpoolWriter implements Closeable {
   public synchronized void write(ByteBuffer bytes) throws ProtocolException, IOException {
     Objects.requireNonNull(bytes, "bytes");
     requireNotSuperseded();
+    requireRoundOpen();
     requireReceiving();
     try {
       if (state == State.HEADER) {
@@ -118,7 +128,7 @@ public final class SpoolWriter implements Closeable {
         body(bytes);
       }
     } catch (ProtocolException | IOException | RuntimeException e) {
-      if (state != State.SUPERSEDED) {
+      if (state != State.SUPERSEDED && state != State.ROUND_CLOSED) {
         discard(State.REFUSED, e);
       }
       throw e;
@@ -175,6 +185,7 @@ public final class SpoolWriter implements Closeable {
    */
   public synchronized SpooledVector finish() throws ProtocolException, IOException {
     requireNotSuperseded();
+    requireRoundOpen();
     requireReceiving();
     try {
       if (state == State.HEADER) {
@@ -219,6 +230,141 @@ public final class SpoolWriter implements Closeable {
     return headerFilled + bodyBytes;
   }
 
+  /** The frame's size in bytes, header included, at the round's word width and length. */
+  public long frameBytes() {
+    return VectorFrame.frameBytes(bits, length);
+  }
+
+  /** Whether the upload may still take bytes: neither finished, refused, closed nor superseded. */
+  public synchronized boolean receiving() {
+    return state == State.HEADER || state == State.BODY;
+  }
+
+  /** Whether the whole frame arrived and passed every check ({@link #finish()} returned). */
+  public synchronized boolean finished() {
+    return state == State.FINISHED;
+  }
+
+  /**
+   * The upload's first attempt, from frame byte 0.
+   *
+   * @throws IllegalStateException if an attempt was started before
+   */
+  public synchronized Part begin() {
+    if (attempt != 0) {
+      throw new IllegalStateException("the upload's first attempt has started already");
+    }
+    attempt++;
+    return new Part(attempt);
+  }
+
+  /**
+   * Starts the upload's next attempt at frame byte {@code offset}, which must be the bytes taken so
+   * far: the caller learned it from {@link #bytesReceived()} (over HTTP, a {@code HEAD}). The
+   * attempt before, if any, is detached at once, even if the offset is refused, so that the bytes
+   * taken can no longer move.
+   *
+   * @throws OffsetMismatch if {@code offset} is not {@link #bytesReceived()}; it carries the right
+   *     one
+   * @throws ProtocolException {@code DUPLICATE_SUBMISSION} if the upload finished, was refused,
+   *     closed or superseded: there is nothing to resume
+   */
+  public synchronized Part resumeAt(long offset) throws OffsetMismatch, ProtocolException {
+    attempt++;
+    requireNotSuperseded();
+    if (!receiving()) {
+      throw new ProtocolException(
+          ErrorCode.DUPLICATE_SUBMISSION,
+          round,
+          "the upload of "
+              + siloId
+              + "'s masked vector for round "
+              + round
+              + " is "
+              + state.name().toLowerCase(Locale.ROOT)
+              + ": there is nothing to resume");
+    }
+    if (offset != bytesReceived()) {
+      throw new OffsetMismatch(offset, bytesReceived());
+    }
+    return new Part(attempt);
+  }
+
+  /**
+   * One attempt's writes to the upload, from the offset it was started at. Once a newer attempt has
+   * started, its writes and its finish are refused with {@code DUPLICATE_SUBMISSION} and change
+   * nothing: the newer attempt owns the upload.
+   */
+  public final class Part {
+    private final int owner;
+
+    private Part(int owner) {
+      this.owner = owner;
+    }
+
+    /** As {@link SpoolWriter#write(byte[], int, int)}, if this attempt still owns the upload. */
+    public void write(byte[] bytes, int offset, int count) throws ProtocolException, IOException {
+      synchronized (SpoolWriter.this) {
+        requireOwner();
+        SpoolWriter.this.write(bytes, offset, count);
+      }
+    }
+
+    /** As {@link SpoolWriter#finish()}, if this attempt still owns the upload. */
+    public SpooledVector finish() throws ProtocolException, IOException {
+      synchronized (SpoolWriter.this) {
+        requireOwner();
+        return SpoolWriter.this.finish();
+      }
+    }
+
+    /** The frame bytes the upload has taken, this attempt's and those before it. */
+    public long bytesReceived() {
+      return SpoolWriter.this.bytesReceived();
+    }
+
+    /** The upload this attempt writes to. */
+    public SpoolWriter writer() {
+      return SpoolWriter.this;
+    }
+
+    private void requireOwner() throws ProtocolException {
+      if (attempt != owner) {
+        throw new ProtocolException(
+            ErrorCode.DUPLICATE_SUBMISSION,
+            round,
+            "a resumed upload of "
+                + siloId
+                + "'s masked vector for round "
+                + round
+                + " took over from this one");
+      }
+    }
+  }
+
+  /**
+   * A resumption at an offset other than the bytes the upload has taken: a part of the frame would
+   * be missing or taken twice. {@link #received()} is where to go on from.
+   */
+  public static final class OffsetMismatch extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final long received;
+
+    OffsetMismatch(long offered, long received) {
+      super(
+          "the upload goes on from byte "
+              + received
+              + " of the frame (the bytes it has taken), not from byte "
+              + offered);
+      this.received = received;
+    }
+
+    /** The bytes the upload has taken: the offset to go on from. */
+    public long received() {
+      return received;
+    }
+  }
+
   /**
    * Abandons an upload that did not finish (the connection broke, a deadline passed) and deletes
    * its file; does nothing after {@link #finish()} returned, a refusal or an earlier close.
@@ -243,6 +389,26 @@ public final class SpoolWriter implements Closeable {
   synchronized void supersede() {
     if (state == State.HEADER || state == State.BODY) {
       discard(State.SUPERSEDED, new IOException("superseded by a newer upload"));
+    }
+  }
+
+  /**
+   * Abandons the upload, if it has not finished, because its round closed (its spool is being
+   * deleted): later writes are refused with {@code ROUND_CLOSED}, an answer the silo understands,
+   * rather than as misuse.
+   */
+  synchronized void roundClosed() {
+    if (state == State.HEADER || state == State.BODY) {
+      discard(State.ROUND_CLOSED, new IOException("the round closed"));
+    }
+  }
+
+  private void requireRoundOpen() throws ProtocolException {
+    if (state == State.ROUND_CLOSED) {
+      throw new ProtocolException(
+          ErrorCode.ROUND_CLOSED,
+          round,
+          "round " + round + " closed before " + siloId + "'s masked vector arrived whole");
     }
   }
 

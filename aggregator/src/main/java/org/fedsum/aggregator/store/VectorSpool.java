@@ -9,7 +9,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.protocol.codec.VectorFrame;
 
@@ -101,13 +103,29 @@ public final class VectorSpool {
   }
 
   /**
-   * Deletes round {@code round}'s spool, finished vectors and partial ones alike.
+   * {@code siloId}'s latest upload for {@code round}, if it is still receiving (an interrupted one
+   * the silo may resume) or finished; not one that was refused, closed or superseded.
+   */
+  public Optional<SpoolWriter> upload(long round, String siloId) {
+    Objects.requireNonNull(siloId, "siloId");
+    if (!SiteIdentity.isValidSiteId(siloId)) {
+      throw new IllegalArgumentException("not a valid silo id: " + siloId);
+    }
+    SpoolWriter writer = receiving.get(roundDirectory(round).resolve(siloId + ".vec"));
+    return writer != null && (writer.receiving() || writer.finished())
+        ? Optional.of(writer)
+        : Optional.empty();
+  }
+
+  /**
+   * Deletes round {@code round}'s spool, finished vectors and partial ones alike; uploads still
+   * receiving (interrupted ones nobody resumed) are closed.
    *
    * @return true if there was one
    */
   public boolean deleteRound(long round) throws IOException {
     Path path = roundDirectory(round);
-    receiving.keySet().removeIf(file -> file.startsWith(path));
+    closeReceiving(file -> file.startsWith(path));
     if (!Files.exists(path)) {
       return false;
     }
@@ -121,7 +139,7 @@ public final class VectorSpool {
    * @return the names of the deleted entries (normally {@code round-<n>} directories), sorted
    */
   public List<String> deleteAll() throws IOException {
-    receiving.clear();
+    closeReceiving(file -> true);
     List<String> deleted = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
       for (Path entry : entries) {
@@ -131,6 +149,17 @@ public final class VectorSpool {
     }
     Collections.sort(deleted);
     return deleted;
+  }
+
+  /** Ends the uploads still receiving into the files {@code which} accepts (their round closed). */
+  private void closeReceiving(Predicate<Path> which) {
+    for (var iterator = receiving.entrySet().iterator(); iterator.hasNext(); ) {
+      var entry = iterator.next();
+      if (which.test(entry.getKey())) {
+        iterator.remove();
+        entry.getValue().roundClosed();
+      }
+    }
   }
 
   @Override

@@ -290,7 +290,7 @@ class BadInputIT {
                 () ->
                     driver
                         .client(server.port())
-                        .sendMaskedVector(1, round.bits(), (WordVector) masked.vector()));
+                        .sendMaskedVector(1, round.bits(), (WordVector) masked.vector(), false));
         assertThat(again.code()).isEqualTo("DUPLICATE_SUBMISSION");
       } else {
         assertError(
@@ -442,14 +442,15 @@ class BadInputIT {
         1L);
     AggregatorClient client = driver.client(server.port());
     AggregatorRefusal longer =
-        refused(() -> client.sendMaskedVector(1, bits, WordVector.wrap(new int[2 * length])));
+        refused(
+            () -> client.sendMaskedVector(1, bits, WordVector.wrap(new int[2 * length]), false));
     assertThat(longer.code()).isEqualTo("VECTOR_LENGTH_MISMATCH");
     assertThat(longer.httpStatus()).isEqualTo(422);
     // A large wrong-length vector is refused without the aggregator reading (or the silo waiting
     // for) its 16 MiB.
     long before = System.nanoTime();
     AggregatorRefusal large =
-        refused(() -> client.sendMaskedVector(1, bits, WordVector.wrap(new int[4 << 20])));
+        refused(() -> client.sendMaskedVector(1, bits, WordVector.wrap(new int[4 << 20]), false));
     assertThat(large.code()).isEqualTo("VECTOR_LENGTH_MISMATCH");
     assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(20));
 

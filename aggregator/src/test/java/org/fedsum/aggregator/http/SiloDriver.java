@@ -31,6 +31,7 @@ import org.fedsum.protocol.encoding.EncodingParameters;
 import org.fedsum.protocol.encoding.UpdateEncoder;
 import org.fedsum.silo.client.AggregatorClient;
 import org.fedsum.silo.client.AggregatorRefusal;
+import org.fedsum.silo.client.FrameUpload;
 import org.fedsum.silo.client.GlobalModelDownload;
 import org.fedsum.silo.client.SiloTask;
 
@@ -49,6 +50,16 @@ final class SiloDriver {
   interface Sender {
     void send(SiloMessage message) throws Exception;
   }
+
+  /** Sends a masked vector's frame, as the silo client does. */
+  @FunctionalInterface
+  interface VectorSender {
+    void send(AggregatorClient client, long round, int bits, WordVector words) throws Exception;
+  }
+
+  /** A silo client's one attempt, whole, with nothing to resume. */
+  static final VectorSender ONE_ATTEMPT =
+      (client, round, bits, words) -> client.sendMaskedVector(round, bits, words, false);
 
   /** What the silo does with each message its session produces. */
   @FunctionalInterface
@@ -127,6 +138,11 @@ final class SiloDriver {
 
   /** A silo client for the aggregator on {@code port}, as a silo configures it. */
   AggregatorClient client(int port) throws Exception {
+    return client(port, FrameUpload.DEFAULT_PART_BYTES);
+  }
+
+  /** As {@link #client(int)}, uploading masked vectors in parts of {@code uploadPartBytes}. */
+  AggregatorClient client(int port, int uploadPartBytes) throws Exception {
     return AggregatorClient.create(
         URI.create("https://" + FederationFixture.HOST + ":" + port),
         MutualTls.clientContext(
@@ -135,7 +151,8 @@ final class SiloDriver {
             trust(),
             SiteRole.AGGREGATOR,
             Clock.systemUTC()),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30),
+        uploadPartBytes);
   }
 
   FederationTrust trust() throws Exception {
@@ -153,6 +170,14 @@ final class SiloDriver {
 
   /** As {@link #play(int, long, SendHook)}, through {@code client}, as a long-lived silo does. */
   Played play(AggregatorClient client, long afterRound, SendHook hook) throws Exception {
+    return play(client, afterRound, hook, ONE_ATTEMPT);
+  }
+
+  /**
+   * As {@link #play(AggregatorClient, long, SendHook)}, the masked vector sent by {@code vectors}.
+   */
+  Played play(AggregatorClient client, long afterRound, SendHook hook, VectorSender vectors)
+      throws Exception {
     SiloTask task = awaitRound(client, afterRound);
     RoundConfig config = task.round().orElseThrow();
     EncodingParameters encoding =
@@ -176,7 +201,7 @@ final class SiloDriver {
     Sender sender =
         message -> {
           if (message instanceof MaskedInput masked) {
-            client.sendMaskedVector(config.round(), config.bits(), (WordVector) masked.vector());
+            vectors.send(client, config.round(), config.bits(), (WordVector) masked.vector());
           } else {
             client.send(message);
           }

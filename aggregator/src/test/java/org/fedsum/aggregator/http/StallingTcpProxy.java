@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * number of bytes from the server): it stops forwarding in both directions mid-stream and keeps
  * both sockets open, the way a middlebox that lost its state or a half-dead link does. Neither end
  * hears a reset or a close: only its own timeout tells. Connections opened later are relayed
- * normally. TLS stays end to end: the relay sees only ciphertext. (cli's {@code CuttingTcpProxy}
- * cuts connections instead.)
+ * normally. TLS stays end to end: the relay sees only ciphertext. With {@link #cutAfter} it cuts a
+ * connection instead (a reset both ways), as cli's {@code CuttingTcpProxy} does.
  */
 final class StallingTcpProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -29,6 +29,14 @@ final class StallingTcpProxy implements AutoCloseable {
 
   /** Client bytes after which the next connection stalls once armed; negative when disarmed. */
   private final AtomicLong stallAfter = new AtomicLong(-1);
+
+  /** Client bytes after which the next connection is cut once armed; negative when disarmed. */
+  private final AtomicLong cutAfter = new AtomicLong(-1);
+
+  /** Bytes relayed from clients, over every connection. */
+  private final AtomicLong clientBytes = new AtomicLong();
+
+  private final AtomicInteger cuts = new AtomicInteger();
 
   /** Server bytes after which a connection stalls; negative when disarmed. */
   private volatile long serverStallAfter = -1;
@@ -66,6 +74,24 @@ final class StallingTcpProxy implements AutoCloseable {
    */
   void armAfter(long clientBytes) {
     stallAfter.set(clientBytes);
+  }
+
+  /**
+   * Cuts (resets both ways) the first connection (open now or later) whose client bytes reach
+   * {@code clientBytes}: those before the threshold are relayed, the rest never.
+   */
+  void cutAfter(long clientBytes) {
+    cutAfter.set(clientBytes);
+  }
+
+  /** Connections cut so far. */
+  int cuts() {
+    return cuts.get();
+  }
+
+  /** Bytes relayed from clients so far, over every connection. */
+  long clientBytes() {
+    return clientBytes.get();
   }
 
   /**
@@ -128,6 +154,22 @@ final class StallingTcpProxy implements AutoCloseable {
       return count;
     }
 
+    /**
+     * How many of the next {@code count} client bytes to relay before the connection is cut, or -1
+     * if it is not cut; disarms the cut when it takes it.
+     */
+    synchronized int cutWithin(int count) {
+      long threshold = cutAfter.get();
+      if (threshold < 0 || clientBytes + count < threshold) {
+        return -1;
+      }
+      if (!cutAfter.compareAndSet(threshold, -1)) {
+        return -1;
+      }
+      cuts.incrementAndGet();
+      return (int) Math.max(0, threshold - clientBytes);
+    }
+
     /** Counts {@code count} client bytes; true if the connection stalls now. */
     synchronized boolean stallsAfter(int count) {
       clientBytes += count;
@@ -154,6 +196,15 @@ final class StallingTcpProxy implements AutoCloseable {
                 int read;
                 while ((read = in.read(buffer)) != -1) {
                   if (fromClient) {
+                    int beforeCut = relay.cutWithin(read);
+                    if (beforeCut >= 0) {
+                      out.write(buffer, 0, beforeCut);
+                      clientBytes.addAndGet(beforeCut);
+                      reset(from);
+                      reset(to);
+                      return;
+                    }
+                    clientBytes.addAndGet(read);
                     if (relay.stallsAfter(read)) {
                       holdUntilClosed();
                       return;
@@ -186,6 +237,16 @@ final class StallingTcpProxy implements AutoCloseable {
     while (!closed) {
       Thread.sleep(100);
     }
+  }
+
+  /** Closes {@code socket} with a TCP reset rather than a clean close. */
+  private static void reset(Socket socket) {
+    try {
+      socket.setSoLinger(true, 0);
+    } catch (IOException closedAlready) {
+      // Nothing left to reset.
+    }
+    closeQuietly(socket);
   }
 
   private static void closeQuietly(Socket socket) {

@@ -401,6 +401,132 @@ class VectorSpoolTest {
   }
 
   @Test
+  void resumeAt_theBytesTaken_goesOnAndFinishesWithTheWholeVector_atEveryCutAndWidth()
+      throws Exception {
+    // The connection breaks anywhere: in the header, mid-word at narrow widths, at the very end.
+    for (int bits : new int[] {32, 20, 13, 1}) {
+      int[] words = randomWords(37, bits, 21 + bits);
+      byte[] frame = frame(ROUND, bits, words);
+      for (int cut = 0; cut <= frame.length; cut += 7) {
+        String silo = "silo-" + bits + "-" + cut;
+        SpoolWriter writer = spool.receive(ROUND, silo, bits, words.length);
+        SpoolWriter.Part first = writer.begin();
+        first.write(frame, 0, cut);
+        assertThat(spool.upload(ROUND, silo)).contains(writer);
+        assertThat(writer.bytesReceived()).isEqualTo(cut);
+
+        SpoolWriter.Part resumed = writer.resumeAt(cut);
+        resumed.write(frame, cut, frame.length - cut);
+        SpooledVector vector = resumed.finish();
+
+        int[] sum = new int[words.length];
+        vector.addTo(sum);
+        assertThat(sum).as("b = %d, cut at %d", bits, cut).isEqualTo(words);
+        assertThat(writer.finished()).isTrue();
+        assertThat(spool.upload(ROUND, silo)).contains(writer);
+      }
+    }
+  }
+
+  @Test
+  void resumeAt_anotherOffset_isRefusedWithTheBytesTaken_andTheUploadGoesOnFromThere()
+      throws Exception {
+    int[] words = randomWords(10, BITS, 22);
+    byte[] frame = frame(ROUND, BITS, words);
+    SpoolWriter writer = spool.receive(ROUND, "silo-1", BITS, 10);
+    writer.begin().write(frame, 0, 60);
+
+    for (long offset : new long[] {0, 59, 61, frame.length}) {
+      assertThatThrownBy(() -> writer.resumeAt(offset))
+          .isInstanceOfSatisfying(
+              SpoolWriter.OffsetMismatch.class,
+              e -> {
+                assertThat(e.received()).isEqualTo(60);
+                assertThat(e.getMessage()).contains("byte 60").contains("byte " + offset);
+              });
+    }
+    SpoolWriter.Part resumed = writer.resumeAt(60);
+    resumed.write(frame, 60, frame.length - 60);
+    int[] sum = new int[10];
+    resumed.finish().addTo(sum);
+    assertThat(sum).isEqualTo(words);
+  }
+
+  @Test
+  void resumeAt_detachesTheAttemptBefore_whoseLateWritesChangeNothing() throws Exception {
+    // A stalled connection's bytes arrive after the silo resumed on a new one.
+    int[] words = randomWords(10, BITS, 23);
+    byte[] frame = frame(ROUND, BITS, words);
+    SpoolWriter writer = spool.receive(ROUND, "silo-1", BITS, 10);
+    SpoolWriter.Part stalled = writer.begin();
+    stalled.write(frame, 0, 60);
+    SpoolWriter.Part resumed = writer.resumeAt(60);
+
+    assertThatThrownBy(() -> stalled.write(frame, 60, 8))
+        .isInstanceOfSatisfying(
+            ProtocolException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.DUPLICATE_SUBMISSION);
+              assertThat(e.getMessage()).contains("resumed upload");
+            });
+    assertThatThrownBy(stalled::finish).isInstanceOf(ProtocolException.class);
+    assertThat(writer.bytesReceived()).isEqualTo(60);
+    assertThat(writer.receiving()).isTrue();
+
+    resumed.write(frame, 60, frame.length - 60);
+    int[] sum = new int[10];
+    resumed.finish().addTo(sum);
+    assertThat(sum).isEqualTo(words);
+  }
+
+  @Test
+  void resumeAt_aFinishedOrRefusedUpload_hasNothingToResume() throws Exception {
+    int[] words = randomWords(10, BITS, 24);
+    byte[] frame = frame(ROUND, BITS, words);
+    SpoolWriter finished = spool.receive(ROUND, "silo-1", BITS, 10);
+    feed(finished, frame, 100);
+    finished.finish();
+    assertThatThrownBy(() -> finished.resumeAt(frame.length))
+        .isInstanceOfSatisfying(
+            ProtocolException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.DUPLICATE_SUBMISSION);
+              assertThat(e.getMessage()).contains("finished").contains("nothing to resume");
+            });
+
+    SpoolWriter refused = spool.receive(ROUND, "silo-2", BITS, 10);
+    byte[] wrongRound = frame(ROUND + 1, BITS, words);
+    assertThatThrownBy(() -> refused.write(wrongRound, 0, 60))
+        .isInstanceOf(ProtocolException.class);
+    assertThat(spool.upload(ROUND, "silo-2")).isEmpty();
+    assertThatThrownBy(() -> refused.resumeAt(0)).isInstanceOf(ProtocolException.class);
+    assertThat(spool.upload(ROUND, "silo-3")).isEmpty();
+  }
+
+  @Test
+  void deleteRound_endsAnInterruptedUpload_whoseLaterBytesAreRefusedAsRoundClosed()
+      throws Exception {
+    int[] words = randomWords(10, BITS, 25);
+    byte[] frame = frame(ROUND, BITS, words);
+    SpoolWriter interrupted = spool.receive(ROUND, "silo-1", BITS, 10);
+    SpoolWriter.Part part = interrupted.begin();
+    part.write(frame, 0, 60);
+
+    spool.deleteRound(ROUND);
+
+    assertThat(fileOf("silo-1")).doesNotExist();
+    assertThat(spool.upload(ROUND, "silo-1")).isEmpty();
+    assertThat(interrupted.receiving()).isFalse();
+    assertThatThrownBy(() -> part.write(frame, 60, 8))
+        .isInstanceOfSatisfying(
+            ProtocolException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.ROUND_CLOSED);
+              assertThat(e.getMessage()).contains("closed before silo-1's masked vector");
+            });
+  }
+
+  @Test
   void close_afterFinish_keepsTheSpooledVector() throws Exception {
     SpoolWriter writer = spool.receive(ROUND, "silo-1", BITS, 10);
     feed(writer, frame(ROUND, BITS, randomWords(10, BITS, 16)), 100);

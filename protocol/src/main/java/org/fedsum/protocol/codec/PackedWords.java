@@ -62,6 +62,47 @@ public final class PackedWords {
       this.mask = mask(bits);
     }
 
+    /**
+     * Moves to body byte {@code offset} without producing the bytes before it, so that an upload
+     * cut off part-way can go on from the byte the receiver has (a word may straddle the offset:
+     * its remaining bits come first).
+     *
+     * @throws IllegalStateException if bytes were produced already
+     * @throws IllegalArgumentException if {@code offset} is negative or past the body's end, or the
+     *     word that straddles it is at or above {@code 2^bits}
+     */
+    public void skipTo(long offset) {
+      if (nextWord != 0 || pendingBits != 0) {
+        throw new IllegalStateException("the packer has produced bytes already");
+      }
+      long body = bodyBytes(bits, words.length);
+      if (offset < 0 || offset > body) {
+        throw new IllegalArgumentException(
+            "offset " + offset + " is outside the body's " + body + " bytes");
+      }
+      if (offset == body) {
+        // Past the last word, the padding bits included.
+        nextWord = words.length;
+        return;
+      }
+      // Before the body's end, so the bit lies within a word: ceil(b·m/8) - 1 < b·m/8.
+      long bit = offset * 8;
+      int word = (int) (bit / bits);
+      int consumed = (int) (bit - (long) word * bits);
+      if (consumed == 0) {
+        nextWord = word;
+        return;
+      }
+      long value = words[word] & 0xFFFFFFFFL;
+      if (value > mask) {
+        throw new IllegalArgumentException(
+            "word " + word + " is outside Z_2^" + bits + ": it cannot be packed");
+      }
+      pending = value >>> consumed;
+      pendingBits = bits - consumed;
+      nextWord = word + 1;
+    }
+
     /** True once every byte of the body has been produced. */
     public boolean finished() {
       return nextWord == words.length && pendingBits == 0;

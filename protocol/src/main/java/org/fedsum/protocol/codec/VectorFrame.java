@@ -167,9 +167,34 @@ public final class VectorFrame {
    *     at or above {@code 2^bits}
    */
   public static InputStream stream(long round, int bits, WordVector vector) {
+    return stream(round, bits, vector, 0);
+  }
+
+  /**
+   * The frame of {@code vector} from byte {@code offset} on (the header counts): what is left to
+   * send of an upload the receiver holds {@code offset} bytes of. The bytes before it are not
+   * produced, so going on from late in a large frame costs nothing extra.
+   *
+   * @throws IllegalArgumentException if {@code bits} is not 1..32 or {@code offset} is negative or
+   *     past the frame's end; reading throws it if a word is at or above {@code 2^bits}
+   */
+  public static InputStream stream(long round, int bits, WordVector vector, long offset) {
     int[] words = vector.words();
+    long size = frameBytes(bits, words.length);
+    if (offset < 0 || offset > size) {
+      throw new IllegalArgumentException(
+          "offset " + offset + " is outside the frame's " + size + " bytes");
+    }
     byte[] header = encodeHeader(new Header(bits, round, words.length, vector.sha256()));
-    return new FrameStream(header, new PackedWords.Packer(bits, words));
+    PackedWords.Packer packer = new PackedWords.Packer(bits, words);
+    FrameStream stream = new FrameStream(header, packer);
+    if (offset >= HEADER_BYTES) {
+      stream.headerPosition = HEADER_BYTES;
+      packer.skipTo(offset - HEADER_BYTES);
+    } else {
+      stream.headerPosition = (int) offset;
+    }
+    return stream;
   }
 
   /** Decodes and fully checks a whole frame: header, size, padding and hash. */

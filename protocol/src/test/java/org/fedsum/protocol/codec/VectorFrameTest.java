@@ -110,6 +110,35 @@ class VectorFrameTest {
   }
 
   @Test
+  void streamFromAnOffset_isTheRestOfTheWholeFrame_atEveryOffsetAndWidth() throws IOException {
+    for (int bits : new int[] {1, 7, 13, 16, 20, 31, 32}) {
+      WordVector vector = randomVector(301, bits);
+      byte[] whole = VectorFrame.encode(ROUND, bits, vector);
+      for (int offset = 0; offset <= whole.length; offset++) {
+        byte[] rest;
+        try (InputStream in = VectorFrame.stream(ROUND, bits, vector, offset)) {
+          rest = in.readAllBytes();
+        }
+        assertThat(rest)
+            .as("b = %d, offset %d", bits, offset)
+            .isEqualTo(Arrays.copyOfRange(whole, offset, whole.length));
+      }
+    }
+  }
+
+  @Test
+  void streamFromAnOffset_outsideTheFrame_isRefused() {
+    WordVector vector = randomVector(10);
+    long size = VectorFrame.frameBytes(BITS, 10);
+    assertThatThrownBy(() -> VectorFrame.stream(ROUND, BITS, vector, size + 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("offset " + (size + 1));
+    assertThatThrownBy(() -> VectorFrame.stream(ROUND, BITS, vector, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("offset -1");
+  }
+
+  @Test
   void wordsAtOrAbove2PowerBits_cannotBeEncoded() {
     assertThatThrownBy(() -> VectorFrame.encode(ROUND, 16, WordVector.wrap(new int[] {1, 1 << 16})))
         .isInstanceOf(IllegalArgumentException.class)

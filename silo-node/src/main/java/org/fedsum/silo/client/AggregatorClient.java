@@ -50,6 +50,7 @@ public final class AggregatorClient implements AutoCloseable {
   private final URI base;
   private final SSLContext tls;
   private final Duration requestTimeout;
+  private final int uploadPartBytes;
 
   /**
    * Replaced after a request times out: the JDK client keeps an HTTP/2 connection whose stream
@@ -59,27 +60,42 @@ public final class AggregatorClient implements AutoCloseable {
    */
   private volatile HttpClient http;
 
-  private AggregatorClient(URI base, SSLContext tls, Duration requestTimeout) {
+  private AggregatorClient(URI base, SSLContext tls, Duration requestTimeout, int uploadPartBytes) {
     this.base = base;
     this.tls = tls;
     this.requestTimeout = requestTimeout;
+    this.uploadPartBytes = uploadPartBytes;
     this.http = newHttpClient(tls);
   }
 
   /**
-   * A client of the aggregator at {@code base} (e.g. {@code https://aggregator.example:8443}).
+   * A client of the aggregator at {@code base} (e.g. {@code https://aggregator.example:8443}) that
+   * uploads masked vectors in parts of {@link FrameUpload#DEFAULT_PART_BYTES}.
    *
    * @param tls a client context from {@link org.fedsum.crypto.MutualTls#clientContext}
    * @param requestTimeout how long one request (other than a long poll's wait) may take
    */
   public static AggregatorClient create(URI base, SSLContext tls, Duration requestTimeout) {
+    return create(base, tls, requestTimeout, FrameUpload.DEFAULT_PART_BYTES);
+  }
+
+  /**
+   * As {@link #create(URI, SSLContext, Duration)}, with masked vectors uploaded in parts of {@code
+   * uploadPartBytes} (each part one request, acknowledged before the next is sent).
+   */
+  public static AggregatorClient create(
+      URI base, SSLContext tls, Duration requestTimeout, int uploadPartBytes) {
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
     if (!"https".equals(base.getScheme())) {
       throw new IllegalArgumentException("the aggregator URI must be https, not " + base);
     }
-    return new AggregatorClient(base, tls, requestTimeout);
+    if (uploadPartBytes < 1) {
+      throw new IllegalArgumentException(
+          "an upload part has at least 1 byte, not " + uploadPartBytes);
+    }
+    return new AggregatorClient(base, tls, requestTimeout, uploadPartBytes);
   }
 
   private static HttpClient newHttpClient(SSLContext tls) {
@@ -217,22 +233,23 @@ public final class AggregatorClient implements AutoCloseable {
   /**
    * Streams the masked vector of {@code round} as a binary frame ({@link VectorFrame}): the header
    * (with the words' SHA-256) then the words packed at {@code bits} bits each, produced as the
-   * connection takes them.
+   * connection takes them, in parts ({@link FrameUpload}).
+   *
+   * @param resume whether an earlier call for this vector failed in transport: the upload goes on
+   *     from the bytes the aggregator holds, or is done if it holds them all
    */
-  public void sendMaskedVector(long round, int bits, WordVector vector)
+  public void sendMaskedVector(long round, int bits, WordVector vector, boolean resume)
       throws IOException, InterruptedException, AggregatorRefusal {
-    long length = VectorFrame.frameBytes(bits, vector.length());
-    HttpRequest request =
-        HttpRequest.newBuilder(base.resolve("/v1/silo/rounds/" + round + "/masked-input"))
-            .timeout(requestTimeout)
-            .header("Content-Type", "application/octet-stream")
-            .PUT(
-                HttpRequest.BodyPublishers.fromPublisher(
-                    HttpRequest.BodyPublishers.ofInputStream(
-                        () -> VectorFrame.stream(round, bits, vector)),
-                    length))
-            .build();
-    json(send(request));
+    FrameUpload upload =
+        new FrameUpload(
+            base.resolve("/v1/silo/rounds/" + round + "/masked-input"),
+            requestTimeout,
+            uploadPartBytes,
+            this::send);
+    Optional<HttpResponse<byte[]>> reply = upload.send(round, bits, vector, resume);
+    if (reply.isPresent()) {
+      json(reply.get());
+    }
   }
 
   /**

@@ -301,10 +301,10 @@ public final class SecureRound {
     }
   }
 
-  /** A send to the aggregator, which either delivers or throws. */
+  /** A send to the aggregator, which either delivers or throws; {@code retry} after the first. */
   @FunctionalInterface
   private interface Send {
-    void run() throws IOException, InterruptedException, AggregatorRefusal;
+    void run(boolean retry) throws IOException, InterruptedException, AggregatorRefusal;
   }
 
   /**
@@ -318,7 +318,7 @@ public final class SecureRound {
         what,
         retry -> {
           try {
-            send.run();
+            send.run(retry);
           } catch (AggregatorRefusal refusal) {
             if (!(retry && refusal.code().equals(ErrorCode.DUPLICATE_SUBMISSION.name()))) {
               throw refusal;
@@ -345,11 +345,12 @@ public final class SecureRound {
         }
         deliver(
             "round " + config.round() + ": sending the masked vector",
-            () -> client.sendMaskedVector(config.round(), config.bits(), words));
+            retry -> client.sendMaskedVector(config.round(), config.bits(), words, retry));
         submissions.put(message.stage(), HexFormat.of().formatHex(words.sha256()));
       } else {
         deliver(
-            "round " + config.round() + ": sending " + message.stage(), () -> client.send(message));
+            "round " + config.round() + ": sending " + message.stage(),
+            retry -> client.send(message));
         submissions.put(message.stage(), sha256Hex(JsonMessageCodec.encode(message)));
       }
     }

@@ -11,14 +11,14 @@ import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.fedsum.protocol.WordVector;
-import org.fedsum.protocol.codec.VectorFrame;
+import org.fedsum.silo.client.FrameUpload;
 
 /**
  * A silo's side of {@link PlainSumRoutes}, built like {@code
  * org.fedsum.silo.client.AggregatorClient} (the JDK's HTTP/2 client, TLS 1.3 with the silo's
- * certificate, host-name check on) and streaming its frame the same way (an input stream that packs
- * the words as the connection takes them, {@code VectorFrame#stream}), so that the plain round
- * differs from the secure one only by what secure aggregation adds.
+ * certificate, host-name check on) and streaming its frame the same way (in parts, {@link
+ * FrameUpload}, each an input stream that packs the words as the connection takes them), so that
+ * the plain round differs from the secure one only by what secure aggregation adds.
  */
 final class PlainSiloClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,21 +53,19 @@ final class PlainSiloClient {
     return body.path("round").asLong(-1);
   }
 
-  /** Streams {@code vector} as round {@code round}'s plain vector, packed at {@code bits} bits. */
+  /**
+   * Streams {@code vector} as round {@code round}'s plain vector, packed at {@code bits} bits, in
+   * the parts a silo's masked vector goes in ({@link FrameUpload}).
+   */
   void sendVector(long round, int bits, WordVector vector)
       throws IOException, InterruptedException {
-    long length = VectorFrame.frameBytes(bits, vector.length());
-    HttpRequest request =
-        HttpRequest.newBuilder(base.resolve("/bench/plain/rounds/" + round + "/vector"))
-            .timeout(Duration.ofSeconds(60))
-            .header("Content-Type", "application/octet-stream")
-            .PUT(
-                HttpRequest.BodyPublishers.fromPublisher(
-                    HttpRequest.BodyPublishers.ofInputStream(
-                        () -> VectorFrame.stream(round, bits, vector)),
-                    length))
-            .build();
-    check(http.send(request, HttpResponse.BodyHandlers.ofByteArray()));
+    FrameUpload upload =
+        new FrameUpload(
+            base.resolve("/bench/plain/rounds/" + round + "/vector"),
+            Duration.ofSeconds(60),
+            FrameUpload.DEFAULT_PART_BYTES,
+            request -> http.send(request, HttpResponse.BodyHandlers.ofByteArray()));
+    check(upload.send(round, bits, vector, false).orElseThrow());
   }
 
   private static byte[] check(HttpResponse<byte[]> reply) throws IOException {

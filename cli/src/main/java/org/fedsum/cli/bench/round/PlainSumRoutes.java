@@ -14,10 +14,12 @@ import java.util.regex.Pattern;
 import org.fedsum.aggregator.http.Access;
 import org.fedsum.aggregator.http.ApiRoutes;
 import org.fedsum.aggregator.http.SpoolUpload;
+import org.fedsum.aggregator.http.UploadParts;
 import org.fedsum.aggregator.store.SpoolWriter;
 import org.fedsum.aggregator.store.SpooledVector;
 import org.fedsum.aggregator.store.VectorSpool;
 import org.fedsum.crypto.SiteRole;
+import org.fedsum.protocol.ProtocolException;
 
 /**
  * The benchmark's "secure aggregation off" baseline, mounted into the real aggregator server in the
@@ -83,11 +85,16 @@ final class PlainSumRoutes implements ApiRoutes {
         .putWithRegex(VECTOR_PATH.pattern())
         .handler(Access.only(SiteRole.SILO))
         .handler(this::vector);
+    router
+        .patchWithRegex(VECTOR_PATH.pattern())
+        .handler(Access.only(SiteRole.SILO))
+        .handler(this::vector);
   }
 
   @Override
   public boolean streamsRequestBody(HttpServerRequest request) {
-    return request.method() == HttpMethod.PUT && VECTOR_PATH.matcher(request.path()).matches();
+    return (request.method() == HttpMethod.PUT || request.method() == HttpMethod.PATCH)
+        && VECTOR_PATH.matcher(request.path()).matches();
   }
 
   private void task(RoutingContext context) {
@@ -113,11 +120,35 @@ final class PlainSumRoutes implements ApiRoutes {
       context.response().setStatusCode(409).end("{\"error\":\"not the open plain round\"}");
       return;
     }
-    SpoolWriter writer = spool.receive(round.round, siloId, bits, length);
-    SpoolUpload.stream(context.vertx(), request, writer)
+    // In parts, as the silos upload their masked vectors (UploadParts), so that both rounds pay
+    // for the same requests.
+    SpoolWriter.Part part;
+    boolean lastPart;
+    try {
+      lastPart = UploadParts.lastPart(request);
+      part =
+          request.method() == HttpMethod.PATCH
+              ? spool
+                  .upload(round.round, siloId)
+                  .orElseThrow(() -> new IllegalStateException("no plain upload to go on with"))
+                  .resumeAt(UploadParts.offset(request))
+              : spool.receive(round.round, siloId, bits, length).begin();
+    } catch (SpoolWriter.OffsetMismatch | ProtocolException | RuntimeException e) {
+      context.fail(e);
+      return;
+    }
+    SpoolUpload.stream(context.vertx(), request, part, lastPart)
         .onSuccess(
-            vector -> {
-              add(round, vector);
+            outcome -> {
+              if (outcome.vector().isEmpty()) {
+                context
+                    .response()
+                    .setStatusCode(204)
+                    .putHeader(UploadParts.UPLOAD_OFFSET, Long.toString(outcome.bytesReceived()))
+                    .end();
+                return;
+              }
+              add(round, outcome.vector().get());
               context
                   .response()
                   .setStatusCode(202)
