@@ -601,7 +601,9 @@ public final class RoundBenchmark {
     final PlainSiloClient plainClient;
     final SiloContext context;
     final Optional<Stage> stopBefore;
-    double[] update;
+    // Floats, not doubles: ten updates of 10^8 coordinates are 4 GB so, 8 GB as doubles. The
+    // values are floats from the start, so the true mean below is of exactly what was encoded.
+    float[] update;
     int[] words;
 
     SiloSide(
@@ -1045,16 +1047,20 @@ public final class RoundBenchmark {
 
   // --- helpers -----------------------------------------------------------------------------------
 
-  private static double[] randomUpdate(int m) {
-    double[] update = new double[m];
+  private static float[] randomUpdate(int m) {
+    float[] update = new float[m];
     for (int i = 0; i < m; i++) {
-      update[i] = (RANDOM.nextDouble() - 0.5) * 0.002;
+      update[i] = (float) ((RANDOM.nextDouble() - 0.5) * 0.002);
     }
     return update;
   }
 
-  private static int[] encode(EncodingParameters encoding, double[] update, int vectorLength) {
-    int[] words = UpdateEncoder.create(encoding).encode(update, RANDOM).words();
+  private static int[] encode(EncodingParameters encoding, float[] update, int vectorLength) {
+    double[] values = new double[update.length];
+    for (int i = 0; i < update.length; i++) {
+      values[i] = update[i];
+    }
+    int[] words = UpdateEncoder.create(encoding).encode(values, RANDOM).words();
     if (words.length != vectorLength) {
       throw new IllegalStateException(
           "the encoding has " + words.length + " words, not " + vectorLength);
