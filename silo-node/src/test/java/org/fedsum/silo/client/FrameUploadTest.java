@@ -527,64 +527,72 @@ class FrameUploadTest {
     }
 
     private HttpResponse<byte[]> answer(HttpRequest request, Exchanged exchanged) {
-      switch (exchanged.method) {
-        case "HEAD":
-          assertThat(exchanged.body).isEmpty();
-          if (held == null) {
-            return response(request, 404, Map.of(), "");
-          }
-          return response(
-              request,
-              204,
-              Map.of(
-                  FrameUpload.UPLOAD_OFFSET,
-                  List.of(Integer.toString(held.size())),
-                  FrameUpload.UPLOAD_COMPLETE,
-                  List.of(complete ? "?1" : "?0")),
-              "");
-        case "PUT":
-          if (putAnswer != null) {
-            return putAnswer.apply(request);
-          }
-          assertThat(exchanged.uploadOffset).as("a PUT's Upload-Offset").isEmpty();
-          held = new ByteArrayOutputStream();
-          complete = false;
-          HttpResponse<byte[]> putReply = take(request, exchanged);
-          if (dropAfterPut > 0) {
-            dropAfterPut--;
-            held = null;
-          }
-          return putReply;
-        case "PATCH":
-          if (patchAnswer != null) {
-            return patchAnswer.apply(request);
-          }
-          if (dropBeforeNextPatch) {
-            dropBeforeNextPatch = false;
-            held = null;
-          }
-          if (lateWrite != null && held != null) {
-            held.writeBytes(lateWrite);
-            lateWrite = null;
-          }
-          if (held == null) {
-            return response(request, 404, Map.of(), "{\"code\":\"UPLOAD_NOT_FOUND\"}");
-          }
-          long offset = Long.parseLong(exchanged.uploadOffset.orElseThrow());
-          if (complete) {
-            return response(request, 409, Map.of(), "{\"code\":\"DUPLICATE_SUBMISSION\"}");
-          }
-          if (offset != held.size()) {
-            return response(
-                request,
-                409,
-                Map.of(FrameUpload.UPLOAD_OFFSET, List.of(Integer.toString(held.size()))),
-                "{\"code\":\"UPLOAD_OFFSET_MISMATCH\"}");
-          }
-          return take(request, exchanged);
-        default:
-          throw new AssertionError("unexpected method " + exchanged.method);
+      return switch (exchanged.method) {
+        case "HEAD" -> progress(request, exchanged);
+        case "PUT" -> startOver(request, exchanged);
+        case "PATCH" -> goOn(request, exchanged);
+        default -> throw new AssertionError("unexpected method " + exchanged.method);
+      };
+    }
+
+    private HttpResponse<byte[]> progress(HttpRequest request, Exchanged exchanged) {
+      assertThat(exchanged.body).isEmpty();
+      if (held == null) {
+        return response(request, 404, Map.of(), "");
       }
+      return response(
+          request,
+          204,
+          Map.of(
+              FrameUpload.UPLOAD_OFFSET,
+              List.of(Integer.toString(held.size())),
+              FrameUpload.UPLOAD_COMPLETE,
+              List.of(complete ? "?1" : "?0")),
+          "");
+    }
+
+    private HttpResponse<byte[]> startOver(HttpRequest request, Exchanged exchanged) {
+      if (putAnswer != null) {
+        return putAnswer.apply(request);
+      }
+      assertThat(exchanged.uploadOffset).as("a PUT's Upload-Offset").isEmpty();
+      held = new ByteArrayOutputStream();
+      complete = false;
+      HttpResponse<byte[]> reply = take(request, exchanged);
+      if (dropAfterPut > 0) {
+        dropAfterPut--;
+        held = null;
+      }
+      return reply;
+    }
+
+    private HttpResponse<byte[]> goOn(HttpRequest request, Exchanged exchanged) {
+      if (patchAnswer != null) {
+        return patchAnswer.apply(request);
+      }
+      if (dropBeforeNextPatch) {
+        dropBeforeNextPatch = false;
+        held = null;
+      }
+      if (lateWrite != null && held != null) {
+        held.writeBytes(lateWrite);
+        lateWrite = null;
+      }
+      if (held == null) {
+        return response(request, 404, Map.of(), "{\"code\":\"UPLOAD_NOT_FOUND\"}");
+      }
+      if (complete) {
+        return response(request, 409, Map.of(), "{\"code\":\"DUPLICATE_SUBMISSION\"}");
+      }
+      long offset = Long.parseLong(exchanged.uploadOffset.orElseThrow());
+      if (offset != held.size()) {
+        return response(
+            request,
+            409,
+            Map.of(FrameUpload.UPLOAD_OFFSET, List.of(Integer.toString(held.size()))),
+            "{\"code\":\"UPLOAD_OFFSET_MISMATCH\"}");
+      }
+      return take(request, exchanged);
     }
 
     private HttpResponse<byte[]> take(HttpRequest request, Exchanged exchanged) {
