@@ -146,11 +146,15 @@ public final class FrameUpload {
   private HttpRequest part(
       long round, int bits, WordVector vector, long from, long to, boolean started) {
     long length = to - from;
+    // An empty last part ends an upload that has every byte but not its end (a request broken
+    // after its last byte); fromPublisher refuses a length of 0.
     HttpRequest.BodyPublisher body =
-        HttpRequest.BodyPublishers.fromPublisher(
-            HttpRequest.BodyPublishers.ofInputStream(
-                () -> new Prefix(VectorFrame.stream(round, bits, vector, from), length)),
-            length);
+        length == 0
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new Prefix(VectorFrame.stream(round, bits, vector, from), length)),
+                length);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             .timeout(timeout)
