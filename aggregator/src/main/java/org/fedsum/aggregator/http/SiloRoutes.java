@@ -65,7 +65,6 @@ final class SiloRoutes implements ApiRoutes {
   static final long DEFAULT_WAIT_MILLIS = 25_000;
   static final Pattern MASKED_INPUT_PATH =
       Pattern.compile("/v1/silo/rounds/([0-9]{1,18})/masked-input");
-
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> METRICS_FIELDS = Set.of("round", "examples", "metrics");
   private static final Set<String> DECLINE_FIELDS = Set.of("round", "reason");
@@ -418,28 +417,30 @@ final class SiloRoutes implements ApiRoutes {
                         false)
                     .compose(part -> SpoolUpload.stream(vertx, request, part, lastPart))
                     .recover(failure -> spoolFailed(coordinator, failure)))
+        .compose(
+            outcome ->
+                outcome.vector().isEmpty()
+                    ? Future.succeededFuture(outcome)
+                    : vertx.executeBlocking(
+                        () ->
+                            storageChecked(
+                                () -> {
+                                  coordinator(round)
+                                      .submitMaskedVector(siloId, round, outcome.vector().get());
+                                  return outcome;
+                                }),
+                        false))
         .onSuccess(
             outcome -> {
-              if (outcome.vector().isEmpty()) {
+              if (outcome.vector().isPresent()) {
+                accepted(context, round);
+              } else {
                 context
                     .response()
                     .setStatusCode(204)
                     .putHeader(UploadParts.UPLOAD_OFFSET, Long.toString(outcome.bytesReceived()))
                     .end();
-                return;
               }
-              vertx
-                  .executeBlocking(
-                      () ->
-                          storageChecked(
-                              () -> {
-                                coordinator(round)
-                                    .submitMaskedVector(siloId, round, outcome.vector().get());
-                                return round;
-                              }),
-                      false)
-                  .onSuccess(accepted -> accepted(context, accepted))
-                  .onFailure(context::fail);
             })
         .onFailure(context::fail);
   }

@@ -63,16 +63,6 @@ public final class SpoolUpload {
   public record Outcome(Optional<SpooledVector> vector, long bytesReceived) {}
 
   /**
-   * Streams {@code request}'s body, the whole frame, into a new upload and finishes it: the spooled
-   * vector, or the first failure (of the request, a write, or the writer's checks).
-   */
-  public static Future<SpooledVector> stream(
-      Vertx vertx, HttpServerRequest request, SpoolWriter writer) {
-    return stream(vertx, request, writer.begin(), true)
-        .map(outcome -> outcome.vector().orElseThrow());
-  }
-
-  /**
    * Streams {@code request}'s body into {@code part}; if it is the {@code lastPart}, finishes the
    * upload (the frame must then be whole), else answers the bytes taken once they are all written.
    * Fails with the first failure of the request, a write, or the writer's checks. Call on the

@@ -230,11 +230,6 @@ public final class SpoolWriter implements Closeable {
     return headerFilled + bodyBytes;
   }
 
-  /** The frame's size in bytes, header included, at the round's word width and length. */
-  public long frameBytes() {
-    return VectorFrame.frameBytes(bits, length);
-  }
-
   /** Whether the upload may still take bytes: neither finished, refused, closed nor superseded. */
   public synchronized boolean receiving() {
     return state == State.HEADER || state == State.BODY;

@@ -126,6 +126,7 @@ public final class FrameUpload {
       } else if (reply.statusCode() == 409
           && started
           && taken.isPresent()
+          && taken.getAsLong() >= 0
           && taken.getAsLong() <= total
           && corrections < MAX_CORRECTIONS) {
         // A late write of a broken attempt landed between the HEAD and this part.
