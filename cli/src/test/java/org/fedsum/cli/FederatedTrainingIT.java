@@ -175,6 +175,9 @@ class FederatedTrainingIT {
         .as("%s; silo logs:%n%s", status, siloLogTails())
         .isEqualTo(RunStatus.Phase.COMPLETED);
     assertThat(status.roundsFinished()).isEqualTo(ROUNDS);
+    // No fault is injected here, so no round may abort (an aborted round is replaced, and the run
+    // would still finish five): if one does, its journaled reason says why.
+    assertThat(aggregatorRecords("round-aborted")).as("aborted rounds").isEmpty();
     // Every silo, the refusing one included, learns that its run is over and exits by itself.
     for (Process silo : silos) {
       assertThat(silo.waitFor(90, TimeUnit.SECONDS)).as("silo exited after the run").isTrue();
