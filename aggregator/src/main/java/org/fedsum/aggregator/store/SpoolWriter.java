@@ -128,9 +128,8 @@ public final class SpoolWriter implements Closeable {
         body(bytes);
       }
     } catch (ProtocolException | IOException | RuntimeException e) {
-      if (state != State.SUPERSEDED && state != State.ROUND_CLOSED) {
-        discard(State.REFUSED, e);
-      }
+      // supersede() and roundClosed() wait for this monitor, so the state is still HEADER or BODY.
+      discard(State.REFUSED, e);
       throw e;
     }
   }

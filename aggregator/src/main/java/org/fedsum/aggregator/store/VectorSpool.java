@@ -82,18 +82,14 @@ public final class VectorSpool {
    *     parameter is out of range
    */
   public SpoolWriter receive(long round, String siloId, int bits, int length) {
-    Objects.requireNonNull(siloId, "siloId");
-    if (!SiteIdentity.isValidSiteId(siloId)) {
-      throw new IllegalArgumentException("not a valid silo id: " + siloId);
-    }
     if (bits < 1 || bits > 32) {
       throw new IllegalArgumentException("word width must be 1..32 bits, not " + bits);
     }
     if (length < 1) {
       throw new IllegalArgumentException("vector length must be at least 1, not " + length);
     }
-    Path roundPath = roundDirectory(round);
-    Path file = roundPath.resolve(siloId + ".vec");
+    Path file = vectorFile(round, siloId);
+    Path roundPath = file.getParent();
     SpoolWriter writer = new SpoolWriter(roundPath, file, round, siloId, bits, length);
     SpoolWriter earlier = receiving.put(file, writer);
     if (earlier != null) {
@@ -107,14 +103,19 @@ public final class VectorSpool {
    * the silo may resume) or finished; not one that was refused, closed or superseded.
    */
   public Optional<SpoolWriter> upload(long round, String siloId) {
+    SpoolWriter writer = receiving.get(vectorFile(round, siloId));
+    return writer != null && (writer.receiving() || writer.finished())
+        ? Optional.of(writer)
+        : Optional.empty();
+  }
+
+  /** Where {@code siloId}'s vector of {@code round} is spooled; the id is checked first. */
+  private Path vectorFile(long round, String siloId) {
     Objects.requireNonNull(siloId, "siloId");
     if (!SiteIdentity.isValidSiteId(siloId)) {
       throw new IllegalArgumentException("not a valid silo id: " + siloId);
     }
-    SpoolWriter writer = receiving.get(roundDirectory(round).resolve(siloId + ".vec"));
-    return writer != null && (writer.receiving() || writer.finished())
-        ? Optional.of(writer)
-        : Optional.empty();
+    return roundDirectory(round).resolve(siloId + ".vec");
   }
 
   /**

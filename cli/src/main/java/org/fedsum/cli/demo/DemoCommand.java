@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -341,6 +342,11 @@ public final class DemoCommand implements Callable<Integer> {
           initial.accuracy(),
           initial.examples());
       console.flush();
+      // The run starts from the model just evaluated, not from the aggregator's all-zero default,
+      // so the line above describes the run's real starting point.
+      Path initialModel = folder.resolve("initial-model.bin");
+      writeFloats(initialModel, evaluator.parameters());
+      operator.put("/v1/runs/" + RUN_ID + "/initial-model", initialModel);
       operator.post("/v1/runs/" + RUN_ID + "/start", "", "text/plain");
       List<Path> journalFiles = new ArrayList<>();
       for (String silo : siloIds) {
@@ -744,6 +750,14 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     return bodies;
+  }
+
+  /** float32 little-endian, the operator API's model format. */
+  private static void writeFloats(Path file, float[] values) throws IOException {
+    ByteBuffer bytes =
+        ByteBuffer.allocate(Float.BYTES * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    Files.write(file, bytes.array());
   }
 
   private static void putOptional(ObjectNode node, String key, Optional<Double> value) {

@@ -40,7 +40,15 @@ public final class DjlLocalTrainer implements LocalTrainer {
   private static final Set<String> MODEL_KEYS =
       Set.of("kind", "parameters", "inputShape", "classes", "hidden");
   private static final Set<String> TRAINING_KEYS =
-      Set.of("epochs", "batchSize", "learningRate", "momentum", "optimizer", "fedProxMu", "seed");
+      Set.of(
+          "epochs",
+          "batchSize",
+          "learningRate",
+          "momentum",
+          "optimizer",
+          "fedProxMu",
+          "weightDecay",
+          "seed");
 
   private final SiloConfig.Data data;
   private final TrainingProgressListener progress;
@@ -168,31 +176,67 @@ public final class DjlLocalTrainer implements LocalTrainer {
     requireOnly(settings, TRAINING_KEYS, "training");
     LocalTrainingConfig.Builder builder = LocalTrainingConfig.builder();
     if (settings.has("epochs")) {
-      builder.epochs(settings.get("epochs").asInt());
+      builder.epochs(integer(settings, "epochs"));
     }
     if (settings.has("batchSize")) {
-      builder.batchSize(settings.get("batchSize").asInt());
+      builder.batchSize(integer(settings, "batchSize"));
     }
     if (settings.has("learningRate")) {
-      builder.learningRate(settings.get("learningRate").asDouble());
+      builder.learningRate(number(settings, "learningRate"));
     }
     if (settings.has("optimizer")) {
+      String name = settings.get("optimizer").asText("");
       builder.optimizer(
-          OptimizerKind.valueOf(settings.get("optimizer").asText().toUpperCase(Locale.ROOT)));
+          switch (name.toUpperCase(Locale.ROOT)) {
+            case "SGD" -> OptimizerKind.SGD;
+            case "ADAM" -> OptimizerKind.ADAM;
+            default ->
+                throw new IllegalArgumentException(
+                    "training.optimizer must be sgd or adam, not " + settings.get("optimizer"));
+          });
     }
     if (settings.has("momentum")) {
-      builder.momentum(settings.get("momentum").asDouble());
+      builder.momentum(number(settings, "momentum"));
     }
     if (settings.has("fedProxMu")) {
-      builder.fedProxMu(settings.get("fedProxMu").asDouble());
+      builder.fedProxMu(number(settings, "fedProxMu"));
     }
-    builder.seed(settings.path("seed").asLong(0) * 1_000_003L + round);
+    if (settings.has("weightDecay")) {
+      builder.weightDecay(number(settings, "weightDecay"));
+    }
+    long seed = 0;
+    if (settings.has("seed")) {
+      JsonNode value = settings.get("seed");
+      if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+        throw new IllegalArgumentException("training.seed must be a whole number, not " + value);
+      }
+      seed = value.asLong();
+    }
+    builder.seed(seed * 1_000_003L + round);
     recordLevelDp.ifPresent(
         dp ->
             // The training loss before and after is measured on the private records without
             // noise, so ε would not cover it: with DP-SGD it is not measured, and not journaled.
             builder.recordLevelDp(dp).evaluateBeforeAndAfter(false));
     return builder.build();
+  }
+
+  /** A training setting that must be a JSON number; a string or boolean would read as 0. */
+  private static double number(JsonNode settings, String key) {
+    JsonNode value = settings.get(key);
+    if (!value.isNumber()) {
+      throw new IllegalArgumentException("training." + key + " must be a number, not " + value);
+    }
+    return value.asDouble();
+  }
+
+  private static int integer(JsonNode settings, String key) {
+    JsonNode value = settings.get(key);
+    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+      throw new IllegalArgumentException(
+          "training." + key + " must be a whole number that fits an int, not " + value);
+    }
+    return value.asInt();
   }
 
   private void load(int classes) throws IOException, DatasetFormatException {

@@ -85,9 +85,14 @@ public final class LocalModel implements AutoCloseable {
   }
 
   /**
-   * Builds the model of {@code spec} with freshly initialized parameters (DJL's defaults: Xavier
-   * weights, zero biases), drawn from the engine's generator seeded with {@code
-   * initializationSeed}, so equal seeds give equal parameters.
+   * Builds the model of {@code spec} with freshly initialized parameters, drawn as PyTorch draws
+   * those of a fresh {@code nn.Linear} or {@code nn.Conv2d}: every weight and bias of a layer
+   * uniform in {@code ±1/√fanIn}, where {@code fanIn} is the number of inputs of one output unit
+   * (inputs × kernel area for a convolution). That is what published PyTorch baselines such as
+   * NIID-Bench start from; DJL's own default (Xavier weights, zero biases) starts about three times
+   * wider in the fully connected layers of the small CNN, and trained measurably worse there
+   * (BENCHMARKS.md). The values come from a {@link SplittableRandom} seeded with {@code
+   * initializationSeed}, so equal seeds give equal parameters on every engine and thread count.
    */
   public static LocalModel create(ModelSpec spec, long initializationSeed) {
     Objects.requireNonNull(spec, "spec");
@@ -123,12 +128,45 @@ public final class LocalModel implements AutoCloseable {
                 + " parameters, not "
                 + offset);
       }
-      return new LocalModel(
-          spec, model, List.copyOf(parameterList), List.copyOf(layout), (int) offset);
+      LocalModel created =
+          new LocalModel(
+              spec, model, List.copyOf(parameterList), List.copyOf(layout), (int) offset);
+      created.setParameters(pyTorchDefaultInitialization(created.layout, initializationSeed));
+      return created;
     } catch (RuntimeException e) {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * Uniform values in {@code ±1/√fanIn} for every weight and for the bias that follows it in the
+   * layout (each layer's parameters are its weight, then its bias).
+   */
+  static float[] pyTorchDefaultInitialization(List<ParameterSlice> layout, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    int total =
+        layout.isEmpty()
+            ? 0
+            : layout.get(layout.size() - 1).offset() + layout.get(layout.size() - 1).size();
+    float[] values = new float[total];
+    double bound = Double.NaN;
+    for (ParameterSlice slice : layout) {
+      long[] shape = slice.shape();
+      if (shape.length >= 2) {
+        long fanIn = 1;
+        for (int d = 1; d < shape.length; d++) {
+          fanIn *= shape[d];
+        }
+        bound = 1 / Math.sqrt(fanIn);
+      } else if (Double.isNaN(bound)) {
+        throw new IllegalStateException("bug: " + slice.name() + " precedes every weight");
+      }
+      for (int i = slice.offset(); i < slice.offset() + slice.size(); i++) {
+        values[i] = (float) random.nextDouble(-bound, bound);
+      }
+    }
+    return values;
   }
 
   /** The spec this model was built from. */

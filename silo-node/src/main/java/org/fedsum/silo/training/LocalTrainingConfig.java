@@ -17,6 +17,7 @@ public final class LocalTrainingConfig {
   private final double momentum;
   private final OptimizerKind optimizer;
   private final double fedProxMu;
+  private final double weightDecay;
   private final long seed;
   private final boolean evaluateBeforeAndAfter;
   private final RecordLevelDp recordLevelDp;
@@ -28,6 +29,7 @@ public final class LocalTrainingConfig {
     this.momentum = builder.momentum;
     this.optimizer = builder.optimizer;
     this.fedProxMu = builder.fedProxMu;
+    this.weightDecay = builder.weightDecay;
     this.seed = builder.seed;
     this.evaluateBeforeAndAfter = builder.evaluateBeforeAndAfter;
     this.recordLevelDp = builder.recordLevelDp;
@@ -35,7 +37,7 @@ public final class LocalTrainingConfig {
 
   /**
    * A builder with the defaults: 1 epoch, batches of 64, SGD at learning rate 0.01 without
-   * momentum, μ = 0 (plain FedAvg), seed 0, loss measured before and after.
+   * momentum, μ = 0 (plain FedAvg), no weight decay, seed 0, loss measured before and after.
    */
   public static Builder builder() {
     return new Builder();
@@ -50,6 +52,7 @@ public final class LocalTrainingConfig {
         .momentum(momentum)
         .optimizer(optimizer)
         .fedProxMu(fedProxMu)
+        .weightDecay(weightDecay)
         .seed(seed)
         .evaluateBeforeAndAfter(evaluateBeforeAndAfter)
         .recordLevelDp(recordLevelDp);
@@ -89,6 +92,16 @@ public final class LocalTrainingConfig {
     return fedProxMu;
   }
 
+  /**
+   * The L2 penalty λ ≥ 0 added to every gradient as {@code λ·w} before the optimizer step, as
+   * PyTorch's {@code SGD} and {@code Adam} apply their {@code weight_decay} (coupled, not AdamW's
+   * decoupled decay). NIID-Bench trains with λ = 10⁻⁵. With DP-SGD it is added after the noise: it
+   * depends only on the parameters, so it costs no privacy.
+   */
+  public double weightDecay() {
+    return weightDecay;
+  }
+
   /** The seed of the per-epoch shuffles and of the engine's random generator while training. */
   public long seed() {
     return seed;
@@ -119,6 +132,7 @@ public final class LocalTrainingConfig {
         && Double.compare(momentum, that.momentum) == 0
         && optimizer == that.optimizer
         && Double.compare(fedProxMu, that.fedProxMu) == 0
+        && Double.compare(weightDecay, that.weightDecay) == 0
         && seed == that.seed
         && evaluateBeforeAndAfter == that.evaluateBeforeAndAfter
         && Objects.equals(recordLevelDp, that.recordLevelDp);
@@ -133,6 +147,7 @@ public final class LocalTrainingConfig {
         momentum,
         optimizer,
         fedProxMu,
+        weightDecay,
         seed,
         evaluateBeforeAndAfter,
         recordLevelDp);
@@ -151,6 +166,7 @@ public final class LocalTrainingConfig {
         + (optimizer == OptimizerKind.SGD ? ", momentum=" + momentum : "")
         + ", fedProxMu="
         + fedProxMu
+        + (weightDecay == 0 ? "" : ", weightDecay=" + weightDecay)
         + ", seed="
         + seed
         + (recordLevelDp == null ? "" : ", recordLevelDp=" + recordLevelDp)
@@ -165,6 +181,7 @@ public final class LocalTrainingConfig {
     private double momentum = 0;
     private OptimizerKind optimizer = OptimizerKind.SGD;
     private double fedProxMu = 0;
+    private double weightDecay = 0;
     private long seed = 0;
     private boolean evaluateBeforeAndAfter = true;
     private RecordLevelDp recordLevelDp;
@@ -198,6 +215,11 @@ public final class LocalTrainingConfig {
 
     public Builder fedProxMu(double fedProxMu) {
       this.fedProxMu = fedProxMu;
+      return this;
+    }
+
+    public Builder weightDecay(double weightDecay) {
+      this.weightDecay = weightDecay;
       return this;
     }
 
@@ -243,6 +265,10 @@ public final class LocalTrainingConfig {
       }
       if (!(Double.isFinite(fedProxMu) && fedProxMu >= 0)) {
         throw new IllegalArgumentException("fedProxMu must be finite and >= 0, not " + fedProxMu);
+      }
+      if (!(Double.isFinite(weightDecay) && weightDecay >= 0)) {
+        throw new IllegalArgumentException(
+            "weightDecay must be finite and >= 0, not " + weightDecay);
       }
       return new LocalTrainingConfig(this);
     }

@@ -22,23 +22,33 @@ final class ScopedOptimizer extends Optimizer {
   private final OptimizerKind kind;
   private final float learningRate;
   private final float momentum;
+  private final float weightDecay;
   private final NDManager stateManager;
   private final Map<String, NDArray> firstMoments = new HashMap<>();
   private final Map<String, NDArray> secondMoments = new HashMap<>();
 
   private ScopedOptimizer(
-      OptimizerKind kind, float learningRate, float momentum, NDManager stateManager) {
+      OptimizerKind kind,
+      float learningRate,
+      float momentum,
+      float weightDecay,
+      NDManager stateManager) {
     super(new Builder());
     this.kind = kind;
     this.learningRate = learningRate;
     this.momentum = momentum;
+    this.weightDecay = weightDecay;
     this.stateManager = stateManager;
   }
 
   /** An optimizer for {@code config} whose state lives on {@code stateManager}. */
   static ScopedOptimizer create(LocalTrainingConfig config, NDManager stateManager) {
     return new ScopedOptimizer(
-        config.optimizer(), (float) config.learningRate(), (float) config.momentum(), stateManager);
+        config.optimizer(),
+        (float) config.learningRate(),
+        (float) config.momentum(),
+        (float) config.weightDecay(),
+        stateManager);
   }
 
   @Override
@@ -53,7 +63,8 @@ final class ScopedOptimizer extends Optimizer {
                 : new NDList(weight, grad, state(firstMoments, parameterId, weight));
         weight
             .getNDArrayInternal()
-            .sgdUpdate(inputs, weights, learningRate, 0f, rescaleGrad, clipGrad, momentum, true);
+            .sgdUpdate(
+                inputs, weights, learningRate, weightDecay, rescaleGrad, clipGrad, momentum, true);
       }
       case ADAM -> {
         double biasCorrection1 = 1.0 - Math.pow(ADAM_BETA1, step);
@@ -73,7 +84,7 @@ final class ScopedOptimizer extends Optimizer {
                 weights,
                 learningRate,
                 correctedLearningRate,
-                0f,
+                weightDecay,
                 rescaleGrad,
                 clipGrad,
                 ADAM_BETA1,

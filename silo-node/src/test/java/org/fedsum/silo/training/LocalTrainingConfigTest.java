@@ -15,6 +15,7 @@ class LocalTrainingConfigTest {
     assertThat(config.momentum()).isZero();
     assertThat(config.optimizer()).isEqualTo(OptimizerKind.SGD);
     assertThat(config.fedProxMu()).isZero();
+    assertThat(config.weightDecay()).isZero();
     assertThat(config.evaluateBeforeAndAfter()).isTrue();
   }
 
@@ -44,6 +45,10 @@ class LocalTrainingConfigTest {
     assertThatThrownBy(
             () -> LocalTrainingConfig.builder().fedProxMu(Double.POSITIVE_INFINITY).build())
         .hasMessage("fedProxMu must be finite and >= 0, not Infinity");
+    assertThatThrownBy(() -> LocalTrainingConfig.builder().weightDecay(-1e-5).build())
+        .hasMessage("weightDecay must be finite and >= 0, not -1.0E-5");
+    assertThatThrownBy(() -> LocalTrainingConfig.builder().weightDecay(Double.NaN).build())
+        .hasMessage("weightDecay must be finite and >= 0, not NaN");
   }
 
   @Test
@@ -55,14 +60,16 @@ class LocalTrainingConfigTest {
             .learningRate(0.3)
             .momentum(0.9)
             .fedProxMu(0.01)
+            .weightDecay(1e-5)
             .seed(42)
             .evaluateBeforeAndAfter(false)
             .build();
     assertThat(config.toBuilder().build()).isEqualTo(config).hasSameHashCodeAs(config);
     assertThat(config.toBuilder().seed(43).build()).isNotEqualTo(config);
+    assertThat(config.toBuilder().weightDecay(0).build()).isNotEqualTo(config);
     assertThat(config)
         .hasToString(
             "LocalTrainingConfig[epochs=5, batchSize=10, optimizer=SGD, learningRate=0.3,"
-                + " momentum=0.9, fedProxMu=0.01, seed=42]");
+                + " momentum=0.9, fedProxMu=0.01, weightDecay=1.0E-5, seed=42]");
   }
 }
