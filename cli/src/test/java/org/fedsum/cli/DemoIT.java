@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -70,6 +74,27 @@ class DemoIT {
         previous = epsilon;
       }
       assertThat(Files.size(Path.of(summary.path("model").asText()))).isEqualTo(610 * 4L);
+      // The run starts from the model the "initial model" line evaluated, not from zeros: the
+      // earliest round any silo agreed to (no round can have finished before it) trains from it.
+      Path initialModel = out.resolve("initial-model.bin");
+      assertThat(Files.size(initialModel)).isEqualTo(610 * 4L);
+      String initialSha256 =
+          HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(initialModel)));
+      List<JsonNode> agreed = new ArrayList<>();
+      for (JsonNode silo : summary.path("journals").path("silos")) {
+        for (String line : Files.readAllLines(Path.of(silo.asText()))) {
+          if (line.contains("\"round-agreed\"")) {
+            agreed.add(JSON.readTree(line));
+          }
+        }
+      }
+      JsonNode earliest =
+          agreed.stream()
+              .min(Comparator.comparingLong(line -> line.path("body").path("round").asLong()))
+              .orElseThrow();
+      assertThat(earliest.path("body").path("modelSha256").asText()).isEqualTo(initialSha256);
       assertThat(Path.of(summary.path("ca").asText())).isRegularFile();
       assertThat(Path.of(summary.path("crl").asText())).isRegularFile();
       assertThat(Path.of(summary.path("journals").path("aggregator").asText())).isRegularFile();
