@@ -261,6 +261,7 @@ public final class NiidBenchmark {
             maxNorm,
             overflows[0]);
       }
+      printSummary(curveFile, settings.arm(), out);
       return model.evaluate(test).accuracy();
     }
   }
@@ -329,6 +330,34 @@ public final class NiidBenchmark {
     DecodedUpdate decoded =
         UpdateDecoder.create(encoding).decode(outcome.sum(), finished.survivors().size());
     return decoded.average();
+  }
+
+  /**
+   * The last round's accuracy and the best over all rounds: Flower's NIID-Bench table reports the
+   * best accuracy across rounds (mean ± standard deviation over seeds), so that is the figure to
+   * set against it.
+   */
+  private static void printSummary(Path curveFile, String arm, PrintStream out) throws IOException {
+    List<String> rows = Files.readAllLines(curveFile, StandardCharsets.UTF_8);
+    double best = -1;
+    int bestRound = 0;
+    double last = Double.NaN;
+    for (String row : rows.subList(1, rows.size())) {
+      String[] fields = row.split("\t");
+      double accuracy = Double.parseDouble(fields[1]);
+      last = accuracy;
+      if (accuracy > best) {
+        best = accuracy;
+        bestRound = Integer.parseInt(fields[0]);
+      }
+    }
+    out.printf(
+        Locale.ROOT,
+        "%s: last round %.2f %%, best round %d at %.2f %%%n",
+        arm,
+        100 * last,
+        bestRound,
+        100 * best);
   }
 
   /** Drops curve rows after the saved model's round (a kill between the two writes). */

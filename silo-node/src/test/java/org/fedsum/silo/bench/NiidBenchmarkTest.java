@@ -68,6 +68,8 @@ class NiidBenchmarkTest {
         settings("plain", state, 2), new PrintStream(output, true, StandardCharsets.UTF_8));
 
     assertThat(output.toString(StandardCharsets.UTF_8)).contains("resuming plain after round 1");
+    assertThat(output.toString(StandardCharsets.UTF_8))
+        .containsPattern("plain: last round [0-9.]+ %, best round [12] at [0-9.]+ %");
     List<String> curve = Files.readAllLines(state.resolve("plain").resolve("curve.tsv"));
     assertThat(curve).hasSize(3);
     assertThat(curve.get(1)).startsWith("1\t");
