@@ -90,9 +90,9 @@ public final class LocalModel implements AutoCloseable {
    * uniform in {@code ±1/√fanIn}, where {@code fanIn} is the number of inputs of one output unit
    * (inputs × kernel area for a convolution). That is what published PyTorch baselines such as
    * NIID-Bench start from; DJL's own default (Xavier weights, zero biases) starts about three times
-   * wider in the fully connected layers of the small CNN, and trained measurably worse there
-   * (BENCHMARKS.md). The values come from a {@link SplittableRandom} seeded with {@code
-   * initializationSeed}, so equal seeds give equal parameters on every engine and thread count.
+   * wider in the fully connected layers of the small CNN (BENCHMARKS.md has the NIID-Bench run from
+   * each). The values come from a {@link SplittableRandom} seeded with {@code initializationSeed},
+   * so equal seeds give equal parameters on every engine and thread count.
    */
   public static LocalModel create(ModelSpec spec, long initializationSeed) {
     Objects.requireNonNull(spec, "spec");
