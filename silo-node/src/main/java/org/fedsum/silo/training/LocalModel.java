@@ -101,9 +101,10 @@ public final class LocalModel implements AutoCloseable {
     try {
       Block block = ModelBlocks.build(spec);
       model.setBlock(block);
+      // DJL's initializers only allocate here (the values are overwritten below), but they draw
+      // from the engine's process-wide generator, which training reseeds under this lock.
       DjlRuntime.ENGINE_LOCK.lock();
       try {
-        DjlRuntime.engine().setRandomSeed(engineSeed(initializationSeed));
         block.initialize(model.getNDManager(), DataType.FLOAT32, batchShape(spec, 1));
       } finally {
         DjlRuntime.ENGINE_LOCK.unlock();
@@ -131,7 +132,8 @@ public final class LocalModel implements AutoCloseable {
       LocalModel created =
           new LocalModel(
               spec, model, List.copyOf(parameterList), List.copyOf(layout), (int) offset);
-      created.setParameters(pyTorchDefaultInitialization(created.layout, initializationSeed));
+      created.setParameters(
+          pyTorchDefaultInitialization(created.layout, created.parameterCount, initializationSeed));
       return created;
     } catch (RuntimeException e) {
       model.close();
@@ -143,13 +145,10 @@ public final class LocalModel implements AutoCloseable {
    * Uniform values in {@code ±1/√fanIn} for every weight and for the bias that follows it in the
    * layout (each layer's parameters are its weight, then its bias).
    */
-  static float[] pyTorchDefaultInitialization(List<ParameterSlice> layout, long seed) {
+  private static float[] pyTorchDefaultInitialization(
+      List<ParameterSlice> layout, int parameterCount, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    int total =
-        layout.isEmpty()
-            ? 0
-            : layout.get(layout.size() - 1).offset() + layout.get(layout.size() - 1).size();
-    float[] values = new float[total];
+    float[] values = new float[parameterCount];
     double bound = Double.NaN;
     for (ParameterSlice slice : layout) {
       long[] shape = slice.shape();
