@@ -157,7 +157,7 @@ public final class LocalModel implements AutoCloseable {
         for (int d = 1; d < shape.length; d++) {
           fanIn *= shape[d];
         }
-        bound = 1 / Math.sqrt(fanIn);
+        bound = 1 / Math.sqrt((double) fanIn);
       } else if (Double.isNaN(bound)) {
         throw new IllegalStateException("bug: " + slice.name() + " precedes every weight");
       }

@@ -251,10 +251,11 @@ public final class LocalTrainingConfig {
       if (batchSize < 1) {
         throw new IllegalArgumentException("batchSize must be at least 1, not " + batchSize);
       }
-      if (!(Double.isFinite(learningRate) && learningRate > 0 && (float) learningRate > 0)) {
+      if (!(Double.isFinite(learningRate) && learningRate > 0)) {
         throw new IllegalArgumentException(
             "learningRate must be finite and positive, not " + learningRate);
       }
+      requireSinglePrecision("learningRate", learningRate);
       if (!(momentum >= 0 && momentum < 1)) {
         throw new IllegalArgumentException("momentum must be in [0, 1), not " + momentum);
       }
@@ -266,11 +267,38 @@ public final class LocalTrainingConfig {
       if (!(Double.isFinite(fedProxMu) && fedProxMu >= 0)) {
         throw new IllegalArgumentException("fedProxMu must be finite and >= 0, not " + fedProxMu);
       }
+      requireSinglePrecision("fedProxMu", fedProxMu);
       if (!(Double.isFinite(weightDecay) && weightDecay >= 0)) {
         throw new IllegalArgumentException(
             "weightDecay must be finite and >= 0, not " + weightDecay);
       }
+      requireSinglePrecision("weightDecay", weightDecay);
       return new LocalTrainingConfig(this);
+    }
+
+    /**
+     * DJL's update kernels and the proximal term take these rates as {@code float}: a value past
+     * single precision's range would train on infinity, and a positive value that rounds to zero
+     * would silently switch the setting off.
+     */
+    private static void requireSinglePrecision(String name, double value) {
+      if (Float.isInfinite((float) value)) {
+        throw new IllegalArgumentException(
+            name
+                + " = "
+                + value
+                + " is beyond single precision, which training computes in; at most "
+                + Float.MAX_VALUE);
+      }
+      if (value > 0 && (float) value == 0) {
+        throw new IllegalArgumentException(
+            name
+                + " = "
+                + value
+                + " rounds to 0 in single precision, which training computes in, so it would have"
+                + " no effect; use 0 or at least "
+                + Float.MIN_VALUE);
+      }
     }
   }
 }

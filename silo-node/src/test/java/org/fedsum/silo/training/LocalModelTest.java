@@ -199,7 +199,7 @@ class LocalModelTest {
             for (int d = 1; d < shape.length; d++) {
               fanIn *= shape[d];
             }
-            bound = 1 / Math.sqrt(fanIn);
+            bound = 1 / Math.sqrt((double) fanIn);
           }
           double largest = 0;
           double sum = 0;

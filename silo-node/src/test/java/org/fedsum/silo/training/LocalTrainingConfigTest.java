@@ -32,7 +32,12 @@ class LocalTrainingConfigTest {
         .hasMessage("learningRate must be finite and positive, not NaN");
     assertThatThrownBy(() -> LocalTrainingConfig.builder().learningRate(1e-50).build())
         .as("underflows to 0 as a float")
-        .hasMessageStartingWith("learningRate must be finite and positive");
+        .hasMessageStartingWith("learningRate = 1.0E-50 rounds to 0 in single precision");
+    assertThatThrownBy(() -> LocalTrainingConfig.builder().learningRate(1e300).build())
+        .as("overflows to infinity as a float")
+        .hasMessage(
+            "learningRate = 1.0E300 is beyond single precision, which training computes in;"
+                + " at most 3.4028235E38");
     assertThatThrownBy(() -> LocalTrainingConfig.builder().momentum(1).build())
         .hasMessage("momentum must be in [0, 1), not 1.0");
     assertThatThrownBy(() -> LocalTrainingConfig.builder().momentum(-0.1).build())
@@ -49,6 +54,24 @@ class LocalTrainingConfigTest {
         .hasMessage("weightDecay must be finite and >= 0, not -1.0E-5");
     assertThatThrownBy(() -> LocalTrainingConfig.builder().weightDecay(Double.NaN).build())
         .hasMessage("weightDecay must be finite and >= 0, not NaN");
+  }
+
+  @Test
+  void build_refusesRatesThatSinglePrecisionWouldTurnOffOrIntoInfinity() {
+    assertThatThrownBy(() -> LocalTrainingConfig.builder().weightDecay(1e-50).build())
+        .hasMessage(
+            "weightDecay = 1.0E-50 rounds to 0 in single precision, which training computes in, so"
+                + " it would have no effect; use 0 or at least 1.4E-45");
+    assertThatThrownBy(() -> LocalTrainingConfig.builder().fedProxMu(1e-46).build())
+        .hasMessageStartingWith("fedProxMu = 1.0E-46 rounds to 0 in single precision");
+    assertThatThrownBy(() -> LocalTrainingConfig.builder().weightDecay(1e39).build())
+        .hasMessageStartingWith("weightDecay = 1.0E39 is beyond single precision");
+    assertThatThrownBy(() -> LocalTrainingConfig.builder().fedProxMu(4e38).build())
+        .hasMessageStartingWith("fedProxMu = 4.0E38 is beyond single precision");
+    // The smallest positive float and zero are both what they say.
+    assertThat(LocalTrainingConfig.builder().weightDecay(Float.MIN_VALUE).build().weightDecay())
+        .isEqualTo(Float.MIN_VALUE);
+    assertThat(LocalTrainingConfig.builder().fedProxMu(0).build().fedProxMu()).isZero();
   }
 
   @Test
