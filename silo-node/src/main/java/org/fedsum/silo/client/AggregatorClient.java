@@ -98,6 +98,11 @@ public final class AggregatorClient implements AutoCloseable {
     return new AggregatorClient(base, tls, requestTimeout, uploadPartBytes);
   }
 
+  /** The size of the parts a masked vector is uploaded in; the last part may be shorter. */
+  public int uploadPartBytes() {
+    return uploadPartBytes;
+  }
+
   private static HttpClient newHttpClient(SSLContext tls) {
     SSLParameters parameters = new SSLParameters();
     parameters.setProtocols(new String[] {"TLSv1.3"});

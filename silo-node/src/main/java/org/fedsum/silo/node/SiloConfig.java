@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.fedsum.crypto.SiteIdentity;
+import org.fedsum.silo.client.FrameUpload;
 
 /**
  * The silo node's configuration: one YAML file (docs/SILO.md lists every key), read strictly —
@@ -40,6 +41,15 @@ public record SiloConfig(
     boolean shareMetrics,
     int threads) {
 
+  /**
+   * The smallest upload part, 64 KiB: below it each part's request and acknowledgement cost a round
+   * trip for little data, and proxies' body limits are higher (nginx's default is 1 MiB).
+   */
+  static final int MIN_UPLOAD_PART_KIBIBYTES = 64;
+
+  /** The largest upload part, 1 GiB: its size in bytes stays an int. */
+  static final int MAX_UPLOAD_PART_KIBIBYTES = 1 << 20;
+
   /** The silo's PEM files. */
   public record Tls(Path certificate, Path privateKey, Path ca, Path crl) {}
 
@@ -47,8 +57,18 @@ public record SiloConfig(
    * @param url the aggregator's base URL, https
    * @param pollWaitSeconds how long one long poll waits, 1..30
    * @param requestTimeoutSeconds how long one request may take
+   * @param uploadPartBytes the size of each part the masked vector is uploaded in, one request each
+   *     (key {@code uploadPartKibibytes}, in KiB: a proxy in front of the aggregator may cap a
+   *     request's body)
    */
-  public record Aggregator(URI url, int pollWaitSeconds, int requestTimeoutSeconds) {}
+  public record Aggregator(
+      URI url, int pollWaitSeconds, int requestTimeoutSeconds, int uploadPartBytes) {
+
+    /** The default part size, {@link FrameUpload#DEFAULT_PART_BYTES}. */
+    public Aggregator(URI url, int pollWaitSeconds, int requestTimeoutSeconds) {
+      this(url, pollWaitSeconds, requestTimeoutSeconds, FrameUpload.DEFAULT_PART_BYTES);
+    }
+  }
 
   /**
    * The training data. {@code format} is {@code csv} (files {@code train} and optional {@code
@@ -218,6 +238,13 @@ public record SiloConfig(
       int timeout =
           range(
               "aggregator.requestTimeoutSeconds", aggregator.requestTimeoutSeconds, 300, 1, 86_400);
+      int partKibibytes =
+          range(
+              "aggregator.uploadPartKibibytes",
+              aggregator.uploadPartKibibytes,
+              FrameUpload.DEFAULT_PART_BYTES / 1024,
+              MIN_UPLOAD_PART_KIBIBYTES,
+              MAX_UPLOAD_PART_KIBIBYTES);
       Path dataDir = base.resolve(required("dataDirectory", dataDirectory)).normalize();
       if (!Files.isDirectory(dataDir) || !Files.isWritable(dataDir)) {
         throw new SiloConfigException(
@@ -234,7 +261,7 @@ public record SiloConfig(
       return new SiloConfig(
           id,
           files,
-          new Aggregator(url, wait, timeout),
+          new Aggregator(url, wait, timeout, partKibibytes * 1024),
           dataDir,
           dataConfig,
           privacyConfig,
@@ -244,7 +271,10 @@ public record SiloConfig(
   }
 
   private record RawAggregator(
-      String url, Integer pollWaitSeconds, Integer requestTimeoutSeconds) {}
+      String url,
+      Integer pollWaitSeconds,
+      Integer requestTimeoutSeconds,
+      Integer uploadPartKibibytes) {}
 
   private record RawData(
       String format,

@@ -104,17 +104,7 @@ public final class SiloMain {
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.threads()));
     Material material = Material.load(config);
     Clock clock = Clock.systemUTC();
-    AggregatorClient client;
-    try {
-      client =
-          AggregatorClient.create(
-              config.aggregator().url(),
-              MutualTls.clientContext(
-                  material.certificate, material.key, material.trust, SiteRole.AGGREGATOR, clock),
-              Duration.ofSeconds(config.aggregator().requestTimeoutSeconds()));
-    } catch (GeneralSecurityException e) {
-      throw new SiloConfigException("tls.privateKey", e.getMessage());
-    }
+    AggregatorClient client = aggregatorClient(config, material, clock);
     SiloContext context =
         new SiloContext(
             config.siloId(),
@@ -225,8 +215,23 @@ public final class SiloMain {
     }
   }
 
+  /** The client of the configured aggregator, with the configured timeout and upload parts. */
+  static AggregatorClient aggregatorClient(SiloConfig config, Material material, Clock clock)
+      throws SiloConfigException {
+    try {
+      return AggregatorClient.create(
+          config.aggregator().url(),
+          MutualTls.clientContext(
+              material.certificate, material.key, material.trust, SiteRole.AGGREGATOR, clock),
+          Duration.ofSeconds(config.aggregator().requestTimeoutSeconds()),
+          config.aggregator().uploadPartBytes());
+    } catch (GeneralSecurityException e) {
+      throw new SiloConfigException("tls.privateKey", e.getMessage());
+    }
+  }
+
   /** The silo's TLS material, checked: the certificate is the federation's, the silo's, valid. */
-  private static final class Material {
+  static final class Material {
     final X509Certificate certificate;
     final EcdsaP256SigningKey key;
     final FederationTrust trust;

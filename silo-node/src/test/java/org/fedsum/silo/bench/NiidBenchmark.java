@@ -24,12 +24,15 @@ import org.fedsum.protocol.encoding.EncodingParameters;
 import org.fedsum.protocol.encoding.UpdateDecoder;
 import org.fedsum.protocol.encoding.UpdateEncoder;
 import org.fedsum.protocol.simulation.RoundSimulation;
+import org.fedsum.silo.data.DatasetFormatException;
 import org.fedsum.silo.data.IdxDatasetLoader;
 import org.fedsum.silo.data.LabeledDataset;
+import org.fedsum.silo.data.Partition;
 import org.fedsum.silo.data.Partitioner;
 import org.fedsum.silo.training.LocalModel;
 import org.fedsum.silo.training.LocalTrainingConfig;
 import org.fedsum.silo.training.ModelSpec;
+import org.fedsum.silo.training.ParameterSlice;
 import org.fedsum.silo.training.TrainingProgressListener;
 
 /**
@@ -58,10 +61,17 @@ import org.fedsum.silo.training.TrainingProgressListener;
  * the curve are written to {@code --state DIR/ARM} (write, then rename), and a restarted run goes
  * on from the last finished round.
  *
+ * <p>With {@code --export-setup DIR} it trains nothing and writes what an outside implementation
+ * needs to run the same setting on the same data ({@link #exportSetup}): the partition a seed draws
+ * and the initial model. {@code silo-node/src/test/python/niid_pytorch_reference.py} is such an
+ * implementation, in plain PyTorch, to tell the partition's effect on accuracy from FedSum's.
+ *
  * <pre>
  * java -Dai.djl.pytorch.num_threads=1 -cp ... org.fedsum.silo.bench.NiidBenchmark \
  *     /usr/share/datasets/fashion-mnist --arm secure|plain --state DIR \
  *     [--rounds 50] [--local-epochs 10] [--silos 10] [--beta 0.5] [--seed 1]
+ * java -cp ... org.fedsum.silo.bench.NiidBenchmark /usr/share/datasets/fashion-mnist \
+ *     --export-setup DIR [--silos 10] [--beta 0.5] [--seed 1]
  * </pre>
  */
 public final class NiidBenchmark {
@@ -96,12 +106,13 @@ public final class NiidBenchmark {
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
       System.err.println(
-          "usage: NiidBenchmark FASHION_MNIST_DIR --arm secure|plain --state DIR [--rounds R]"
-              + " [--local-epochs E] [--silos N] [--beta B] [--seed S]");
+          "usage: NiidBenchmark FASHION_MNIST_DIR (--arm secure|plain --state DIR | --export-setup"
+              + " DIR) [--rounds R] [--local-epochs E] [--silos N] [--beta B] [--seed S]");
       System.exit(2);
     }
     String arm = null;
     Path state = null;
+    Path export = null;
     int rounds = 50;
     int localEpochs = 10;
     int silos = 10;
@@ -115,6 +126,7 @@ public final class NiidBenchmark {
       switch (args[i]) {
         case "--arm" -> arm = value;
         case "--state" -> state = Path.of(value);
+        case "--export-setup" -> export = Path.of(value);
         case "--rounds" -> rounds = Integer.parseInt(value);
         case "--local-epochs" -> localEpochs = Integer.parseInt(value);
         case "--silos" -> silos = Integer.parseInt(value);
@@ -122,6 +134,12 @@ public final class NiidBenchmark {
         case "--seed" -> seed = Long.parseLong(value);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
+    }
+    if (export != null) {
+      exportSetup(Path.of(args[0]), silos, beta, seed, export);
+      System.out.println(
+          "wrote the partition and the initial model of seed " + seed + " to " + export);
+      return;
     }
     if (!"secure".equals(arm) && !"plain".equals(arm)) {
       throw new IllegalArgumentException("--arm must be secure or plain, not " + arm);
@@ -263,6 +281,62 @@ public final class NiidBenchmark {
       }
       printSummary(curveFile, settings.arm(), out);
       return model.evaluate(test).accuracy();
+    }
+  }
+
+  /**
+   * Writes the partition that {@code seed} draws and the initial model that both arms start from,
+   * so that another implementation can train the same setting on exactly these silos:
+   *
+   * <ul>
+   *   <li>{@code partition.txt}: one line per silo, the positions (from 0) of its examples in the
+   *       training files, separated by spaces;
+   *   <li>{@code initial-model.f32}: the flat parameter vector, little-endian 32-bit floats;
+   *   <li>{@code layout.tsv}: each parameter tensor's DJL name, shape, offset and size in that
+   *       vector (weights are {@code [out, in, kernel…]}, as PyTorch's).
+   * </ul>
+   */
+  static void exportSetup(Path dataDirectory, int silos, double beta, long seed, Path directory)
+      throws IOException, DatasetFormatException {
+    LabeledDataset train =
+        IdxDatasetLoader.fashionMnist()
+            .load(
+                dataDirectory.resolve("train-images-idx3-ubyte.gz"),
+                dataDirectory.resolve("train-labels-idx1-ubyte.gz"));
+    Partition partition = Partitioner.dirichletLabelSkew(train, silos, beta, seed);
+    Files.createDirectories(directory);
+    StringBuilder lines = new StringBuilder();
+    for (int silo = 0; silo < partition.silos(); silo++) {
+      int[] indices = partition.indices(silo);
+      Arrays.sort(indices);
+      for (int i = 0; i < indices.length; i++) {
+        lines.append(i == 0 ? "" : " ").append(indices[i]);
+      }
+      lines.append('\n');
+    }
+    Files.writeString(directory.resolve("partition.txt"), lines, StandardCharsets.UTF_8);
+    ModelSpec spec = ModelSpec.smallCnn(new int[] {1, 28, 28}, CLASSES);
+    try (LocalModel model = LocalModel.create(spec, seed)) {
+      float[] initial = model.parameters();
+      ByteBuffer buffer = ByteBuffer.allocate(4 * initial.length).order(ByteOrder.LITTLE_ENDIAN);
+      buffer.asFloatBuffer().put(initial);
+      Files.write(directory.resolve("initial-model.f32"), buffer.array());
+      StringBuilder layout = new StringBuilder("name\tshape\toffset\tsize\n");
+      for (ParameterSlice slice : model.parameterLayout()) {
+        layout
+            .append(slice.name())
+            .append('\t')
+            .append(
+                Arrays.stream(slice.shape())
+                    .mapToObj(Long::toString)
+                    .collect(java.util.stream.Collectors.joining(",")))
+            .append('\t')
+            .append(slice.offset())
+            .append('\t')
+            .append(slice.size())
+            .append('\n');
+      }
+      Files.writeString(directory.resolve("layout.tsv"), layout, StandardCharsets.UTF_8);
     }
   }
 

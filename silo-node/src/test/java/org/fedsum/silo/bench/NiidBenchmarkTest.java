@@ -13,6 +13,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
+import org.fedsum.silo.data.IdxDatasetLoader;
+import org.fedsum.silo.data.LabeledDataset;
+import org.fedsum.silo.data.Partitioner;
+import org.fedsum.silo.training.LocalModel;
+import org.fedsum.silo.training.ModelSpec;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +85,49 @@ class NiidBenchmarkTest {
     Path fresh = directory.resolve("fresh");
     NiidBenchmark.run(settings("plain", fresh, 2), quiet());
     assertThat(model(fresh.resolve("plain"))).isEqualTo(model(state.resolve("plain")));
+  }
+
+  @Test
+  void exportSetup_writesThePartitionAndInitialModelTheArmsUse() throws Exception {
+    Path export = directory.resolve("export");
+
+    NiidBenchmark.exportSetup(data, SILOS, 0.5, 7, export);
+
+    List<String> silos = Files.readAllLines(export.resolve("partition.txt"));
+    assertThat(silos).hasSize(SILOS);
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    int[] sizes = new int[SILOS];
+    for (int silo = 0; silo < SILOS; silo++) {
+      for (String index : silos.get(silo).split(" ")) {
+        assertThat(seen.add(Integer.parseInt(index)))
+            .as("example %s assigned once", index)
+            .isTrue();
+        sizes[silo]++;
+      }
+    }
+    assertThat(seen).hasSize(200).allMatch(index -> index >= 0 && index < 200);
+    LabeledDataset train =
+        IdxDatasetLoader.fashionMnist()
+            .load(
+                data.resolve("train-images-idx3-ubyte.gz"),
+                data.resolve("train-labels-idx1-ubyte.gz"));
+    assertThat(sizes).isEqualTo(Partitioner.dirichletLabelSkew(train, SILOS, 0.5, 7).sizes());
+
+    // Both arms start from the model that LocalModel.create draws from the seed.
+    ByteBuffer bytes =
+        ByteBuffer.wrap(Files.readAllBytes(export.resolve("initial-model.f32")))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    float[] initial = new float[bytes.remaining() / 4];
+    bytes.asFloatBuffer().get(initial);
+    try (LocalModel model = LocalModel.create(ModelSpec.smallCnn(new int[] {1, 28, 28}, 10), 7)) {
+      assertThat(initial).isEqualTo(model.parameters());
+    }
+    List<String> layout = Files.readAllLines(export.resolve("layout.tsv"));
+    assertThat(layout.get(0)).isEqualTo("name\tshape\toffset\tsize");
+    assertThat(layout).hasSize(11);
+    assertThat(layout.get(1)).endsWith("\t6,1,5,5\t0\t150");
+    String[] last = layout.get(10).split("\t");
+    assertThat(Integer.parseInt(last[2]) + Integer.parseInt(last[3])).isEqualTo(initial.length);
   }
 
   private NiidBenchmark.Settings settings(String arm, Path state, int rounds) {

@@ -27,6 +27,7 @@ class SiloConfigTest {
         url: https://aggregator.example:8443
         pollWaitSeconds: 20
         requestTimeoutSeconds: 60
+        uploadPartKibibytes: 1024
       dataDirectory: state
       data:
         format: csv
@@ -72,6 +73,7 @@ class SiloConfigTest {
     assertThat(config.aggregator().url().toString()).isEqualTo("https://aggregator.example:8443");
     assertThat(config.aggregator().pollWaitSeconds()).isEqualTo(20);
     assertThat(config.aggregator().requestTimeoutSeconds()).isEqualTo(60);
+    assertThat(config.aggregator().uploadPartBytes()).isEqualTo(1 << 20);
     assertThat(config.dataDirectory()).isEqualTo(directory.resolve("state"));
     assertThat(config.data().format()).isEqualTo("csv");
     assertThat(config.data().train()).isEqualTo(directory.resolve("data/train.csv"));
@@ -87,6 +89,21 @@ class SiloConfigTest {
     assertThat(config.threads()).isEqualTo(2);
   }
 
+  @Test
+  void parse_aggregatorTimingAndPartsLeftOut_takeTheDocumentedDefaults() throws Exception {
+    String yaml =
+        GOOD.replace("  pollWaitSeconds: 20\n", "")
+            .replace("  requestTimeoutSeconds: 60\n", "")
+            .replace("  uploadPartKibibytes: 1024\n", "");
+    assertThat(yaml).doesNotContain("pollWaitSeconds", "requestTimeoutSeconds", "uploadPart");
+
+    SiloConfig.Aggregator aggregator = SiloConfig.parse(yaml, directory).aggregator();
+
+    assertThat(aggregator.pollWaitSeconds()).isEqualTo(25);
+    assertThat(aggregator.requestTimeoutSeconds()).isEqualTo(300);
+    assertThat(aggregator.uploadPartBytes()).isEqualTo(16 << 20);
+  }
+
   static Stream<Arguments> badFiles() {
     return Stream.of(
         Arguments.of("siloId: hospital-a", "siloId: Hospital A", "siloId"),
@@ -98,6 +115,18 @@ class SiloConfigTest {
             "aggregator.url"),
         Arguments.of("pollWaitSeconds: 20", "pollWaitSeconds: 90", "aggregator.pollWaitSeconds"),
         Arguments.of("pollWaitSeconds: 20", "pollWaitSeconds: soon", "aggregator.pollWaitSeconds"),
+        Arguments.of(
+            "uploadPartKibibytes: 1024",
+            "uploadPartKibibytes: 63",
+            "aggregator.uploadPartKibibytes"),
+        Arguments.of(
+            "uploadPartKibibytes: 1024",
+            "uploadPartKibibytes: 1048577",
+            "aggregator.uploadPartKibibytes"),
+        Arguments.of(
+            "uploadPartKibibytes: 1024",
+            "uploadPartKibibytes: 1MiB",
+            "aggregator.uploadPartKibibytes"),
         Arguments.of("dataDirectory: state", "dataDirectory: nowhere", "dataDirectory"),
         Arguments.of("format: csv", "format: parquet", "data.format"),
         Arguments.of("  labelColumn: diagnosis\n", "", "data.labelColumn"),

@@ -7,21 +7,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.fedsum.crypto.EcdsaP256SigningKey;
-import org.fedsum.crypto.FederationCa;
 import org.fedsum.crypto.FederationTrust;
-import org.fedsum.crypto.Pem;
-import org.fedsum.crypto.SecretAccess;
-import org.fedsum.crypto.SiteIdentity;
-import org.fedsum.crypto.SiteRole;
 import org.fedsum.protocol.journal.JournalVerifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,21 +32,7 @@ class SiloMainStopTest {
 
   @Test
   void sigterm_aggregatorUnreachable_stopsWithinTheLimit_journalVerifies() throws Exception {
-    FederationCa ca = FederationCa.create("fed-stop", Duration.ofDays(2), RANDOM);
-    X509CRL crl = ca.emptyCrl(Instant.now(), Duration.ofDays(1));
-    EcdsaP256SigningKey key = EcdsaP256SigningKey.generate(RANDOM);
-    X509Certificate certificate =
-        ca.issue(
-            new SiteIdentity(SiteRole.SILO, "silo-a"),
-            key.verifyingKey(),
-            Duration.ofDays(1),
-            List.of());
-    Files.writeString(directory.resolve("ca.pem"), Pem.encodeCertificate(ca.certificate()));
-    Files.writeString(directory.resolve("crl.pem"), Pem.encodeCrl(crl));
-    Files.writeString(directory.resolve("silo.pem"), Pem.encodeCertificate(certificate));
-    Path keyFile = directory.resolve("silo.key");
-    Files.writeString(keyFile, key.toPkcs8Pem(SecretAccess.GRANTED));
-    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+    SiloKitFiles kit = SiloKitFiles.write(directory, "fed-stop", "silo-a");
     Files.createDirectories(directory.resolve("state"));
     Path yaml = directory.resolve("silo.yaml");
     Files.writeString(
@@ -63,7 +40,7 @@ class SiloMainStopTest {
         String.join(
             "\n",
             "siloId: silo-a",
-            "tls: {certificate: silo.pem, privateKey: silo.key, ca: ca.pem, crl: crl.pem}",
+            SiloKitFiles.TLS_YAML,
             "aggregator: {url: 'https://127.0.0.1:" + closedPort() + "', pollWaitSeconds: 2}",
             "dataDirectory: state",
             "data: {format: synthetic, examples: 100, device: 0}",
@@ -102,7 +79,9 @@ class SiloMainStopTest {
       List<String> lines = Files.readAllLines(journal, StandardCharsets.UTF_8);
       assertThat(
               JournalVerifier.verify(
-                      lines, FederationTrust.create(ca.certificate(), crl), Instant.now())
+                      lines,
+                      FederationTrust.create(kit.ca().certificate(), kit.crl()),
+                      Instant.now())
                   .problem())
           .isEmpty();
     } finally {
