@@ -4,17 +4,20 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.fedsum.protocol.AggregatorState;
 import org.fedsum.protocol.RoundConfig;
 import org.fedsum.protocol.TestFederation;
@@ -66,10 +69,16 @@ import org.fedsum.silo.training.TrainingProgressListener;
  * and the initial model. {@code silo-node/src/test/python/niid_pytorch_reference.py} is such an
  * implementation, in plain PyTorch, to tell the partition's effect on accuracy from FedSum's.
  *
+ * <p>With {@code --partition FILE} the silos are read from a file in the same format instead of
+ * drawn ({@link PartitionFile}); {@code --seed} still picks the initial model and the shuffles.
+ * {@code silo-node/src/test/python/flower_niid_partition.py} writes the partition Flower's
+ * published figure was measured on. A run records its partition, seed and epochs in {@code
+ * setup.tsv} and refuses to resume with others.
+ *
  * <pre>
  * java -Dai.djl.pytorch.num_threads=1 -cp ... org.fedsum.silo.bench.NiidBenchmark \
  *     /usr/share/datasets/fashion-mnist --arm secure|plain --state DIR \
- *     [--rounds 50] [--local-epochs 10] [--silos 10] [--beta 0.5] [--seed 1]
+ *     [--rounds 50] [--local-epochs 10] [--silos 10] [--beta 0.5] [--seed 1] [--partition FILE]
  * java -cp ... org.fedsum.silo.bench.NiidBenchmark /usr/share/datasets/fashion-mnist \
  *     --export-setup DIR [--silos 10] [--beta 0.5] [--seed 1]
  * </pre>
@@ -92,7 +101,7 @@ public final class NiidBenchmark {
 
   private NiidBenchmark() {}
 
-  /** One arm's settings. */
+  /** One arm's settings; {@code partitionFile} is null to draw the partition from {@code seed}. */
   record Settings(
       Path dataDirectory,
       String arm,
@@ -101,18 +110,21 @@ public final class NiidBenchmark {
       int localEpochs,
       int silos,
       double beta,
-      long seed) {}
+      long seed,
+      Path partitionFile) {}
 
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
       System.err.println(
           "usage: NiidBenchmark FASHION_MNIST_DIR (--arm secure|plain --state DIR | --export-setup"
-              + " DIR) [--rounds R] [--local-epochs E] [--silos N] [--beta B] [--seed S]");
+              + " DIR) [--rounds R] [--local-epochs E] [--silos N] [--beta B] [--seed S]"
+              + " [--partition FILE]");
       System.exit(2);
     }
     String arm = null;
     Path state = null;
     Path export = null;
+    Path partition = null;
     int rounds = 50;
     int localEpochs = 10;
     int silos = 10;
@@ -132,10 +144,15 @@ public final class NiidBenchmark {
         case "--silos" -> silos = Integer.parseInt(value);
         case "--beta" -> beta = Double.parseDouble(value);
         case "--seed" -> seed = Long.parseLong(value);
+        case "--partition" -> partition = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     if (export != null) {
+      if (partition != null) {
+        throw new IllegalArgumentException(
+            "--export-setup writes a drawn partition; drop --partition");
+      }
       exportSetup(Path.of(args[0]), silos, beta, seed, export);
       System.out.println(
           "wrote the partition and the initial model of seed " + seed + " to " + export);
@@ -148,7 +165,8 @@ public final class NiidBenchmark {
       throw new IllegalArgumentException("--state DIR is required (the run resumes from it)");
     }
     run(
-        new Settings(Path.of(args[0]), arm, state, rounds, localEpochs, silos, beta, seed),
+        new Settings(
+            Path.of(args[0]), arm, state, rounds, localEpochs, silos, beta, seed, partition),
         System.out);
   }
 
@@ -166,16 +184,39 @@ public final class NiidBenchmark {
     LabeledDataset test =
         loader.load(
             data.resolve("t10k-images-idx3-ubyte.gz"), data.resolve("t10k-labels-idx1-ubyte.gz"));
-    List<LabeledDataset> silos =
-        Partitioner.dirichletLabelSkew(train, settings.silos(), settings.beta(), settings.seed())
-            .apply(train);
+    List<LabeledDataset> silos;
+    String partitionSource;
+    if (settings.partitionFile() == null) {
+      silos =
+          Partitioner.dirichletLabelSkew(train, settings.silos(), settings.beta(), settings.seed())
+              .apply(train);
+      partitionSource =
+          String.format(
+              Locale.ROOT,
+              "Dirichlet(%s) over %d silos drawn by seed %d",
+              settings.beta(),
+              settings.silos(),
+              settings.seed());
+    } else {
+      PartitionFile file = PartitionFile.read(settings.partitionFile(), train.size());
+      silos = file.silos().stream().map(train::subset).toList();
+      partitionSource = "the " + silos.size() + " silos of a file with SHA-256 " + file.sha256();
+    }
     ModelSpec spec = ModelSpec.smallCnn(new int[] {1, 28, 28}, CLASSES);
     Path state = settings.stateDirectory().resolve(settings.arm());
     Files.createDirectories(state);
     Path modelFile = state.resolve("global-model.f32");
     Path curveFile = state.resolve("curve.tsv");
-    TestFederation federation = secure ? TestFederation.create(settings.silos()) : null;
-    int threshold = Math.max(3, settings.silos() / 2 + 1);
+    TestFederation federation = secure ? TestFederation.create(silos.size()) : null;
+    int threshold = Math.max(3, silos.size() / 2 + 1);
+    String setup =
+        String.format(
+            Locale.ROOT,
+            "partition\t%s%nseed\t%d%nlocal_epochs\t%d%n",
+            partitionSource,
+            settings.seed(),
+            settings.localEpochs());
+    checkOrRecordSetup(state.resolve("setup.tsv"), setup, Files.exists(curveFile));
 
     try (LocalModel model = LocalModel.create(spec, settings.seed())) {
       float[] global = model.parameters();
@@ -195,14 +236,13 @@ public final class NiidBenchmark {
       }
       out.printf(
           Locale.ROOT,
-          "NiidBenchmark %s: %s (%d parameters), %d silos Dirichlet(%.2f) of sizes %s, %d rounds x"
+          "NiidBenchmark %s: %s (%d parameters), %s, sizes %s, %d rounds x"
               + " %d local epochs, SGD lr %.3f momentum %.1f weight decay %.0e batch %d,"
               + " threshold %d%n",
           settings.arm(),
           spec,
           global.length,
-          settings.silos(),
-          settings.beta(),
+          partitionSource,
           Arrays.toString(silos.stream().mapToInt(LabeledDataset::size).toArray()),
           settings.rounds(),
           settings.localEpochs(),
@@ -329,7 +369,7 @@ public final class NiidBenchmark {
             .append(
                 Arrays.stream(slice.shape())
                     .mapToObj(Long::toString)
-                    .collect(java.util.stream.Collectors.joining(",")))
+                    .collect(Collectors.joining(",")))
             .append('\t')
             .append(slice.offset())
             .append('\t')
@@ -434,9 +474,32 @@ public final class NiidBenchmark {
         100 * best);
   }
 
+  /**
+   * A run resumes only on the partition, seed and epochs it started with; otherwise its curve would
+   * join rounds of two different settings.
+   */
+  private static void checkOrRecordSetup(Path setupFile, String setup, boolean resuming)
+      throws IOException {
+    if (resuming && Files.exists(setupFile)) {
+      String recorded = Files.readString(setupFile, StandardCharsets.UTF_8);
+      if (!recorded.equals(setup)) {
+        throw new IllegalArgumentException(
+            "the run in "
+                + setupFile.getParent()
+                + " was started with\n"
+                + recorded
+                + "and this run asks for\n"
+                + setup
+                + "(use another --state directory)");
+      }
+      return;
+    }
+    Files.writeString(setupFile, setup, StandardCharsets.UTF_8);
+  }
+
   /** Drops curve rows after the saved model's round (a kill between the two writes). */
   private static void keepCurveUpTo(Path curveFile, int round) throws IOException {
-    List<String> kept = new java.util.ArrayList<>();
+    List<String> kept = new ArrayList<>();
     for (String line : Files.readAllLines(curveFile, StandardCharsets.UTF_8)) {
       if (line.startsWith("round")
           || Integer.parseInt(line.substring(0, line.indexOf('\t'))) <= round) {
@@ -467,7 +530,7 @@ public final class NiidBenchmark {
     buffer.asFloatBuffer().put(values);
     Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
     try (var channel =
-        java.nio.channels.FileChannel.open(
+        FileChannel.open(
             temporary,
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,

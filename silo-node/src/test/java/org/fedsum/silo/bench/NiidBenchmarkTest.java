@@ -1,17 +1,29 @@
 package org.fedsum.silo.bench;
 
+import static java.util.stream.Collectors.joining;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPOutputStream;
 import org.fedsum.silo.data.IdxDatasetLoader;
 import org.fedsum.silo.data.LabeledDataset;
@@ -68,7 +80,7 @@ class NiidBenchmarkTest {
     NiidBenchmark.run(settings("plain", state, 1), quiet());
     float[] afterOne = model(state.resolve("plain"));
 
-    java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
     NiidBenchmark.run(
         settings("plain", state, 2), new PrintStream(output, true, StandardCharsets.UTF_8));
 
@@ -95,7 +107,7 @@ class NiidBenchmarkTest {
 
     List<String> silos = Files.readAllLines(export.resolve("partition.txt"));
     assertThat(silos).hasSize(SILOS);
-    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    Set<Integer> seen = new HashSet<>();
     int[] sizes = new int[SILOS];
     for (int silo = 0; silo < SILOS; silo++) {
       for (String index : silos.get(silo).split(" ")) {
@@ -116,7 +128,7 @@ class NiidBenchmarkTest {
     // Both arms start from the model that LocalModel.create draws from the seed.
     ByteBuffer bytes =
         ByteBuffer.wrap(Files.readAllBytes(export.resolve("initial-model.f32")))
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            .order(ByteOrder.LITTLE_ENDIAN);
     float[] initial = new float[bytes.remaining() / 4];
     bytes.asFloatBuffer().get(initial);
     try (LocalModel model = LocalModel.create(ModelSpec.smallCnn(new int[] {1, 28, 28}, 10), 7)) {
@@ -130,8 +142,125 @@ class NiidBenchmarkTest {
     assertThat(Integer.parseInt(last[2]) + Integer.parseInt(last[3])).isEqualTo(initial.length);
   }
 
+  @Test
+  void partitionFile_trainsOnExactlyTheSilosItListsInItsOrder() throws Exception {
+    // The partitioner's own silos, in its order (not sorted): a run on the file must then be the
+    // run that draws them, round for round.
+    var drawn = Partitioner.dirichletLabelSkew(train(), SILOS, 0.5, 7);
+    StringBuilder lines = new StringBuilder();
+    for (int silo = 0; silo < SILOS; silo++) {
+      lines
+          .append(
+              Arrays.stream(drawn.indices(silo)).mapToObj(Integer::toString).collect(joining(" ")))
+          .append('\n');
+    }
+    Path file = Files.writeString(directory.resolve("partition.txt"), lines);
+
+    NiidBenchmark.run(settings("plain", directory.resolve("drawn"), 1), quiet());
+    NiidBenchmark.run(
+        new NiidBenchmark.Settings(
+            data, "plain", directory.resolve("read"), 1, 1, SILOS, 0.5, 7, file),
+        quiet());
+
+    assertThat(model(directory.resolve("read").resolve("plain")))
+        .isEqualTo(model(directory.resolve("drawn").resolve("plain")));
+    assertThat(Files.readString(directory.resolve("read").resolve("plain").resolve("setup.tsv")))
+        .startsWith("partition\tthe 5 silos of a file with SHA-256 ")
+        .contains("seed\t7");
+
+    // A reordered file is another partition (silo k trains with shuffle seed k), so it trains
+    // another model: the file's order is kept, not normalised.
+    List<String> reversed = new ArrayList<>(Files.readAllLines(file));
+    Collections.reverse(reversed);
+    Path reversedFile = Files.write(directory.resolve("reversed.txt"), reversed);
+    NiidBenchmark.run(
+        new NiidBenchmark.Settings(
+            data, "plain", directory.resolve("reversed"), 1, 1, SILOS, 0.5, 7, reversedFile),
+        quiet());
+    assertThat(model(directory.resolve("reversed").resolve("plain")))
+        .isNotEqualTo(model(directory.resolve("drawn").resolve("plain")));
+  }
+
+  @Test
+  void partitionFile_thatDoesNotAssignEveryExampleOnce_isRefusedNamingLineAndExample()
+      throws Exception {
+    String all = IntStream.range(2, 200).mapToObj(Integer::toString).collect(joining(" "));
+    Map<String, String> files =
+        Map.of(
+            "0 1\n" + all + " 7\n", "line 2: example 7 is already on line 2",
+            "0 1 2\n" + all + "\n", "line 2: example 2 is already on line 1",
+            "0 1\n" + all + " 200\n",
+                "line 2: example 200 is out of range (the training set has 200)",
+            "0 x1\n" + all + "\n", "line 1: 'x1' is not an example position",
+            "0\n" + all + "\n", "example 1 is on no line; every example belongs to one silo",
+            "0 1\n\n" + all + "\n", "line 2: a silo with no examples",
+            "0 1 " + all + "\n", "1 line(s); a partition needs one line per silo, at least 2");
+    Map<String, String> failures = new TreeMap<>();
+    int fileNumber = 0;
+    for (var entry : files.entrySet()) {
+      Path file =
+          Files.writeString(directory.resolve("bad-" + fileNumber++ + ".txt"), entry.getKey());
+      Path state = directory.resolve("state-" + fileNumber);
+      try {
+        NiidBenchmark.run(
+            new NiidBenchmark.Settings(data, "plain", state, 1, 1, SILOS, 0.5, 7, file), quiet());
+        failures.put(entry.getValue(), "accepted");
+      } catch (IllegalArgumentException e) {
+        if (!e.getMessage().equals(file + ": " + entry.getValue())
+            && !e.getMessage().equals(file + " " + entry.getValue())) {
+          failures.put(entry.getValue(), "refused with: " + e.getMessage());
+        }
+      }
+      if (Files.exists(state.resolve("plain").resolve("curve.tsv"))) {
+        failures.put(entry.getValue(), "started a curve");
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  void resumingOnAnotherPartition_isRefusedAndLeavesTheRunAsItWas() throws Exception {
+    Path state = directory.resolve("state");
+    NiidBenchmark.run(settings("plain", state, 1), quiet());
+    byte[] model = Files.readAllBytes(state.resolve("plain").resolve("global-model.f32"));
+    byte[] curve = Files.readAllBytes(state.resolve("plain").resolve("curve.tsv"));
+    Path file =
+        Files.writeString(
+            directory.resolve("halves.txt"),
+            IntStream.range(0, 100).mapToObj(Integer::toString).collect(joining(" "))
+                + "\n"
+                + IntStream.range(100, 200).mapToObj(Integer::toString).collect(joining(" "))
+                + "\n");
+
+    assertThatThrownBy(
+            () ->
+                NiidBenchmark.run(
+                    new NiidBenchmark.Settings(data, "plain", state, 2, 1, SILOS, 0.5, 7, file),
+                    quiet()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "was started with\npartition\tDirichlet(0.5) over 5 silos drawn by seed 7")
+        .hasMessageContaining("this run asks for\npartition\tthe 2 silos of a file with SHA-256");
+    assertThatThrownBy(
+            () ->
+                NiidBenchmark.run(
+                    new NiidBenchmark.Settings(data, "plain", state, 2, 1, SILOS, 0.5, 8, null),
+                    quiet()))
+        .hasMessageContaining("seed\t8");
+
+    assertThat(Files.readAllBytes(state.resolve("plain").resolve("global-model.f32")))
+        .isEqualTo(model);
+    assertThat(Files.readAllBytes(state.resolve("plain").resolve("curve.tsv"))).isEqualTo(curve);
+  }
+
+  private LabeledDataset train() throws Exception {
+    return IdxDatasetLoader.fashionMnist()
+        .load(
+            data.resolve("train-images-idx3-ubyte.gz"), data.resolve("train-labels-idx1-ubyte.gz"));
+  }
+
   private NiidBenchmark.Settings settings(String arm, Path state, int rounds) {
-    return new NiidBenchmark.Settings(data, arm, state, rounds, 1, SILOS, 0.5, 7);
+    return new NiidBenchmark.Settings(data, arm, state, rounds, 1, SILOS, 0.5, 7, null);
   }
 
   private static PrintStream quiet() {
@@ -141,7 +270,7 @@ class NiidBenchmarkTest {
   private static float[] model(Path armState) throws IOException {
     ByteBuffer bytes =
         ByteBuffer.wrap(Files.readAllBytes(armState.resolve("global-model.f32")))
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            .order(ByteOrder.LITTLE_ENDIAN);
     bytes.getInt();
     float[] values = new float[bytes.remaining() / 4];
     bytes.asFloatBuffer().get(values);
