@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.fedsum.protocol.AggregatorState;
@@ -70,15 +71,18 @@ import org.fedsum.silo.training.TrainingProgressListener;
  * implementation, in plain PyTorch, to tell the partition's effect on accuracy from FedSum's.
  *
  * <p>With {@code --partition FILE} the silos are read from a file in the same format instead of
- * drawn ({@link PartitionFile}); {@code --seed} still picks the initial model and the shuffles.
- * {@code silo-node/src/test/python/flower_niid_partition.py} writes the partition Flower's
- * published figure was measured on. A run records its partition, seed and epochs in {@code
- * setup.tsv} and refuses to resume with others.
+ * drawn ({@link PartitionFile}); {@code --seed} still picks the initial model and the shuffles, and
+ * {@code --silos} and {@code --beta} are refused beside it (the file decides both). {@code
+ * silo-node/src/test/python/flower_niid_partition.py} writes the partition Flower's published
+ * figure was measured on. With {@code --mu MU} every silo adds FedProx's proximal term to its local
+ * objective (Flower's NIID-Bench uses μ = 0.01 for its FedProx figure). A run records its
+ * partition, seed, epochs and μ in {@code setup.tsv} and refuses to resume with others.
  *
  * <pre>
  * java -Dai.djl.pytorch.num_threads=1 -cp ... org.fedsum.silo.bench.NiidBenchmark \
  *     /usr/share/datasets/fashion-mnist --arm secure|plain --state DIR \
  *     [--rounds 50] [--local-epochs 10] [--silos 10] [--beta 0.5] [--seed 1] [--partition FILE]
+ *     [--mu 0]
  * java -cp ... org.fedsum.silo.bench.NiidBenchmark /usr/share/datasets/fashion-mnist \
  *     --export-setup DIR [--silos 10] [--beta 0.5] [--seed 1]
  * </pre>
@@ -99,9 +103,30 @@ public final class NiidBenchmark {
    */
   private static final double PLANNED_NORM = 100;
 
+  private static final String USAGE =
+      "usage: NiidBenchmark FASHION_MNIST_DIR (--arm secure|plain --state DIR | --export-setup DIR)"
+          + " [--rounds R] [--local-epochs E] [--silos N] [--beta B] [--seed S] [--partition FILE]"
+          + " [--mu MU]";
+
+  private static final Set<String> OPTIONS =
+      Set.of(
+          "--arm",
+          "--state",
+          "--export-setup",
+          "--rounds",
+          "--local-epochs",
+          "--silos",
+          "--beta",
+          "--seed",
+          "--partition",
+          "--mu");
+
   private NiidBenchmark() {}
 
-  /** One arm's settings; {@code partitionFile} is null to draw the partition from {@code seed}. */
+  /**
+   * One arm's settings; {@code partitionFile} is null to draw the partition from {@code seed}, and
+   * {@code fedProxMu} is 0 for FedAvg's local objective.
+   */
   record Settings(
       Path dataDirectory,
       String arm,
@@ -111,63 +136,158 @@ public final class NiidBenchmark {
       int silos,
       double beta,
       long seed,
-      Path partitionFile) {}
+      Path partitionFile,
+      double fedProxMu) {}
+
+  /**
+   * What a command line asks for: one arm to train ({@code exportDirectory} null), or a drawn setup
+   * to write to {@code exportDirectory} ({@code settings} then has no arm and no state).
+   */
+  record Command(Settings settings, Path exportDirectory) {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length < 1) {
-      System.err.println(
-          "usage: NiidBenchmark FASHION_MNIST_DIR (--arm secure|plain --state DIR | --export-setup"
-              + " DIR) [--rounds R] [--local-epochs E] [--silos N] [--beta B] [--seed S]"
-              + " [--partition FILE]");
+    Command command;
+    try {
+      command = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
       System.exit(2);
+      return;
     }
-    String arm = null;
-    Path state = null;
-    Path export = null;
-    Path partition = null;
-    int rounds = 50;
-    int localEpochs = 10;
-    int silos = 10;
-    double beta = 0.5;
-    long seed = 1;
+    Settings settings = command.settings();
+    if (command.exportDirectory() != null) {
+      exportSetup(
+          settings.dataDirectory(),
+          settings.silos(),
+          settings.beta(),
+          settings.seed(),
+          command.exportDirectory());
+      System.out.println(
+          "wrote the partition and the initial model of seed "
+              + settings.seed()
+              + " to "
+              + command.exportDirectory());
+      return;
+    }
+    run(settings, System.out);
+  }
+
+  /**
+   * Reads a command line, refusing what it would otherwise ignore: an option given twice, {@code
+   * --silos} or {@code --beta} beside {@code --partition} (the file decides both), and training
+   * options beside {@code --export-setup}. Every message names the option.
+   */
+  static Command parse(String[] args) {
+    if (args.length < 1 || args[0].startsWith("--")) {
+      throw new IllegalArgumentException(USAGE);
+    }
+    Map<String, String> options = new TreeMap<>();
     for (int i = 1; i < args.length; i += 2) {
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException("option " + args[i] + " needs a value");
       }
-      String value = args[i + 1];
-      switch (args[i]) {
-        case "--arm" -> arm = value;
-        case "--state" -> state = Path.of(value);
-        case "--export-setup" -> export = Path.of(value);
-        case "--rounds" -> rounds = Integer.parseInt(value);
-        case "--local-epochs" -> localEpochs = Integer.parseInt(value);
-        case "--silos" -> silos = Integer.parseInt(value);
-        case "--beta" -> beta = Double.parseDouble(value);
-        case "--seed" -> seed = Long.parseLong(value);
-        case "--partition" -> partition = Path.of(value);
-        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      if (!OPTIONS.contains(args[i])) {
+        throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
+      }
+      if (options.put(args[i], args[i + 1]) != null) {
+        throw new IllegalArgumentException("option " + args[i] + " is given twice");
       }
     }
-    if (export != null) {
-      if (partition != null) {
-        throw new IllegalArgumentException(
-            "--export-setup writes a drawn partition; drop --partition");
-      }
-      exportSetup(Path.of(args[0]), silos, beta, seed, export);
-      System.out.println(
-          "wrote the partition and the initial model of seed " + seed + " to " + export);
-      return;
+    Path data = Path.of(args[0]);
+    int silos = positive(options, "--silos", 10);
+    double beta =
+        decimal(options, "--beta", 0.5, false, "a positive number (the Dirichlet concentration)");
+    long seed = seed(options.getOrDefault("--seed", "1"));
+    int rounds = positive(options, "--rounds", 50);
+    int localEpochs = positive(options, "--local-epochs", 10);
+    Path partition =
+        options.containsKey("--partition") ? Path.of(options.get("--partition")) : null;
+    double fedProxMu =
+        decimal(
+            options, "--mu", 0, true, "a number of at least 0 (FedProx's proximal coefficient)");
+    if (partition != null && (options.containsKey("--silos") || options.containsKey("--beta"))) {
+      throw new IllegalArgumentException(
+          "--partition FILE decides the silos and their data; drop --silos and --beta");
     }
+    if (options.containsKey("--export-setup")) {
+      for (String trainingOnly :
+          List.of("--arm", "--state", "--rounds", "--local-epochs", "--partition", "--mu")) {
+        if (options.containsKey(trainingOnly)) {
+          throw new IllegalArgumentException(
+              "--export-setup writes a drawn partition and trains nothing; drop " + trainingOnly);
+        }
+      }
+      return new Command(
+          new Settings(data, null, null, rounds, localEpochs, silos, beta, seed, null, 0),
+          Path.of(options.get("--export-setup")));
+    }
+    String arm = options.get("--arm");
     if (!"secure".equals(arm) && !"plain".equals(arm)) {
       throw new IllegalArgumentException("--arm must be secure or plain, not " + arm);
     }
-    if (state == null) {
+    if (!options.containsKey("--state")) {
       throw new IllegalArgumentException("--state DIR is required (the run resumes from it)");
     }
-    run(
+    return new Command(
         new Settings(
-            Path.of(args[0]), arm, state, rounds, localEpochs, silos, beta, seed, partition),
-        System.out);
+            data,
+            arm,
+            Path.of(options.get("--state")),
+            rounds,
+            localEpochs,
+            silos,
+            beta,
+            seed,
+            partition,
+            fedProxMu),
+        null);
+  }
+
+  private static int positive(Map<String, String> options, String option, int byDefault) {
+    String value = options.get(option);
+    if (value == null) {
+      return byDefault;
+    }
+    try {
+      int number = Integer.parseInt(value);
+      if (number >= 1) {
+        return number;
+      }
+    } catch (NumberFormatException e) {
+      // the message below names the option, which NumberFormatException's does not
+    }
+    throw new IllegalArgumentException(
+        option + " must be a whole number of at least 1, not '" + value + "'");
+  }
+
+  /** A finite number above 0, or from 0 when {@code zeroAllowed}; the error names the option. */
+  private static double decimal(
+      Map<String, String> options,
+      String option,
+      double byDefault,
+      boolean zeroAllowed,
+      String meaning) {
+    String value = options.get(option);
+    if (value == null) {
+      return byDefault;
+    }
+    try {
+      double number = Double.parseDouble(value);
+      if (Double.isFinite(number) && (number > 0 || (zeroAllowed && number == 0))) {
+        return number;
+      }
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    throw new IllegalArgumentException(option + " must be " + meaning + ", not '" + value + "'");
+  }
+
+  private static long seed(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--seed must be a whole number, not '" + value + "'", e);
+    }
   }
 
   /** Runs (or resumes) one arm; returns the test accuracy after the last round. */
@@ -212,10 +332,11 @@ public final class NiidBenchmark {
     String setup =
         String.format(
             Locale.ROOT,
-            "partition\t%s%nseed\t%d%nlocal_epochs\t%d%n",
+            "partition\t%s%nseed\t%d%nlocal_epochs\t%d%nfedprox_mu\t%s%n",
             partitionSource,
             settings.seed(),
-            settings.localEpochs());
+            settings.localEpochs(),
+            settings.fedProxMu());
     checkOrRecordSetup(state.resolve("setup.tsv"), setup, Files.exists(curveFile));
 
     try (LocalModel model = LocalModel.create(spec, settings.seed())) {
@@ -238,7 +359,7 @@ public final class NiidBenchmark {
           Locale.ROOT,
           "NiidBenchmark %s: %s (%d parameters), %s, sizes %s, %d rounds x"
               + " %d local epochs, SGD lr %.3f momentum %.1f weight decay %.0e batch %d,"
-              + " threshold %d%n",
+              + " FedProx mu %s, threshold %d%n",
           settings.arm(),
           spec,
           global.length,
@@ -250,6 +371,7 @@ public final class NiidBenchmark {
           MOMENTUM,
           WEIGHT_DECAY,
           BATCH_SIZE,
+          settings.fedProxMu(),
           threshold);
       LocalTrainingConfig training =
           LocalTrainingConfig.builder()
@@ -258,6 +380,7 @@ public final class NiidBenchmark {
               .learningRate(LEARNING_RATE)
               .momentum(MOMENTUM)
               .weightDecay(WEIGHT_DECAY)
+              .fedProxMu(settings.fedProxMu())
               .evaluateBeforeAndAfter(false)
               .build();
       for (int round = firstRound; round <= settings.rounds(); round++) {

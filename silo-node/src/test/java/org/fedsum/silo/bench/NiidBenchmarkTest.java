@@ -159,7 +159,7 @@ class NiidBenchmarkTest {
     NiidBenchmark.run(settings("plain", directory.resolve("drawn"), 1), quiet());
     NiidBenchmark.run(
         new NiidBenchmark.Settings(
-            data, "plain", directory.resolve("read"), 1, 1, SILOS, 0.5, 7, file),
+            data, "plain", directory.resolve("read"), 1, 1, SILOS, 0.5, 7, file, 0),
         quiet());
 
     assertThat(model(directory.resolve("read").resolve("plain")))
@@ -175,7 +175,7 @@ class NiidBenchmarkTest {
     Path reversedFile = Files.write(directory.resolve("reversed.txt"), reversed);
     NiidBenchmark.run(
         new NiidBenchmark.Settings(
-            data, "plain", directory.resolve("reversed"), 1, 1, SILOS, 0.5, 7, reversedFile),
+            data, "plain", directory.resolve("reversed"), 1, 1, SILOS, 0.5, 7, reversedFile, 0),
         quiet());
     assertThat(model(directory.resolve("reversed").resolve("plain")))
         .isNotEqualTo(model(directory.resolve("drawn").resolve("plain")));
@@ -203,7 +203,8 @@ class NiidBenchmarkTest {
       Path state = directory.resolve("state-" + fileNumber);
       try {
         NiidBenchmark.run(
-            new NiidBenchmark.Settings(data, "plain", state, 1, 1, SILOS, 0.5, 7, file), quiet());
+            new NiidBenchmark.Settings(data, "plain", state, 1, 1, SILOS, 0.5, 7, file, 0),
+            quiet());
         failures.put(entry.getValue(), "accepted");
       } catch (IllegalArgumentException e) {
         if (!e.getMessage().equals(file + ": " + entry.getValue())
@@ -235,7 +236,7 @@ class NiidBenchmarkTest {
     assertThatThrownBy(
             () ->
                 NiidBenchmark.run(
-                    new NiidBenchmark.Settings(data, "plain", state, 2, 1, SILOS, 0.5, 7, file),
+                    new NiidBenchmark.Settings(data, "plain", state, 2, 1, SILOS, 0.5, 7, file, 0),
                     quiet()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(
@@ -244,13 +245,104 @@ class NiidBenchmarkTest {
     assertThatThrownBy(
             () ->
                 NiidBenchmark.run(
-                    new NiidBenchmark.Settings(data, "plain", state, 2, 1, SILOS, 0.5, 8, null),
+                    new NiidBenchmark.Settings(data, "plain", state, 2, 1, SILOS, 0.5, 8, null, 0),
                     quiet()))
         .hasMessageContaining("seed\t8");
 
     assertThat(Files.readAllBytes(state.resolve("plain").resolve("global-model.f32")))
         .isEqualTo(model);
     assertThat(Files.readAllBytes(state.resolve("plain").resolve("curve.tsv"))).isEqualTo(curve);
+  }
+
+  @Test
+  void commandLine_withOptionsItWouldIgnoreOrCannotRead_isRefusedNamingTheOption() {
+    Map<String, String> cases = new TreeMap<>();
+    cases.put("d --arm plain --state s --partition p --silos 5", "drop --silos and --beta");
+    cases.put("d --arm plain --state s --beta 0.1 --partition p", "drop --silos and --beta");
+    cases.put("d --export-setup x --partition p", "trains nothing; drop --partition");
+    cases.put("d --export-setup x --arm plain", "trains nothing; drop --arm");
+    cases.put("d --export-setup x --rounds 3", "trains nothing; drop --rounds");
+    cases.put("d --export-setup x --mu 0.01", "trains nothing; drop --mu");
+    cases.put("d --arm plain --state s --mu -0.1", "--mu must be a number of at least 0");
+    cases.put("d --arm plain --state s --seed 1 --seed 2", "option --seed is given twice");
+    cases.put("d --arm plain --state s --rounds", "option --rounds needs a value");
+    cases.put("d --arm plain --state s --round 3", "unknown option --round");
+    cases.put(
+        "d --arm plain --state s --rounds 0", "--rounds must be a whole number of at least 1");
+    cases.put(
+        "d --arm plain --state s --local-epochs ten", "--local-epochs must be a whole number");
+    cases.put("d --arm plain --state s --silos -2", "--silos must be a whole number of at least 1");
+    cases.put("d --arm plain --state s --beta NaN", "--beta must be a positive number");
+    cases.put("d --arm plain --state s --beta 0", "--beta must be a positive number");
+    cases.put("d --arm plain --state s --seed 1.5", "--seed must be a whole number, not '1.5'");
+    cases.put("d --arm masked --state s", "--arm must be secure or plain, not masked");
+    cases.put("d --arm plain", "--state DIR is required");
+    cases.put("--arm plain --state s", "usage: NiidBenchmark FASHION_MNIST_DIR");
+    Map<String, String> failures = new TreeMap<>();
+    cases.forEach(
+        (line, expected) -> {
+          try {
+            NiidBenchmark.parse(line.split(" "));
+            failures.put(line, "accepted");
+          } catch (IllegalArgumentException e) {
+            if (!e.getMessage().contains(expected)) {
+              failures.put(line, "refused with: " + e.getMessage());
+            }
+          }
+        });
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  void commandLine_readsEveryOptionAndDefaultsTheRest() {
+    NiidBenchmark.Command train =
+        NiidBenchmark.parse(
+            ("d --arm secure --state s --seed 3 --partition p.txt --rounds 7 --local-epochs 2"
+                    + " --mu 0.01")
+                .split(" "));
+    assertThat(train.exportDirectory()).isNull();
+    assertThat(train.settings())
+        .isEqualTo(
+            new NiidBenchmark.Settings(
+                Path.of("d"), "secure", Path.of("s"), 7, 2, 10, 0.5, 3, Path.of("p.txt"), 0.01));
+
+    NiidBenchmark.Command export =
+        NiidBenchmark.parse("d --export-setup x --silos 4 --beta 0.1".split(" "));
+    assertThat(export.exportDirectory()).isEqualTo(Path.of("x"));
+    assertThat(export.settings())
+        .isEqualTo(
+            new NiidBenchmark.Settings(Path.of("d"), null, null, 50, 10, 4, 0.1, 1, null, 0));
+  }
+
+  @Test
+  void fedProxMu_keepsTheRoundsModelCloserToItsStart_andIsPartOfTheRunsSetup() throws Exception {
+    float[] initial;
+    try (LocalModel model = LocalModel.create(ModelSpec.smallCnn(new int[] {1, 28, 28}, 10), 7)) {
+      initial = model.parameters();
+    }
+    Path fedAvg = directory.resolve("fedavg");
+    Path fedProx = directory.resolve("fedprox");
+    // Three epochs: a silo here holds about one batch, and the proximal term's gradient is zero
+    // at the round's first step.
+    NiidBenchmark.run(
+        new NiidBenchmark.Settings(data, "plain", fedAvg, 1, 3, SILOS, 0.5, 7, null, 0), quiet());
+    NiidBenchmark.run(
+        new NiidBenchmark.Settings(data, "plain", fedProx, 1, 3, SILOS, 0.5, 7, null, 1.0),
+        quiet());
+
+    // μ pulls every silo's local model towards the round's start, so the average moves less.
+    assertThat(distance(model(fedProx.resolve("plain")), initial))
+        .isLessThan(distance(model(fedAvg.resolve("plain")), initial));
+    assertThat(Files.readString(fedProx.resolve("plain").resolve("setup.tsv")))
+        .contains("fedprox_mu\t1.0");
+    assertThatThrownBy(
+            () ->
+                NiidBenchmark.run(
+                    new NiidBenchmark.Settings(
+                        data, "plain", fedProx, 2, 3, SILOS, 0.5, 7, null, 0),
+                    quiet()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fedprox_mu\t0.0");
   }
 
   private LabeledDataset train() throws Exception {
@@ -260,11 +352,19 @@ class NiidBenchmarkTest {
   }
 
   private NiidBenchmark.Settings settings(String arm, Path state, int rounds) {
-    return new NiidBenchmark.Settings(data, arm, state, rounds, 1, SILOS, 0.5, 7, null);
+    return new NiidBenchmark.Settings(data, arm, state, rounds, 1, SILOS, 0.5, 7, null, 0);
   }
 
   private static PrintStream quiet() {
     return new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+  }
+
+  private static double distance(float[] a, float[] b) {
+    double squares = 0;
+    for (int i = 0; i < a.length; i++) {
+      squares += (a[i] - (double) b[i]) * (a[i] - (double) b[i]);
+    }
+    return Math.sqrt(squares);
   }
 
   private static float[] model(Path armState) throws IOException {
