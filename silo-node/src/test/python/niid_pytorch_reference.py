@@ -11,15 +11,20 @@ of the parameters, test accuracy on the 10,000 test images after every round.
 Only the silos are taken from FedSum (`NiidBenchmark --export-setup DIR --seed S` writes them), so
 that the two runs of a seed differ in the implementation and not in the partition, which moves the
 best round by more than a point from one seed to another. With `--init fedsum` the run also starts
-from FedSum's initial model; by default it draws its own from `--seed`.
+from FedSum's initial model; by default it draws its own from `--seed`. With `--mu MU` every silo
+trains FedProx's local objective, cross-entropy plus MU/2 times the squared distance of the
+parameters from the round's global model, as Flower's NIID-Bench FedProx client does (its default
+MU is 0.01).
 
 It needs Debian's python3-torch and python3-numpy, and is not part of the build:
 
     python3 silo-node/src/test/python/niid_pytorch_reference.py /usr/share/datasets/fashion-mnist \
-        --setup DIR --seed S --state STATE_DIR [--rounds 50] [--local-epochs 10] [--init torch|fedsum]
+        --setup DIR --seed S --state STATE_DIR [--rounds 50] [--local-epochs 10] [--init torch|fedsum] \
+        [--mu 0.01]
 
 A run is resumable: after every round the global model and the curve are saved in STATE_DIR
-(written, then renamed), and a restarted run goes on after the last finished round.
+(written, then renamed), and a restarted run goes on after the last finished round; a restart with
+another `--mu` is refused, since its curve would mix two algorithms.
 """
 
 import argparse
@@ -95,11 +100,12 @@ def load_fedsum_model(model, setup):
             tensor.copy_(torch.from_numpy(values.copy()))
 
 
-def train_silo(model, images, labels, epochs, generator):
+def train_silo(model, images, labels, epochs, generator, mu):
     optimizer = torch.optim.SGD(
         model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY
     )
     loss_function = nn.CrossEntropyLoss()
+    global_parameters = [parameter.detach().clone() for parameter in model.parameters()]
     model.train()
     for _ in range(epochs):
         order = torch.randperm(len(labels), generator=generator)
@@ -107,6 +113,14 @@ def train_silo(model, images, labels, epochs, generator):
             batch = order[first : first + BATCH_SIZE]
             optimizer.zero_grad()
             loss = loss_function(model(images[batch]), labels[batch])
+            if mu > 0:
+                # Flower writes torch.norm(w - w_global) ** 2: the same value, and the same
+                # gradient 2(w - w_global), which this form also has where the two are equal.
+                distance = sum(
+                    (parameter - start).pow(2).sum()
+                    for parameter, start in zip(model.parameters(), global_parameters)
+                )
+                loss = loss + (mu / 2) * distance
             loss.backward()
             optimizer.step()
 
@@ -133,7 +147,10 @@ def main():
     parser.add_argument("--local-epochs", type=int, default=10)
     parser.add_argument("--init", choices=["torch", "fedsum"], default="torch")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--mu", type=float, default=0.0, help="FedProx's proximal weight (0: FedAvg)")
     arguments = parser.parse_args()
+    if not arguments.mu >= 0 or arguments.mu == float("inf"):
+        parser.error(f"--mu must be a finite number >= 0, got {arguments.mu}")
     torch.set_num_threads(arguments.threads)
     torch.manual_seed(arguments.seed)
 
@@ -157,6 +174,9 @@ def main():
     first_round = 1
     if os.path.exists(model_file) and os.path.exists(curve_file):
         saved = torch.load(model_file)
+        # States written before --mu existed are FedAvg runs.
+        if saved.get("mu", 0.0) != arguments.mu:
+            sys.exit(f"{model_file} was trained with --mu {saved.get('mu', 0.0)}, not {arguments.mu}")
         model.load_state_dict(saved["model"])
         torch.set_rng_state(saved["rng"])
         first_round = saved["round"] + 1
@@ -170,7 +190,7 @@ def main():
             file.write(CURVE_HEADER)
     print(
         f"PyTorch {torch.__version__}, {sum(p.numel() for p in model.parameters())} parameters,"
-        f" silo sizes {sizes}, init {arguments.init}, seed {arguments.seed}",
+        f" silo sizes {sizes}, init {arguments.init}, seed {arguments.seed}, FedProx mu {arguments.mu}",
         flush=True,
     )
 
@@ -184,14 +204,17 @@ def main():
         weighted = {name: torch.zeros_like(value, dtype=torch.float64) for name, value in global_state.items()}
         for silo, indices in enumerate(silos):
             model.load_state_dict(global_state)
-            train_silo(model, train_images[indices], train_labels[indices], arguments.local_epochs, generator)
+            train_silo(model, train_images[indices], train_labels[indices], arguments.local_epochs, generator, arguments.mu)
             for name, value in model.state_dict().items():
                 weighted[name] += sizes[silo] * value.to(torch.float64)
         model.load_state_dict({name: (value / sum(sizes)).to(torch.float32) for name, value in weighted.items()})
         accuracy, loss = evaluate(model, test_images, test_labels)
         seconds = time.monotonic() - started
         temporary = model_file + ".tmp"
-        torch.save({"round": round_number, "model": model.state_dict(), "rng": torch.get_rng_state()}, temporary)
+        torch.save(
+            {"round": round_number, "model": model.state_dict(), "rng": torch.get_rng_state(), "mu": arguments.mu},
+            temporary,
+        )
         os.replace(temporary, model_file)
         with open(curve_file, "a", encoding="utf-8") as file:
             file.write(f"{round_number}\t{accuracy:.4f}\t{loss:.4f}\t{seconds:.1f}\n")

@@ -27,6 +27,7 @@ import org.fedsum.crypto.FederationTrust;
 import org.fedsum.crypto.Pem;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.crypto.SiteRole;
+import org.fedsum.silo.client.FrameUpload;
 import org.fedsum.silo.node.SiloConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,6 +170,12 @@ class ProvisionTest {
       assertThat(silo.data().device()).isEqualTo(i - 1);
       assertThat(silo.tls().crl()).isEqualTo(kits.resolve("silo-" + i + "/crl.pem"));
       assertThat(silo.privacy().floor().requireDifferentialPrivacy()).isTrue();
+      assertThat(silo.aggregator().uploadPartBytes()).isEqualTo(FrameUpload.DEFAULT_PART_BYTES);
+      assertThat(silo.aggregator().requestTimeoutSeconds()).isEqualTo(300);
+      // Spelled out in the kit, not left to the default, so that an operator can find them.
+      assertThat(Files.readString(kits.resolve("silo-" + i + "/silo.yaml")))
+          .containsPattern("(?m)^  uploadPartKibibytes: 16384 ")
+          .containsPattern("(?m)^  requestTimeoutSeconds: 300 ");
     }
     for (String site : SITES) {
       String text =
