@@ -14,6 +14,9 @@ import org.fedsum.silo.training.LocalTrainingConfig;
 import org.fedsum.silo.training.ModelSpec;
 import org.fedsum.silo.training.RecordLevelDp;
 import org.fedsum.silo.training.TrainingProgressListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Test accuracy of federated training with record-level DP: Fashion-MNIST's 60,000 training images
@@ -40,31 +43,59 @@ public final class DpSgdAccuracyBenchmark {
 
   private DpSgdAccuracyBenchmark() {}
 
+  /** The command line; {@link #parse} checks the ranges. */
+  @Command(
+      name = "DpSgdAccuracyBenchmark",
+      description = "Federated DP-SGD on Fashion-MNIST at several ε, and without DP.")
+  static final class Arguments {
+    @Parameters(
+        index = "0",
+        paramLabel = "FASHION_MNIST_DIR",
+        description = "Directory of Fashion-MNIST's four .gz IDX files.")
+    Path data;
+
+    @Option(names = "--rounds", defaultValue = "10")
+    int rounds;
+
+    @Option(names = "--learning-rate", defaultValue = "" + DEFAULT_LEARNING_RATE)
+    double learningRate;
+
+    @Option(
+        names = "--epsilons",
+        split = ",",
+        defaultValue = "1,3,8",
+        paramLabel = "ε",
+        description = "Record-level ε budgets over the whole run, comma-separated.")
+    List<Double> epsilons;
+  }
+
+  /** Reads a command line; every refusal names the option. */
+  static Arguments parse(String[] args) {
+    Arguments arguments = new Arguments();
+    HarnessCommandLine.parse(arguments, args);
+    HarnessCommandLine.atLeastOne("--rounds", arguments.rounds);
+    HarnessCommandLine.positive("--learning-rate", arguments.learningRate, "SGD's step size");
+    for (double epsilon : arguments.epsilons) {
+      HarnessCommandLine.positive("--epsilons", epsilon, "a record-level ε budget");
+    }
+    return arguments;
+  }
+
   public static void main(String[] args) throws Exception {
-    if (args.length < 1) {
-      System.err.println(
-          "usage: DpSgdAccuracyBenchmark FASHION_MNIST_DIR [--rounds R] [--learning-rate L]"
-              + " [--epsilons 1,3,8]");
+    Arguments arguments;
+    try {
+      arguments = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
       System.exit(2);
+      return;
     }
-    int rounds = 10;
-    double learningRate = DEFAULT_LEARNING_RATE;
-    List<Double> epsilons = List.of(1.0, 3.0, 8.0);
-    for (int i = 1; i < args.length; i += 2) {
-      switch (args[i]) {
-        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-        case "--learning-rate" -> learningRate = Double.parseDouble(args[i + 1]);
-        case "--epsilons" -> {
-          List<Double> parsed = new ArrayList<>();
-          for (String value : args[i + 1].split(",")) {
-            parsed.add(Double.parseDouble(value));
-          }
-          epsilons = parsed;
-        }
-        default -> throw new IllegalArgumentException("unknown option " + args[i]);
-      }
-    }
-    run(Path.of(args[0]), rounds, epsilons, learningRate, System.out);
+    run(
+        arguments.data,
+        arguments.rounds,
+        List.copyOf(arguments.epsilons),
+        arguments.learningRate,
+        System.out);
   }
 
   /** Runs every ε and the non-private baseline; returns the test accuracies, baseline last. */

@@ -14,6 +14,9 @@ import org.fedsum.silo.training.ModelSpec;
 import org.fedsum.silo.training.RecordLevelDp;
 import org.fedsum.silo.training.TrainingProgressListener;
 import org.fedsum.silo.training.TrainingReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Times one local epoch with DP-SGD against the same epoch without DP, on the same model and data,
@@ -66,24 +69,59 @@ public final class DpSgdEpochBenchmark {
     }
   }
 
+  /** The command line; {@link #parse} checks the ranges. */
+  @Command(
+      name = "DpSgdEpochBenchmark",
+      description = "One local epoch with DP-SGD against the same epoch without DP.")
+  static final class Arguments {
+    @Parameters(index = "0", paramLabel = "IMAGES", description = "An IDX image file.")
+    Path images;
+
+    @Parameters(index = "1", paramLabel = "LABELS", description = "Its IDX label file.")
+    Path labels;
+
+    @Option(
+        names = "--examples",
+        defaultValue = "6000",
+        description = "How many of the first examples to train on.")
+    int examples;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "Measured runs per side.")
+    int repeats;
+
+    @Option(
+        names = "--batch",
+        defaultValue = "" + DEFAULT_BATCH_SIZE,
+        description = "Plain batch size and DP-SGD's expected batch.")
+    int batchSize;
+  }
+
+  /** Reads a command line; every refusal names the option. */
+  static Arguments parse(String[] args) {
+    Arguments arguments = new Arguments();
+    HarnessCommandLine.parse(arguments, args);
+    HarnessCommandLine.atLeastOne("--examples", arguments.examples);
+    HarnessCommandLine.atLeastOne("--repeats", arguments.repeats);
+    HarnessCommandLine.atLeastOne("--batch", arguments.batchSize);
+    return arguments;
+  }
+
   public static void main(String[] args) throws Exception {
-    if (args.length < 2) {
-      System.err.println(
-          "usage: DpSgdEpochBenchmark IMAGES LABELS [--examples N] [--repeats R]  (IDX files)");
+    Arguments arguments;
+    try {
+      arguments = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
       System.exit(2);
+      return;
     }
-    int examples = 6_000;
-    int repeats = 5;
-    int batchSize = DEFAULT_BATCH_SIZE;
-    for (int i = 2; i < args.length; i += 2) {
-      switch (args[i]) {
-        case "--examples" -> examples = Integer.parseInt(args[i + 1]);
-        case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
-        case "--batch" -> batchSize = Integer.parseInt(args[i + 1]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i]);
-      }
-    }
-    run(Path.of(args[0]), Path.of(args[1]), examples, repeats, batchSize, System.out);
+    run(
+        arguments.images,
+        arguments.labels,
+        arguments.examples,
+        arguments.repeats,
+        arguments.batchSize,
+        System.out);
   }
 
   /** {@link #run(Path, Path, int, int, int, PrintStream)} with batches of 64. */

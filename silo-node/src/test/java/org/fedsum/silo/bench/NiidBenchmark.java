@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.fedsum.protocol.AggregatorState;
@@ -38,6 +37,10 @@ import org.fedsum.silo.training.LocalTrainingConfig;
 import org.fedsum.silo.training.ModelSpec;
 import org.fedsum.silo.training.ParameterSlice;
 import org.fedsum.silo.training.TrainingProgressListener;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The NIID-Bench Fashion-MNIST setting (Li, Diao, Chen and He, ICDE 2022; Flower's reproduction:
@@ -103,24 +106,6 @@ public final class NiidBenchmark {
    */
   private static final double PLANNED_NORM = 100;
 
-  private static final String USAGE =
-      "usage: NiidBenchmark FASHION_MNIST_DIR (--arm secure|plain --state DIR | --export-setup DIR)"
-          + " [--rounds R] [--local-epochs E] [--silos N] [--beta B] [--seed S] [--partition FILE]"
-          + " [--mu MU]";
-
-  private static final Set<String> OPTIONS =
-      Set.of(
-          "--arm",
-          "--state",
-          "--export-setup",
-          "--rounds",
-          "--local-epochs",
-          "--silos",
-          "--beta",
-          "--seed",
-          "--partition",
-          "--mu");
-
   private NiidBenchmark() {}
 
   /**
@@ -172,122 +157,117 @@ public final class NiidBenchmark {
     run(settings, System.out);
   }
 
+  /** The command line as picocli reads it; {@link #parse} checks what picocli cannot. */
+  @CommandLine.Command(
+      name = "NiidBenchmark",
+      description = "NIID-Bench's Fashion-MNIST setting, with and without secure aggregation.")
+  static final class Arguments {
+    @Parameters(
+        index = "0",
+        paramLabel = "FASHION_MNIST_DIR",
+        description = "Directory of Fashion-MNIST's four .gz IDX files.")
+    Path data;
+
+    @Option(names = "--arm", paramLabel = "secure|plain", description = "The arm to train.")
+    String arm;
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Where the run resumes from.")
+    Path state;
+
+    @Option(
+        names = "--export-setup",
+        paramLabel = "DIR",
+        description = "Write the drawn partition and initial model there; train nothing.")
+    Path exportSetup;
+
+    @Option(names = "--rounds", defaultValue = "50")
+    int rounds;
+
+    @Option(names = "--local-epochs", defaultValue = "10")
+    int localEpochs;
+
+    @Option(names = "--silos", defaultValue = "10")
+    int silos;
+
+    @Option(names = "--beta", defaultValue = "0.5", description = "Dirichlet concentration.")
+    double beta;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    @Option(
+        names = "--partition",
+        paramLabel = "FILE",
+        description = "Read the silos from this file instead of drawing them.")
+    Path partition;
+
+    @Option(names = "--mu", defaultValue = "0", description = "FedProx's proximal coefficient.")
+    double mu;
+  }
+
   /**
    * Reads a command line, refusing what it would otherwise ignore: an option given twice, {@code
    * --silos} or {@code --beta} beside {@code --partition} (the file decides both), and training
    * options beside {@code --export-setup}. Every message names the option.
    */
   static Command parse(String[] args) {
-    if (args.length < 1 || args[0].startsWith("--")) {
-      throw new IllegalArgumentException(USAGE);
+    Arguments arguments = new Arguments();
+    ParseResult given = HarnessCommandLine.parse(arguments, args);
+    HarnessCommandLine.atLeastOne("--silos", arguments.silos);
+    HarnessCommandLine.atLeastOne("--rounds", arguments.rounds);
+    HarnessCommandLine.atLeastOne("--local-epochs", arguments.localEpochs);
+    HarnessCommandLine.positive("--beta", arguments.beta, "the Dirichlet concentration");
+    if (!Double.isFinite(arguments.mu) || arguments.mu < 0) {
+      throw new IllegalArgumentException(
+          "--mu must be a number of at least 0 (FedProx's proximal coefficient), not "
+              + arguments.mu);
     }
-    Map<String, String> options = new TreeMap<>();
-    for (int i = 1; i < args.length; i += 2) {
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("option " + args[i] + " needs a value");
-      }
-      if (!OPTIONS.contains(args[i])) {
-        throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-      }
-      if (options.put(args[i], args[i + 1]) != null) {
-        throw new IllegalArgumentException("option " + args[i] + " is given twice");
-      }
-    }
-    Path data = Path.of(args[0]);
-    int silos = positive(options, "--silos", 10);
-    double beta =
-        decimal(options, "--beta", 0.5, false, "a positive number (the Dirichlet concentration)");
-    long seed = seed(options.getOrDefault("--seed", "1"));
-    int rounds = positive(options, "--rounds", 50);
-    int localEpochs = positive(options, "--local-epochs", 10);
-    Path partition =
-        options.containsKey("--partition") ? Path.of(options.get("--partition")) : null;
-    double fedProxMu =
-        decimal(
-            options, "--mu", 0, true, "a number of at least 0 (FedProx's proximal coefficient)");
-    if (partition != null && (options.containsKey("--silos") || options.containsKey("--beta"))) {
+    if (arguments.partition != null
+        && (given.hasMatchedOption("--silos") || given.hasMatchedOption("--beta"))) {
       throw new IllegalArgumentException(
           "--partition FILE decides the silos and their data; drop --silos and --beta");
     }
-    if (options.containsKey("--export-setup")) {
+    if (arguments.exportSetup != null) {
       for (String trainingOnly :
           List.of("--arm", "--state", "--rounds", "--local-epochs", "--partition", "--mu")) {
-        if (options.containsKey(trainingOnly)) {
+        if (given.hasMatchedOption(trainingOnly)) {
           throw new IllegalArgumentException(
               "--export-setup writes a drawn partition and trains nothing; drop " + trainingOnly);
         }
       }
       return new Command(
-          new Settings(data, null, null, rounds, localEpochs, silos, beta, seed, null, 0),
-          Path.of(options.get("--export-setup")));
+          new Settings(
+              arguments.data,
+              null,
+              null,
+              arguments.rounds,
+              arguments.localEpochs,
+              arguments.silos,
+              arguments.beta,
+              arguments.seed,
+              null,
+              0),
+          arguments.exportSetup);
     }
-    String arm = options.get("--arm");
-    if (!"secure".equals(arm) && !"plain".equals(arm)) {
-      throw new IllegalArgumentException("--arm must be secure or plain, not " + arm);
+    if (!"secure".equals(arguments.arm) && !"plain".equals(arguments.arm)) {
+      throw new IllegalArgumentException("--arm must be secure or plain, not " + arguments.arm);
     }
-    if (!options.containsKey("--state")) {
+    if (arguments.state == null) {
       throw new IllegalArgumentException("--state DIR is required (the run resumes from it)");
     }
     return new Command(
         new Settings(
-            data,
-            arm,
-            Path.of(options.get("--state")),
-            rounds,
-            localEpochs,
-            silos,
-            beta,
-            seed,
-            partition,
-            fedProxMu),
+            arguments.data,
+            arguments.arm,
+            arguments.state,
+            arguments.rounds,
+            arguments.localEpochs,
+            arguments.silos,
+            arguments.beta,
+            arguments.seed,
+            arguments.partition,
+            arguments.mu),
         null);
-  }
-
-  private static int positive(Map<String, String> options, String option, int byDefault) {
-    String value = options.get(option);
-    if (value == null) {
-      return byDefault;
-    }
-    try {
-      int number = Integer.parseInt(value);
-      if (number >= 1) {
-        return number;
-      }
-    } catch (NumberFormatException e) {
-      // the message below names the option, which NumberFormatException's does not
-    }
-    throw new IllegalArgumentException(
-        option + " must be a whole number of at least 1, not '" + value + "'");
-  }
-
-  /** A finite number above 0, or from 0 when {@code zeroAllowed}; the error names the option. */
-  private static double decimal(
-      Map<String, String> options,
-      String option,
-      double byDefault,
-      boolean zeroAllowed,
-      String meaning) {
-    String value = options.get(option);
-    if (value == null) {
-      return byDefault;
-    }
-    try {
-      double number = Double.parseDouble(value);
-      if (Double.isFinite(number) && (number > 0 || (zeroAllowed && number == 0))) {
-        return number;
-      }
-    } catch (NumberFormatException e) {
-      // named below
-    }
-    throw new IllegalArgumentException(option + " must be " + meaning + ", not '" + value + "'");
-  }
-
-  private static long seed(String value) {
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--seed must be a whole number, not '" + value + "'", e);
-    }
   }
 
   /** Runs (or resumes) one arm; returns the test accuracy after the last round. */
