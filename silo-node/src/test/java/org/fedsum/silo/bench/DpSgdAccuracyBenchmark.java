@@ -82,14 +82,7 @@ public final class DpSgdAccuracyBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Arguments arguments;
-    try {
-      arguments = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    Arguments arguments = HarnessCommandLine.parseOrExit(DpSgdAccuracyBenchmark::parse, args);
     run(
         arguments.data,
         arguments.rounds,

@@ -107,14 +107,7 @@ public final class DpSgdEpochBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Arguments arguments;
-    try {
-      arguments = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    Arguments arguments = HarnessCommandLine.parseOrExit(DpSgdEpochBenchmark::parse, args);
     run(
         arguments.images,
         arguments.labels,

@@ -1,5 +1,6 @@
 package org.fedsum.silo.bench;
 
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Help;
 import picocli.CommandLine.ParameterException;
@@ -21,6 +22,20 @@ final class HarnessCommandLine {
     } catch (ParameterException e) {
       throw new IllegalArgumentException(
           e.getMessage() + "\n" + commandLine.getUsageMessage(Help.Ansi.OFF), e);
+    }
+  }
+
+  /**
+   * Runs a harness's {@code parse}; when it refuses the command line, prints why and ends the JVM
+   * with status 2, as a command-line tool does.
+   */
+  static <T> T parseOrExit(Function<String[], T> parse, String[] args) {
+    try {
+      return parse.apply(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      throw e;
     }
   }
 

@@ -131,14 +131,7 @@ public final class NiidBenchmark {
   record Command(Settings settings, Path exportDirectory) {}
 
   public static void main(String[] args) throws Exception {
-    Command command;
-    try {
-      command = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    Command command = HarnessCommandLine.parseOrExit(NiidBenchmark::parse, args);
     Settings settings = command.settings();
     if (command.exportDirectory() != null) {
       exportSetup(

@@ -283,21 +283,10 @@ class NiidBenchmarkTest {
     cases.put("d --arm masked --state s", "--arm must be secure or plain, not masked");
     cases.put("d --arm plain", "--state DIR is required");
     cases.put("--arm plain --state s", "Missing required parameter: 'FASHION_MNIST_DIR'");
-    Map<String, String> failures = new TreeMap<>();
-    cases.forEach(
-        (line, expected) -> {
-          try {
-            NiidBenchmark.parse(line.split(" "));
-            failures.put(line, "accepted");
-          } catch (IllegalArgumentException e) {
-            boolean picocliRefused = e.getCause() != null;
-            if (!e.getMessage().contains(expected)
-                || (picocliRefused && !e.getMessage().contains("Usage: NiidBenchmark"))) {
-              failures.put(line, "refused with: " + e.getMessage());
-            }
-          }
-        });
-    assertThat(failures).isEmpty();
+    assertThat(
+            BenchmarkCommandLineTest.refusalsNotAsExpected(
+                "NiidBenchmark", cases, NiidBenchmark::parse))
+        .isEmpty();
   }
 
   @Test
