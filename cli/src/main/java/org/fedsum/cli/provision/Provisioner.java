@@ -22,6 +22,7 @@ import org.fedsum.crypto.SecretAccess;
 import org.fedsum.crypto.SiteIdentity;
 import org.fedsum.crypto.SiteRole;
 import org.fedsum.silo.client.FrameUpload;
+import org.fedsum.silo.node.SiloConfig;
 
 /**
  * Makes and maintains a federation's kits in one output folder (layout in package-info). The CA's
@@ -388,12 +389,18 @@ public final class Provisioner {
         "aggregator:",
         "  url: " + spec.aggregatorUrl(),
         "  pollWaitSeconds: " + silo.pollWaitSeconds(),
-        "  requestTimeoutSeconds: 300     # how long one request may take",
+        "  requestTimeoutSeconds: "
+            + SiloConfig.DEFAULT_REQUEST_TIMEOUT_SECONDS
+            + "     # how long one request may take",
         // Written out, default and all, because the operator of a silo behind a proxy that caps
         // request bodies has to find this key to lower it.
         "  uploadPartKibibytes: "
             + FrameUpload.DEFAULT_PART_BYTES / 1024
-            + "       # 64..1048576: the masked vector is uploaded in parts of this size",
+            + "       # "
+            + SiloConfig.MIN_UPLOAD_PART_KIBIBYTES
+            + ".."
+            + SiloConfig.MAX_UPLOAD_PART_KIBIBYTES
+            + ": the masked vector is uploaded in parts of this size",
         "dataDirectory: "
             + DATA_FOLDER
             + "              # this silo's journal and privacy"

@@ -45,10 +45,15 @@ public record SiloConfig(
    * The smallest upload part, 64 KiB: below it each part's request and acknowledgement cost a round
    * trip for little data, and proxies' body limits are higher (nginx's default is 1 MiB).
    */
-  static final int MIN_UPLOAD_PART_KIBIBYTES = 64;
+  public static final int MIN_UPLOAD_PART_KIBIBYTES = 64;
 
   /** The largest upload part, 1 GiB: its size in bytes stays an int. */
-  static final int MAX_UPLOAD_PART_KIBIBYTES = 1 << 20;
+  public static final int MAX_UPLOAD_PART_KIBIBYTES = 1 << 20;
+
+  /**
+   * How long one request to the aggregator may take unless {@code requestTimeoutSeconds} is set.
+   */
+  public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 300;
 
   /** The silo's PEM files. */
   public record Tls(Path certificate, Path privateKey, Path ca, Path crl) {}
@@ -237,7 +242,11 @@ public record SiloConfig(
       int wait = range("aggregator.pollWaitSeconds", aggregator.pollWaitSeconds, 25, 1, 30);
       int timeout =
           range(
-              "aggregator.requestTimeoutSeconds", aggregator.requestTimeoutSeconds, 300, 1, 86_400);
+              "aggregator.requestTimeoutSeconds",
+              aggregator.requestTimeoutSeconds,
+              DEFAULT_REQUEST_TIMEOUT_SECONDS,
+              1,
+              86_400);
       int partKibibytes =
           range(
               "aggregator.uploadPartKibibytes",
